@@ -1,0 +1,98 @@
+"""The ``nps-report`` command: parse arguments, call the package, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .exceptions import NpsReportError
+
+EPILOG = """\
+examples:
+  nps-report demo-data output/demo-data      write the synthetic demo survey
+  nps-report summary params/demo.yaml        NPS per team and quarter, with intervals
+  nps-report build params/demo.yaml          every report of the build's quarter(s)
+
+exit codes: 0 done, 1 some reports failed, 2 unusable input (file, params)."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_demo_data(args) -> int:
+    from . import demo
+
+    started = time.perf_counter()
+    _say(f"Generating the demo survey (seed {args.seed}) ...")
+    path = demo.write_demo_data(args.out_dir, seed=args.seed)
+    _say(f"Wrote {path} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    import pandas as pd
+
+    from . import io, params as params_mod, summary
+
+    params = params_mod.load_params(args.params)
+    started = time.perf_counter()
+    _say(f"Loading {params.data.path or params.data.sql.url} ...")
+    result = io.load_responses(params)
+    _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
+    out_dir = Path(params.output_dir) / params.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rejected_path = io.write_rejected(result, out_dir / "rejected.csv")
+    table = summary.team_quarter_table(result.responses, params)
+    table_path = out_dir / "nps_by_team_quarter.csv"
+    table.to_csv(table_path, index=False)
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
+        print(summary.format_table(table).to_string())
+    _say(f"Wrote {table_path} and {rejected_path} ({result.counts['rejected']} rejected rows)")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nps-report", description="Turn NPS survey exports into per-team and per-quarter reports.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nps-report {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="write the seeded synthetic demo survey (CSV)")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write nps_demo.csv into")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the demo's own)")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("summary", help="print and write the NPS per team and quarter")
+    p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "seed", 0) is None:
+        from .demo import DEMO_SEED
+
+        args.seed = DEMO_SEED
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except NpsReportError as exc:
+        _say(f"nps-report: error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("nps-report: interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

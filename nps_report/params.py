@@ -1,0 +1,205 @@
+"""Build files (params YAML): read, validate with clear messages, and return frozen objects."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import schema
+from .exceptions import ParamsError
+
+
+class _DateLessLoader(yaml.SafeLoader):
+    """A YAML loader that keeps dates as strings: ``2026-07-01`` stays ``"2026-07-01"``."""
+
+
+_DateLessLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(path) -> Any:
+    """Read a YAML file with dates kept as strings; errors name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError("build file not found", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"cannot read build file: {exc}", path=path) from None
+    try:
+        return yaml.load(text, Loader=_DateLessLoader)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"not valid YAML: {exc}", path=path) from None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SqlSource(_Frozen):
+    """A table or query read through SQLAlchemy."""
+
+    url: str
+    query: Optional[str] = None
+    table: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.query is None) == (self.table is None):
+            raise ValueError("give exactly one of 'query' or 'table'")
+        return self
+
+
+class DataSource(_Frozen):
+    """Where the survey responses come from and how their columns map to the canonical ones."""
+
+    path: Optional[str] = None
+    sql: Optional[SqlSource] = None
+    format: Literal["auto", "csv", "xlsx", "parquet", "sql", "qualtrics", "qualtrics_legacy",
+                    "surveymonkey", "typeform", "google_forms", "delighted"] = "auto"
+    encoding: str = "auto"
+    sheet: Optional[Union[str, int]] = None
+    # source column -> canonical column (or a segment / attribute name listed below)
+    columns: dict[str, str] = Field(default_factory=dict)
+    # canonical column -> one value for every row (e.g. team: "Web shop")
+    constants: dict[str, Union[str, int, float]] = Field(default_factory=dict)
+    segments: list[str] = Field(default_factory=list)
+    attributes: list[str] = Field(default_factory=list)
+    # Time zone of timestamps written without one (Qualtrics writes none).
+    source_timezone: str = "UTC"
+    # "auto" detects day/month order and refuses to guess when a file is ambiguous.
+    dayfirst: Union[bool, Literal["auto"]] = "auto"
+
+    @model_validator(mode="after")
+    def _where(self):
+        if self.path is None and self.sql is None:
+            raise ValueError("give 'path' (a file) or 'sql' (a database table or query)")
+        return self
+
+
+class StatsOptions(_Frozen):
+    """How intervals and small groups are handled."""
+
+    confidence: float = Field(0.95, gt=0, lt=1)
+    interval: Literal["adjusted_wald", "wald", "bootstrap"] = "adjusted_wald"
+    display_floor: int = Field(5, ge=1)
+    precision_moe: float = Field(10.0, gt=0)
+    bootstrap_samples: int = Field(2000, ge=100)
+    seed: int = 0
+
+
+class Dedupe(_Frozen):
+    """Duplicate policy: exact duplicates and repeated response ids are always dropped."""
+
+    latest_per_respondent: bool = False
+
+
+class BuildParams(_Frozen):
+    """One build: data, scope (quarters, teams, departments), statistics and outputs."""
+
+    name: str = "build"
+    data: DataSource
+    quarters: Union[Literal["latest", "all"], list[str]] = "latest"
+    teams: Union[Literal["all"], list[str]] = "all"
+    departments: Union[Literal["all"], list[str]] = "all"
+    timezone: str = "UTC"
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    trend_quarters: int = Field(8, ge=2)
+    stats: StatsOptions = StatsOptions()
+    dedupe: Dedupe = Dedupe()
+    output_dir: str = "output"
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
+    page_size: Literal["A4", "Letter"] = "A4"
+    benchmarks: Optional[str] = None
+    themes: Optional[str] = None
+    actions: Optional[str] = None
+    jobs: Optional[int] = Field(None, ge=1)
+    source_file: Optional[str] = Field(None, exclude=True)
+
+    @field_validator("quarters")
+    @classmethod
+    def _quarter_labels(cls, value):
+        if isinstance(value, list):
+            for label in value:
+                schema.parse_quarter(label)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Paris')")
+        return value
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys allowed at ``loc`` inside ``model`` (for suggestions)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation] + list(getattr(annotation, "__args__", ()))
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _describe(error: dict, path, model) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        known = [k for k in _known_keys(model, loc) if k != "source_file"]
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+        return f"unknown key '{key}'{hint}"
+    if error["type"] == "missing":
+        return f"missing key '{key}'"
+    given = error.get("input")
+    given_text = "" if isinstance(given, dict) else f" (got {given!r})"
+    return f"key '{key}': {error['msg']}{given_text}"
+
+
+def parse_params(raw: Any, *, path=None) -> BuildParams:
+    """Validate a dictionary (as read from YAML) into :class:`BuildParams`.
+
+    Raises
+    ------
+    ParamsError
+        Naming the file, the key and what was expected; an unknown key comes with
+        the closest known key.
+    """
+    if raw is None:
+        raise ParamsError("the build file is empty", path=path)
+    if not isinstance(raw, dict):
+        raise ParamsError(f"a build file is a mapping of keys, got {type(raw).__name__}", path=path)
+    try:
+        params = BuildParams.model_validate({**raw, "source_file": None if path is None else str(path)})
+    except ValidationError as exc:
+        lines = [_describe(e, path, BuildParams) for e in exc.errors()]
+        first = exc.errors()[0]
+        raise ParamsError("; ".join(lines), path=path,
+                          key=".".join(str(p) for p in first["loc"])) from None
+    return params
+
+
+def load_params(path, **overrides) -> BuildParams:
+    """Read and validate a build file; ``overrides`` replace top-level keys (from the CLI)."""
+    raw = load_yaml(path)
+    if isinstance(raw, dict):
+        raw = {**raw, **{k: v for k, v in overrides.items() if v is not None}}
+    return parse_params(raw, path=path)

@@ -1,0 +1,54 @@
+"""Shared fixtures: paths, the seeded demo data, and closing figures after each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REALDATA = SHARED / "realdata"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(scope="session")
+def demo_export():
+    """The default demo export (as the CSV would hold it), generated once per session."""
+    from nps_report import demo
+
+    return demo.generate_demo_export()
+
+
+@pytest.fixture(scope="session")
+def demo_csv(tmp_path_factory):
+    from nps_report import demo
+
+    return demo.write_demo_data(tmp_path_factory.mktemp("demo-data"))
+
+
+@pytest.fixture(scope="session")
+def demo_params(demo_csv):
+    """The shipped params/demo.yaml pointed at a session copy of the demo CSV."""
+    from nps_report import params
+
+    raw = params.load_yaml(ROOT / "params" / "demo.yaml")
+    raw["data"]["path"] = str(demo_csv)
+    return params.parse_params(raw, path=ROOT / "params" / "demo.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_responses(demo_params):
+    """Canonical, validated demo responses (a LoadResult)."""
+    from nps_report import io
+
+    return io.load_responses(demo_params)

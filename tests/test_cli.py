@@ -1,0 +1,75 @@
+"""The command line as a user meets it: messages, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from nps_report import cli
+
+from .conftest import DATA, ROOT
+
+
+def run(args, cwd):
+    return subprocess.run([sys.executable, "-m", "nps_report.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def write_build(tmp_path, data_file, mapping):
+    lines = [f"name: t\ndata:\n  path: {data_file}\n  columns:"]
+    lines += [f"    {src}: {dst}" for src, dst in mapping.items()]
+    lines += ["output_dir: out"]
+    path = tmp_path / "build.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+MAPPING = {"id": "response_id", "submitted": "submitted_at", "score": "score",
+           "comment": "comment", "team": "team"}
+
+
+def test_summary_with_bad_rows(tmp_path):
+    shutil.copy(DATA / "bad_rows.csv", tmp_path)
+    build = write_build(tmp_path, "bad_rows.csv", MAPPING)
+    done = run(["summary", str(build)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "rows read 8: accepted 4, rejected 3, duplicates dropped 1" in done.stderr
+    assert "Traceback" not in done.stderr
+    rejected = pd.read_csv(tmp_path / "out" / "t" / "rejected.csv")
+    assert list(rejected.reason) == ["score out of range 0..10", "unparsable score", "missing date"]
+    table = pd.read_csv(tmp_path / "out" / "t" / "nps_by_team_quarter.csv")
+    assert set(table.team) == {"Support", "Billing"}
+
+
+def test_summary_without_score_column_exits_2(tmp_path):
+    shutil.copy(DATA / "no_score_column.csv", tmp_path)
+    build = write_build(tmp_path, "no_score_column.csv",
+                        {"id": "response_id", "submitted": "submitted_at", "team": "team"})
+    done = run(["summary", str(build)], tmp_path)
+    assert done.returncode == 2
+    assert "no_score_column.csv" in done.stderr and "'score'" in done.stderr
+    assert "columns found: 'id', 'submitted', 'comment', 'team'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_params_file_exits_2(tmp_path, capsys):
+    assert cli.main(["summary", str(tmp_path / "nope.yaml")]) == 2
+    assert "build file not found" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "demo-data" in out and "summary" in out
+
+
+def test_demo_data_command(tmp_path, capsys):
+    assert cli.main(["demo-data", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "nps_demo.csv")
+    assert len(frame) == 60_000
