@@ -55,6 +55,14 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_inspect(args) -> int:
+    from .io import inspect as inspect_mod
+
+    report = inspect_mod.inspect_file(args.file)
+    print(inspect_mod.format_report(report))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nps-report", description="Turn NPS survey exports into per-team and per-quarter reports.",
@@ -70,6 +78,10 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print and write the NPS per team and quarter")
     p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("inspect", help="say what a survey export holds and suggest a params snippet")
+    p.add_argument("file", metavar="FILE", help="a CSV, XLSX or Parquet export")
+    p.set_defaults(func=cmd_inspect)
     return parser
 
 

@@ -94,6 +94,23 @@ class StatsOptions(_Frozen):
     seed: int = 0
 
 
+class Windows(_Frozen):
+    """Which responses count as "current": date used, rolling window, expiry age."""
+
+    # Use the transaction date (when the customer was served) where a source has one.
+    date: Literal["submitted_at", "transaction_at"] = "submitted_at"
+    rolling_days: Optional[int] = Field(None, ge=1)
+    max_age_days: Optional[int] = Field(None, ge=1)
+
+
+class Comparisons(_Frozen):
+    """Significance testing of changes and gaps."""
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    # Benjamini-Hochberg control of the false discovery rate where a report lists many tests.
+    fdr: bool = True
+
+
 class Dedupe(_Frozen):
     """Duplicate policy: exact duplicates and repeated response ids are always dropped."""
 
@@ -113,6 +130,8 @@ class BuildParams(_Frozen):
     trend_quarters: int = Field(8, ge=2)
     stats: StatsOptions = StatsOptions()
     dedupe: Dedupe = Dedupe()
+    windows: Windows = Windows()
+    comparisons: Comparisons = Comparisons()
     output_dir: str = "output"
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
     page_size: Literal["A4", "Letter"] = "A4"

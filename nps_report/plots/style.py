@@ -1,0 +1,31 @@
+"""The house style shared by every chart: palette, fonts, figure size, tidy axes."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # reports render off-screen; JupyterLab keeps its own backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+PALETTE = ["#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#6a994e", "#8d6a9f", "#7f7f7f"]
+CATEGORY_COLORS = {"detractor": "#c73e1d", "passive": "#bfbfbf", "promoter": "#2e7d32"}
+FIGSIZE = (7.0, 3.4)
+
+
+def use_house_style() -> None:
+    """Apply the report style (seaborn ``whitegrid``, readable sizes, DejaVu Sans, no top/right spines)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", rc={
+        "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110,
+        "savefig.dpi": 150, "axes.titlesize": 11, "axes.labelsize": 10,
+        "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9,
+        "figure.figsize": FIGSIZE})
+
+
+def new_axes(ax=None, figsize=FIGSIZE):
+    """Return ``ax`` or a fresh Axes of the house size."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
