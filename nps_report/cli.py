@@ -55,6 +55,37 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def _split(values):
+    """``["a,b", "c"]`` -> ``["a", "b", "c"]``; ``None`` stays ``None``."""
+    if not values:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def cmd_build(args) -> int:
+    from . import params as params_mod
+    from .build import run_build
+
+    params = params_mod.load_params(args.params)
+    formats = _split([args.formats]) if args.formats else None
+    unknown = [f for f in formats or [] if f not in ("html", "pdf")]
+    if unknown:
+        _say(f"nps-report: error: --formats takes html and/or pdf, got {', '.join(unknown)}")
+        return 2
+    result = run_build(params, quarters=_split(args.quarter), teams=args.team,
+                       departments=args.department, jobs=args.jobs, formats=formats,
+                       force=args.force, dry_run=args.dry_run)
+    return result.exit_code
+
+
+def cmd_notebook(args) -> int:
+    from .notebook import create_notebook
+
+    path = create_notebook(args.name, build=args.build, folder=args.folder)
+    _say(f"Created {path}; open it with: make lab")
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from .io import inspect as inspect_mod
 
@@ -78,6 +109,28 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print and write the NPS per team and quarter")
     p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("build", help="build every report of a build file (HTML, PDF, packs)",
+                       description="Load and validate the data once, then build each team report, "
+                                   "department summary and company overview of the chosen quarters.")
+    p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
+    p.add_argument("-q", "--quarter", action="append", metavar="Q",
+                   help="quarter(s) to build, e.g. 2026Q3 (repeat or comma-separate; default: the build file's)")
+    p.add_argument("-t", "--team", action="append", metavar="TEAM", help="only this team (repeat for several)")
+    p.add_argument("-d", "--department", action="append", metavar="DEPT", help="only this department (repeat for several)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="parallel worker processes (default: number of cores)")
+    p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
+    p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("notebook", help="create an ad-hoc analysis notebook under notebooks/")
+    p.add_argument("name", metavar="NAME", help="name of the notebook (e.g. plan-question)")
+    p.add_argument("--build", default="output/demo", metavar="DIR",
+                   help="build folder whose data the notebook loads (default: output/demo)")
+    p.add_argument("--folder", default="notebooks", metavar="DIR", help="where to create it")
+    p.set_defaults(func=cmd_notebook)
 
     p = sub.add_parser("inspect", help="say what a survey export holds and suggest a params snippet")
     p.add_argument("file", metavar="FILE", help="a CSV, XLSX or Parquet export")

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from .style import PALETTE, CATEGORY_COLORS, new_axes, use_house_style
 from .distribution import score_distribution
+from .heatmap import heatmap
 from .trends import *  # noqa: F401,F403  (trend, benchmark and rank charts)
 from .drivers import *  # noqa: F401,F403  (driver quadrant, importance, theme impact)

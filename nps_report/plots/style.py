@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)  # reports render off-screen; JupyterLab keeps its own backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
 
 PALETTE = ["#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#6a994e", "#8d6a9f", "#7f7f7f"]
 CATEGORY_COLORS = {"detractor": "#c73e1d", "passive": "#bfbfbf", "promoter": "#2e7d32"}

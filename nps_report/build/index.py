@@ -1,0 +1,66 @@
+"""``index.html`` of a build: every report, its status and links, and the build's provenance."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from ..export.html import report_css
+
+STATUS_TEXT = {"ok": "built", "failed": "FAILED", "pending": "not built"}
+
+
+def _link(folder: Path, relative: str, label: str) -> str:
+    if (folder / relative).exists():
+        return f'<a href="{html.escape(relative)}">{html.escape(label)}</a>'
+    return ""
+
+
+def write_index(folder: Path, plan, manifest: dict, context, formats) -> Path:
+    """Write ``folder/index.html`` listing every planned report with status and links."""
+    rows = []
+    for report in plan.reports:
+        entry = manifest.get(report.key, {})
+        status = entry.get("status", "pending")
+        links = [_link(folder, f"{report.folder}/report.{ext}", ext.upper())
+                 for ext in ("html", "pdf", "ipynb")]
+        extra = entry.get("extra_links", {})
+        links += [_link(folder, rel, label) for label, rel in extra.items()]
+        problem = ""
+        if status == "failed":
+            problem = html.escape(f"cell {entry.get('cell')}: {entry.get('error')}")
+        rows.append(
+            f"<tr class='{html.escape(status)}'><td>{html.escape(report.quarter)}</td>"
+            f"<td>{html.escape(report.kind)}</td><td>{html.escape(report.title)}</td>"
+            f"<td>{STATUS_TEXT.get(status, html.escape(status))}</td>"
+            f"<td>{' · '.join(l for l in links if l)}</td><td class='muted'>{problem}</td></tr>")
+    packs = sorted(folder.glob("*/packs/*.pdf"))
+    pack_items = "".join(
+        f"<li><a href='{html.escape(str(p.relative_to(folder)))}'>{html.escape(p.parent.parent.name)} · "
+        f"{html.escape(p.stem)}</a></li>" for p in packs)
+    counts = context.counts
+    dropped = counts.get("exact_duplicates", 0) + counts.get("repeated_response_ids", 0) + counts.get("superseded", 0)
+    failed = sum(1 for r in plan.reports if manifest.get(r.key, {}).get("status") == "failed")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(context.build)} · nps-report build</title>
+<style>{report_css()}
+tr.failed td {{ color: #c73e1d; }}</style></head>
+<body><main>
+<h1>Build “{html.escape(context.build)}”</h1>
+<p class="lead">{len(plan.reports)} reports for {html.escape(', '.join(plan.quarters))}:
+{len(plan.reports) - failed} available, {failed} failed.</p>
+<div class="box">Rows read {counts.get('rows_read', 0):,}: accepted {counts.get('accepted', 0):,},
+rejected {counts.get('rejected', 0):,} (<a href="rejected.csv">rejected.csv</a>, one reason per row),
+duplicates dropped {dropped:,}.</div>
+{f"<h2>Department packs</h2><ul>{pack_items}</ul>" if pack_items else ""}
+<h2>Reports</h2>
+<table><thead><tr><th>Quarter</th><th>Kind</th><th>Report</th><th>Status</th><th>Files</th><th>Problem</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+<div class="provenance">Data fingerprint {html.escape(context.fingerprint)} · build file
+{html.escape(context.params_file or '(none)')} · nps-report {html.escape(context.version)} ·
+built {html.escape(context.created)}<br>Options: {html.escape(json.dumps(context.options, default=str))}</div>
+</main></body></html>"""
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

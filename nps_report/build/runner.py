@@ -1,0 +1,247 @@
+"""Run a build: load and validate once, plan, execute reports in parallel workers, write the manifest."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__, io, schema
+from ..context import RESPONSES_FILE, ReportContext, options_of, write_context
+from ..exceptions import BuildError
+from .index import write_index
+from .plan import Plan, Report, inside, make_plan
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the plan, each report's outcome, and where things are."""
+
+    folder: Path
+    plan: Plan
+    results: dict = field(default_factory=dict)   # key -> worker result
+    skipped: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.results.values() if r["status"] == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _hash_text(*parts) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """Hash of the package's source: a new toolkit version rebuilds every report."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in {".py", ".j2", ".css", ".json", ".txt", ".yaml"} and "__pycache__" not in path.parts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def slice_fingerprints(responses: pd.DataFrame) -> dict:
+    """Hash of each team's, each department's and the whole data's rows.
+
+    A team report's fingerprint covers its own team's rows, so changing one team's data
+    rebuilds that team, its department and the overview, not every team.
+    """
+    row_hash = pd.Series(pd.util.hash_pandas_object(responses, index=False).to_numpy(), index=responses.index)
+    out = {"all": format(int(row_hash.sum()) % (1 << 64), "x")}
+    for column in (schema.TEAM, schema.DEPARTMENT):
+        sums = row_hash.groupby(responses[column].astype(str)).sum()
+        out.update({f"{column}:{k}": format(int(v) % (1 << 64), "x") for k, v in sums.items()})
+    return out
+
+
+def report_fingerprint(report: Report, slices: dict, common: str, formats, templates=TEMPLATES_DIR) -> str:
+    if report.kind == "team":
+        data = slices.get(f"team:{report.team}")
+    elif report.kind == "department":
+        data = slices.get(f"department:{report.department}")
+    else:
+        data = slices["all"]
+    template = (Path(templates) / report.template).read_bytes()
+    return _hash_text(common, data, hashlib.sha256(template).hexdigest(), sorted(formats),
+                      json.dumps(report.parameters(), sort_keys=True))
+
+
+def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None, formats=None,
+              force=False, dry_run=False, templates_dir=None) -> BuildResult:
+    """Build every planned report of ``params``; see ``nps-report build --help``.
+
+    Parameters
+    ----------
+    params : BuildParams
+    quarters, teams, departments : list of str, optional
+        Narrow the plan (default: the build file's choice).
+    jobs : int, optional
+        Worker processes (default: the build file's ``jobs``, else the number of cores).
+    formats : list of {"html", "pdf"}, optional
+    force : bool
+        Rebuild reports that are up to date.
+    dry_run : bool
+        Load the data and print the plan; execute nothing.
+    templates_dir : path-like, optional
+        Folder of the report templates (default: the project's ``templates/``).
+    """
+    started = time.perf_counter()
+    templates = Path(templates_dir) if templates_dir else TEMPLATES_DIR
+    if not templates.is_dir():
+        raise BuildError(f"report templates not found in {templates}")
+    formats = list(formats or params.formats)
+    root = Path(params.output_dir)
+    folder = root / params.name
+    if not inside(folder, root):
+        raise BuildError(f"build name {params.name!r} would write outside {root}")
+    _log(f"Loading {params.data.path or params.data.sql.url} ...")
+    loaded = io.load_responses(params)
+    _log(f"  {loaded.summary()} ({time.perf_counter() - started:.1f} s)")
+    if loaded.responses.empty:
+        raise BuildError("no usable responses: see the rejected rows in "
+                         f"{folder / 'rejected.csv'}")
+    folder.mkdir(parents=True, exist_ok=True)
+    io.write_rejected(loaded, folder / "rejected.csv")
+    responses = loaded.responses
+    plan = make_plan(responses, quarters=quarters or params.quarters,
+                     teams=teams or params.teams, departments=departments or params.departments)
+    missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
+    if missing:
+        raise BuildError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
+                         f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
+    _log(f"Plan: {plan.describe()}")
+    result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
+    if dry_run:
+        for report in plan.reports:
+            _log(f"  {report.kind:<10} {report.title}  ->  {folder / report.folder}")
+        return result
+
+    data_path = folder / RESPONSES_FILE
+    responses.to_parquet(data_path, index=False)
+    slices = slice_fingerprints(responses)
+    options = options_of(params)
+    rejected_by_team = {}
+    if len(loaded.rejected) and params.data.columns:
+        team_source = next((s for s, t in params.data.columns.items() if t == schema.TEAM), None)
+        if team_source in loaded.rejected:
+            rejected_by_team = loaded.rejected[team_source].value_counts().to_dict()
+    context = ReportContext(
+        build=params.name, data_path=str(data_path.resolve()), options=options, counts=loaded.counts,
+        segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
+        fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
+        created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    context_path = write_context(context, folder)
+    common = _hash_text(code_fingerprint(), json.dumps(options, sort_keys=True, default=str))
+
+    manifest_path = folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    tasks = []
+    for report in plan.reports:
+        target = folder / report.folder
+        if not inside(target, folder):  # safe_name makes this impossible; checked anyway
+            raise BuildError(f"report folder {report.folder!r} would leave {folder}")
+        fingerprint = report_fingerprint(report, slices, common, formats, templates)
+        previous = manifest.get(report.key, {})
+        outputs_exist = all((target / f"report.{fmt}").exists() for fmt in formats)
+        if (not force and previous.get("status") == "ok" and previous.get("fingerprint") == fingerprint
+                and outputs_exist):
+            result.skipped.append(report.key)
+            continue
+        template = templates / report.template
+        tasks.append({"key": report.key, "template": str(template), "folder": str(target.resolve()),
+                      "parameters": {**report.parameters(), "context_path": str(context_path.resolve())},
+                      "title": report.title, "running_header": report.title, "formats": formats,
+                      "fingerprint": fingerprint, "report": report})
+        manifest[report.key] = {"kind": report.kind, "quarter": report.quarter, "team": report.team,
+                                "department": report.department, "title": report.title,
+                                "status": "pending", "fingerprint": fingerprint}
+    if result.skipped:
+        _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
+    jobs = jobs or params.jobs or os.cpu_count() or 1
+    _execute(tasks, jobs, result, manifest)
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_index(folder, plan, manifest, context, formats)
+    result.seconds = time.perf_counter() - started
+    _summarise(result)
+    return result
+
+
+def _execute(tasks, jobs, result, manifest):
+    if not tasks:
+        return
+    from tqdm import tqdm
+
+    from . import worker
+
+    payloads = [{k: v for k, v in t.items() if k != "report"} for t in tasks]
+    by_key = {t["key"]: t for t in tasks}
+    bar = tqdm(total=len(tasks), desc="Reports", unit="report", file=sys.stderr, disable=None,
+               dynamic_ncols=True)
+    failed = 0
+
+    def record(outcome):
+        nonlocal failed
+        key = outcome["key"]
+        task = by_key[key]
+        result.results[key] = outcome
+        entry = manifest[key]
+        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
+                     cell=outcome.get("cell"), error=outcome.get("error"),
+                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()})
+        if outcome["status"] != "ok":
+            failed += 1
+            entry["fingerprint"] = None
+            report = task["report"]
+            where = f"cell {outcome['cell']}" if outcome.get("cell") else "before execution"
+            bar.write(f"FAILED {report.title}: {where}: {outcome['error']}", file=sys.stderr)
+        bar.set_postfix(done=len(result.results) - failed, failed=failed,
+                        remaining=len(tasks) - len(result.results))
+        bar.update(1)
+
+    if jobs <= 1 or len(tasks) == 1:
+        for payload in payloads:
+            record(worker.execute_report(payload))
+    else:
+        import multiprocessing
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(worker.execute_report, p) for p in payloads]
+            for future in as_completed(futures):
+                record(future.result())
+    bar.close()
+
+
+def _summarise(result: BuildResult) -> None:
+    built = len(result.results) - len(result.failed)
+    _log(f"Built {built}, failed {len(result.failed)}, up to date {len(result.skipped)} "
+         f"in {result.seconds:.1f} s")
+    for outcome in result.failed:
+        _log(f"  failed: {outcome['key']}: cell {outcome.get('cell')}: {outcome['error']}")
+    _log(f"Index: {result.folder / 'index.html'}")

@@ -1,0 +1,135 @@
+"""A build's context as a report notebook sees it: where the data is, the options, provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, schema
+
+CONTEXT_FILE = "context.json"
+RESPONSES_FILE = "responses.parquet"
+
+
+@dataclass
+class ReportContext:
+    """What every report of a build shares.
+
+    Attributes
+    ----------
+    build : str
+        The build's name.
+    data_path : str or None
+        The canonical responses (Parquet) written once per build; ``None`` when the
+        responses are held in memory (the demo opened in JupyterLab).
+    options : dict
+        The build's statistics and comparison options (``confidence``, ``interval``,
+        ``display_floor``, ``precision_moe``, ``alpha``, ``fdr``, ``trend_quarters`` ...).
+    counts : dict
+        Rows read, accepted, rejected and dropped when the build loaded its data.
+    rejected_by_team : dict
+        Rejected rows per team name, where a row's team could be read.
+    fingerprint : str
+        Hash of the canonical data, for provenance.
+    """
+
+    build: str
+    data_path: str | None
+    options: dict
+    counts: dict
+    segments: list = field(default_factory=list)
+    attributes: list = field(default_factory=list)
+    rejected_by_team: dict = field(default_factory=dict)
+    fingerprint: str = ""
+    params_file: str = ""
+    version: str = __version__
+    created: str = ""
+    paths: dict = field(default_factory=dict)
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    def responses(self, *, teams=None, departments=None, quarters=None) -> pd.DataFrame:
+        """The canonical responses, filtered on read (only the rows a report needs).
+
+        Each argument is a list of values or ``None`` (no filter); the filters combine
+        with AND.
+        """
+        filters = []
+        for column, values in ((schema.TEAM, teams), (schema.DEPARTMENT, departments),
+                               (schema.QUARTER, quarters)):
+            if values is not None:
+                filters.append((column, "in", list(values)))
+        if self._frame is not None:
+            frame = self._frame
+            for column, _, values in filters:
+                frame = frame[frame[column].isin(values)]
+            return frame.reset_index(drop=True)
+        return pd.read_parquet(self.data_path, filters=filters or None).reset_index(drop=True)
+
+    def quarters(self) -> list[str]:
+        """Every quarter in the data, oldest first."""
+        if self._frame is not None:
+            values = self._frame[schema.QUARTER].dropna().unique()
+        else:
+            values = pd.read_parquet(self.data_path, columns=[schema.QUARTER])[schema.QUARTER].dropna().unique()
+        return sorted(map(str, values))
+
+    def to_json(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return json.dumps(data, indent=2, default=str)
+
+
+def write_context(context: ReportContext, folder) -> Path:
+    """Write ``context.json`` into a build folder and return its path."""
+    path = Path(folder) / CONTEXT_FILE
+    path.write_text(context.to_json(), encoding="utf-8")
+    return path
+
+
+def load_context(path=None) -> ReportContext:
+    """Read a build's ``context.json``; with ``None``, the demo data held in memory.
+
+    The ``None`` default lets every template run as-is in JupyterLab: it generates the
+    seeded demo survey and validates it exactly as ``make demo`` does.
+    """
+    if path is None:
+        return demo_context()
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return ReportContext(**data)
+
+
+_DEMO = {}
+
+
+def demo_context() -> ReportContext:
+    """The embedded demo survey, loaded through the demo build file's mapping (cached)."""
+    if "ctx" not in _DEMO:
+        from . import demo, io, params
+
+        build = params.load_params(Path(__file__).resolve().parents[1] / "params" / "demo.yaml") \
+            if (Path(__file__).resolve().parents[1] / "params" / "demo.yaml").exists() else None
+        raw = demo.generate_demo_export()
+        source = build.data
+        result = io.to_canonical(raw.astype(str).replace("nan", ""), mapping=source.columns,
+                                 segments=source.segments, attributes=source.attributes)
+        _DEMO["ctx"] = ReportContext(
+            build="demo (in memory)", data_path=None, options=options_of(build),
+            counts=result.counts, segments=result.segments, attributes=result.attributes,
+            fingerprint="demo-seed-%d" % demo.DEMO_SEED, _frame=result.responses)
+    return _DEMO["ctx"]
+
+
+def options_of(build) -> dict:
+    """The options a report needs, flattened from :class:`~nps_report.params.BuildParams`."""
+    return {
+        "confidence": build.stats.confidence, "interval": build.stats.interval,
+        "display_floor": build.stats.display_floor, "precision_moe": build.stats.precision_moe,
+        "bootstrap_samples": build.stats.bootstrap_samples, "seed": build.stats.seed,
+        "alpha": build.comparisons.alpha, "fdr": build.comparisons.fdr,
+        "trend_quarters": build.trend_quarters, "timezone": build.timezone,
+        "fiscal_year_start_month": build.fiscal_year_start_month,
+        "benchmarks": build.benchmarks, "themes": build.themes, "actions": build.actions,
+        "windows": build.windows.model_dump(),
+    }

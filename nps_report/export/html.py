@@ -1,0 +1,67 @@
+"""Executed notebook -> self-contained HTML: no code, no prompts, no scripts, images inlined."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .. import __version__
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "export_templates"
+# Cells tagged with these never reach a report (set-up code, parameters).
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+
+
+@lru_cache(maxsize=1)
+def report_css() -> str:
+    """The report style sheet (screen and print)."""
+    return (TEMPLATE_DIR / "nps_report" / "report.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def html_exporter():
+    """One configured nbconvert ``HTMLExporter`` per process (building it is not free)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="nps_report", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, anchor_link_text="")
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS), enabled=True)
+    return exporter
+
+
+def _drop_noise(nb):
+    """Remove stderr streams (library warnings) and cells with no outputs left to show."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def export_html(nb, path, *, title: str, running_header: str = "") -> Path:
+    """Write an executed notebook as a self-contained report page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed report notebook.
+    path : path-like
+        Where to write the ``.html`` file (folders are created).
+    title : str
+        The page title (escaped by the template).
+    running_header : str
+        Text of the running header used by the PDF (team, quarter).
+    """
+    import copy
+
+    nb = _drop_noise(copy.deepcopy(nb))
+    resources = {"metadata": {"name": title},
+                 "nps": {"title": title, "running_header": running_header,
+                         "css": report_css(), "version": __version__}}
+    body, _ = html_exporter().from_notebook_node(nb, resources=resources)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path

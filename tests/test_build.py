@@ -1,0 +1,171 @@
+"""End-to-end builds: papermill execution, HTML export, failures, incremental re-runs, safe names."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import params, stats
+from nps_report.build import make_plan, run_build, safe_name
+
+from .conftest import ROOT
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+TEAMS = {"Équipe Montréal": "Ventes", "../escape": "Ventes"}
+
+
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """2 teams x 2 quarters, hostile comments, a team name that tries to leave the output folder."""
+    folder = tmp_path_factory.mktemp("small")
+    rng = np.random.default_rng(11)
+    rows = []
+    for team, dept in TEAMS.items():
+        for quarter_start in ("2026-04-10", "2026-07-10"):
+            for i in range(40):
+                rows.append({
+                    "id": f"{team[:3]}-{quarter_start}-{i}", "when": f"{quarter_start}T10:{i:02d}:00Z",
+                    "score": int(rng.integers(0, 11)), "team": team, "dept": dept,
+                    "plan": ["Basic", "Pro"][i % 2],
+                    "comment": HOSTILE[i % 2] if i < 2 else ("fine" if i % 3 else ""),
+                })
+    pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
+    (folder / "build.yaml").write_text(
+        "name: small\n"
+        f"data:\n  path: {folder / 'survey.csv'}\n"
+        "  columns: {id: response_id, when: submitted_at, score: score, team: team, dept: department,"
+        " plan: plan, comment: comment}\n"
+        "  segments: [plan]\n"
+        "quarters: all\n"
+        f"output_dir: {folder / 'output'}\n")
+    build = params.load_params(folder / "build.yaml")
+    result = run_build(build, jobs=2)
+    return folder, build, result
+
+
+def test_small_build_succeeds(small_build):
+    folder, _, result = small_build
+    assert result.exit_code == 0, result.failed
+    kinds = pd.Series([r.kind for r in result.plan.reports]).value_counts().to_dict()
+    assert kinds == {"team": 4, "department": 2, "overview": 2}
+    out = folder / "output" / "small"
+    for report in result.plan.reports:
+        assert (out / report.folder / "report.html").exists(), report.folder
+        assert (out / report.folder / "report.ipynb").exists(), report.folder
+
+
+def test_names_stay_inside_output(small_build):
+    folder, _, _ = small_build
+    out = (folder / "output" / "small").resolve()
+    for path in (folder / "output").rglob("*"):
+        assert path.resolve().is_relative_to(out), path
+    assert (out / "2026Q3" / "teams" / "Équipe Montréal" / "report.html").exists()
+    assert (out / "2026Q3" / "teams" / "_escape" / "report.html").exists()
+
+
+def test_team_html_shows_stats_value_and_escapes(small_build):
+    folder, build, _ = small_build
+    page = (folder / "output" / "small" / "2026Q3" / "teams" / "Équipe Montréal" / "report.html").read_text()
+    assert "Équipe Montréal" in page
+    responses = pd.read_parquet(folder / "output" / "small" / "responses.parquet")
+    mine = responses[(responses.team == "Équipe Montréal") & (responses.quarter == "2026Q3")]
+    expected = round(stats.nps(mine.score))
+    headline = re.search(r"<div class='value'>([+\-]?\d+)</div><div class='label'>NPS 2026Q3", page)
+    assert headline and int(headline.group(1)) == expected
+    assert "In [" not in page and "jp-InputPrompt" not in page.replace("jp-InputPrompt, ", "")
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
+    assert "<script" not in page  # no script at all, and customer text never becomes one
+    assert "<img src=x" not in page
+    assert "data:image/png;base64" in page  # charts are embedded
+
+
+def test_hostile_comment_is_escaped_in_notebook_output(small_build):
+    folder, _, _ = small_build
+    # nothing in the executed notebook's HTML outputs carries the raw payload either
+    nb = nbformat.read(folder / "output" / "small" / "2026Q3" / "teams" / "Équipe Montréal" / "report.ipynb", 4)
+    html_outputs = [o["data"].get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []) if "data" in o]
+    assert html_outputs and not any("<script>alert" in h for h in html_outputs)
+
+
+def test_index_lists_every_report(small_build):
+    folder, _, result = small_build
+    index = (folder / "output" / "small" / "index.html").read_text()
+    for report in result.plan.reports:
+        assert report.folder.replace("'", "&#x27;") in index or report.folder in index
+    assert "built" in index and "rejected.csv" in index
+    manifest = json.loads((folder / "output" / "small" / "manifest.json").read_text())
+    assert {v["status"] for v in manifest.values()} == {"ok"}
+
+
+def test_rerun_skips_up_to_date(small_build):
+    _, build, _ = small_build
+    again = run_build(build, jobs=2)
+    assert again.exit_code == 0
+    assert len(again.skipped) == len(again.plan.reports) and not again.results
+
+
+def test_one_failing_report_does_not_stop_others(tmp_path, small_build):
+    folder, build, _ = small_build
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    nb = nbformat.read(templates / "team_report.ipynb", 4)
+    boom = nbformat.v4.new_code_cell('if team == "../escape":\n    raise RuntimeError("planted failure")')
+    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 2
+    nb.cells.insert(position, boom)
+    nbformat.write(nb, templates / "team_report.ipynb")
+    failing = build.model_copy(update={"output_dir": str(tmp_path / "out"), "quarters": ["2026Q3"]})
+    result = run_build(failing, jobs=2, templates_dir=templates)
+    assert result.exit_code == 1
+    assert len(result.failed) == 1
+    failure = result.failed[0]
+    assert failure["key"] == "2026Q3/teams/_escape"
+    assert failure["cell"] == position + 1 and "planted failure" in failure["error"]
+    built = [k for k, r in result.results.items() if r["status"] == "ok"]
+    assert len(built) == len(result.plan.reports) - 1
+    kept = tmp_path / "out" / "small" / "2026Q3" / "teams" / "_escape" / "report.ipynb"
+    assert kept.exists()  # the notebook with the error is kept for debugging
+    # the next run retries only what failed
+    again = run_build(failing, jobs=1, templates_dir=templates)
+    assert list(again.results) == ["2026Q3/teams/_escape"]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("../x", "_x"), ("a/b", "a_b"), ("..", "unnamed"), ("", "unnamed"), ("Équipe Montréal", "Équipe Montréal"),
+    ("con:aux*?", "con_aux_"), ("  .hidden", "hidden"), ("a\\b\x00c", "a_b_c")])
+def test_safe_name(name, expected):
+    assert safe_name(name) == expected
+
+
+def test_plan_numbers_colliding_names():
+    data = pd.DataFrame({"team": ["a/b", "a:b"], "department": ["D", "D"], "quarter": ["2026Q3"] * 2})
+    folders = [r.folder for r in make_plan(data).reports if r.kind == "team"]
+    assert folders == ["2026Q3/teams/a_b", "2026Q3/teams/a_b-2"]
+
+
+@pytest.mark.parametrize("template", ["team_report", "department_summary", "company_overview"])
+def test_template_runs_with_defaults(template, tmp_path):
+    """Each template runs top to bottom on the demo data with its default parameters."""
+    import papermill as pm
+
+    nb = pm.execute_notebook(str(ROOT / "templates" / f"{template}.ipynb"), str(tmp_path / "out.ipynb"),
+                             kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "display_data"]
+    assert len(shown) >= 5
+
+
+def test_templates_are_stripped_and_parameterised():
+    for path in sorted((ROOT / "templates").glob("*.ipynb")):
+        nb = nbformat.read(path, 4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        assert all(not c.get("outputs") and c.get("execution_count") is None
+                   for c in nb.cells if c.cell_type == "code"), path.name
