@@ -108,21 +108,33 @@ def demo_context() -> ReportContext:
     if "ctx" not in _DEMO:
         from . import demo, io, params
 
-        build = params.load_params(Path(__file__).resolve().parents[1] / "params" / "demo.yaml") \
-            if (Path(__file__).resolve().parents[1] / "params" / "demo.yaml").exists() else None
+        root = Path(__file__).resolve().parents[1]
+        build = params.load_params(root / "params" / "demo.yaml")
         raw = demo.generate_demo_export()
         source = build.data
         result = io.to_canonical(raw.astype(str).replace("nan", ""), mapping=source.columns,
                                  segments=source.segments, attributes=source.attributes)
         _DEMO["ctx"] = ReportContext(
-            build="demo (in memory)", data_path=None, options=options_of(build),
+            build="demo (in memory)", data_path=None, options=options_of(build, root),
             counts=result.counts, segments=result.segments, attributes=result.attributes,
             fingerprint="demo-seed-%d" % demo.DEMO_SEED, _frame=result.responses)
     return _DEMO["ctx"]
 
 
-def options_of(build) -> dict:
-    """The options a report needs, flattened from :class:`~nps_report.params.BuildParams`."""
+def _absolute(path, base):
+    if not path:
+        return None
+    path = Path(path)
+    return str(path if path.is_absolute() else (Path(base) / path).resolve())
+
+
+def options_of(build, base=None) -> dict:
+    """The options a report needs, flattened from :class:`~nps_report.params.BuildParams`.
+
+    File paths (benchmarks, themes, actions) become absolute, taken from ``base``
+    (default: the current folder), because report kernels run in their own folders.
+    """
+    base = Path.cwd() if base is None else base
     return {
         "confidence": build.stats.confidence, "interval": build.stats.interval,
         "display_floor": build.stats.display_floor, "precision_moe": build.stats.precision_moe,
@@ -130,6 +142,7 @@ def options_of(build) -> dict:
         "alpha": build.comparisons.alpha, "fdr": build.comparisons.fdr,
         "trend_quarters": build.trend_quarters, "timezone": build.timezone,
         "fiscal_year_start_month": build.fiscal_year_start_month,
-        "benchmarks": build.benchmarks, "themes": build.themes, "actions": build.actions,
+        "benchmarks": _absolute(build.benchmarks, base), "themes": _absolute(build.themes, base),
+        "actions": _absolute(build.actions, base),
         "windows": build.windows.model_dump(),
     }

@@ -42,10 +42,101 @@ class _View:
         return stats.grouped_nps(data, by, **stats_kwargs(self.options))
 
     def _trend_table(self, data, by=None):
-        by = list(by or [])
-        table = self.grouped(data, by + [schema.QUARTER])
-        table.loc[~table["shown"], ["nps", "ci_low", "ci_high", "moe"]] = np.nan
-        return table.sort_values(by + [schema.QUARTER]).reset_index(drop=True)
+        from . import benchmarks
+
+        return benchmarks.trend(data, quarter=self.quarter, n_quarters=len(self.window), by=by,
+                                method=self.options.get("interval", "adjusted_wald"),
+                                confidence=self.options.get("confidence", 0.95),
+                                display_floor=self.floor)
+
+    def drivers_html(self, data, *, who: str) -> str:
+        """Key drivers of ``data``'s score: importance with intervals, quadrant, summary."""
+        from . import drivers
+        from .plots import driver_importance, driver_quadrant
+
+        if not self.ctx.attributes:
+            return report.note("The build file lists no attribute-rating columns, so there is no "
+                               "key-driver analysis (add them under data.attributes).")
+        table = drivers.key_drivers(data, drivers=self.ctx.attributes, n_boot=200,
+                                    seed=int(self.options.get("seed", 0)),
+                                    confidence=self.options.get("confidence", 0.95))
+        self.driver_table = table
+        if table.attrs.get("status") != "ok":
+            return report.note(f"Not enough data for a key-driver analysis of {who}: "
+                               f"{table.attrs.get('reason', '')}")
+        report.show(driver_importance(table))
+        report.show(driver_quadrant(table))
+        return (f"<p class='lead'>{esc(drivers.summarize(table))}</p>" + report.note(
+            "Importance is each rating's share of the explained variance of the score (Shapley / LMG "
+            "decomposition of R²) with 95% bootstrap intervals; responses missing a rating are left out "
+            f"of this analysis ({table.attrs.get('n_dropped', 0):,} here). 'Fix first' = above-average "
+            "importance and below-average rating."))
+
+    def themes_html(self, data, *, who: str) -> str:
+        """Comment themes of ``data``: impact chart, summary, discovered topics, redacted verbatims."""
+        from . import themes
+        from .plots import theme_impact_bars
+
+        taxonomy = themes.load_taxonomy(self.options.get("themes"))
+        analysis = themes.analyze_comments(data, taxonomy=taxonomy, seed=int(self.options.get("seed", 0)))
+        self.comment_analysis = analysis
+        impact = analysis.impact
+        if impact.empty or impact["mentions"].sum() == 0:
+            return report.note(f"Too few comments from {who} this quarter to find themes.")
+        report.show(theme_impact_bars(impact))
+        parts = [f"<p class='lead'>{esc(themes.summarize(impact))}</p>"]
+        top = impact.head(8)
+        parts.append(report.table(
+            top[["label", "mentions", "share_detractors", "share_promoters", "nps", "gain"]].rename(columns={
+                "label": "theme", "share_detractors": "% of commenting detractors",
+                "share_promoters": "% of commenting promoters", "nps": "NPS of mentions",
+                "gain": "points if its detractors became passives"}),
+            formats={"% of commenting detractors": "{:.0f}%", "% of commenting promoters": "{:.0f}%",
+                     "NPS of mentions": fmt_nps, "points if its detractors became passives": "{:.1f}"}))
+        if not analysis.topics.empty:
+            items = "".join(f"<li>{esc(r['terms'])} ({int(r['comments'])} comments)</li>"
+                            for _, r in analysis.topics.iterrows())
+            parts.append(f"<h3>Topics the theme list does not cover</h3><ul>{items}</ul>")
+        quotes = analysis.verbatims
+        if not quotes.empty:
+            parts.append("<h3>What customers say</h3>")
+            for theme_label, group in quotes.groupby("label", sort=False):
+                if theme_label not in set(top["label"].head(4)):
+                    continue
+                lines = "".join(f"<div class='verbatim'>“{esc(r['comment'])}” "
+                                f"<span class='muted'>(score {int(r['score'])})</span></div>"
+                                for _, r in group.iterrows())
+                parts.append(f"<p><b>{esc(theme_label)}</b></p>{lines}")
+            parts.append(report.note("Comments are quoted with e-mail addresses, phone numbers, long "
+                                     "digit runs and link tokens removed."))
+        return "".join(parts)
+
+    def external(self):
+        """External benchmarks of the build (``None`` when the build file names none)."""
+        from . import benchmarks
+
+        path = self.options.get("benchmarks")
+        return benchmarks.load_external_benchmarks(path) if path else None
+
+    def external_html(self, nps_value, *, who: str, limit: int = 8) -> str:
+        from . import benchmarks
+
+        table = self.external()
+        if table is None or table.empty:
+            return report.note("No external benchmarks: name a benchmarks file in the build file "
+                               "(benchmarks: params/benchmarks.yaml) to compare with published figures.")
+        if pd.isna(nps_value):
+            return report.note(f"{FLOOR_TEXT.capitalize()}: no comparison with external benchmarks.")
+        gaps = benchmarks.external_gaps(nps_value, table).head(limit)
+        shown = gaps.assign(gap=[fmt_nps(g) for g in gaps["gap"]], value=[fmt_nps(v) for v in gaps["value"]])
+        html = report.table(shown[["name", "value", "gap", "citation"]].rename(
+            columns={"name": "benchmark", "value": "NPS", "gap": f"{who} minus benchmark", "citation": "source"}))
+        if gaps["example"].any():
+            html += report.note("Figures marked as examples in the benchmarks file: published values from "
+                                "different studies, shown to illustrate; choose the ones that fit your market.")
+        if len(table) > limit:
+            html += report.note(f"{len(table) - limit} more benchmarks in the file are not shown.")
+        return html
 
 
 class TeamView(_View):
@@ -107,13 +198,34 @@ class TeamView(_View):
         return "".join(parts)
 
     def benchmarks_section(self) -> str:
-        return report.placeholder("benchmarks", "issue 5 (benchmarks and trends)")
+        from . import benchmarks
+        from .plots import benchmark_chart
+
+        quarter_data = self.ctx.responses(quarters=[self.quarter])
+        opts = dict(confidence=self.options.get("confidence", 0.95), display_floor=self.floor)
+        internal = benchmarks.internal_benchmarks(quarter_data, team=self.team, quarter=self.quarter,
+                                                  method=self.options.get("interval", "adjusted_wald"), **opts)
+        gaps = benchmarks.team_vs_rest(quarter_data, quarter=self.quarter, team=self.team,
+                                       level=["department", "company"], alpha=self.options.get("alpha", 0.05),
+                                       fdr=self.options.get("fdr", True), **opts)
+        ranks = benchmarks.team_ranks(quarter_data, quarter=self.quarter, display_floor=self.floor)
+        mine = ranks[ranks[schema.TEAM] == self.team].iloc[0]
+        report.show(benchmark_chart(internal))
+        items = [f"<li>{esc(s)}</li>" for s in gaps["sentence"]]
+        if mine["shown"]:
+            items.append(f"<li>Rank {int(mine['rank'])} of {int(mine['n_ranked'])} teams with a score this "
+                         f"quarter (percentile {mine['percentile']:.0f}).</li>")
+        html = f"<ul>{''.join(items)}</ul>" + report.note(
+            "Gaps compare the team with the rest of its department and of the company (the team's own "
+            "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).")
+        return html + "<h3>Published benchmarks</h3>" + self.external_html(self.row["nps"] if self.row["shown"]
+                                                                           else np.nan, who="team")
 
     def drivers_section(self) -> str:
-        return report.placeholder("key drivers", "issue 6 (drivers)")
+        return self.drivers_html(self.current, who="this team")
 
     def themes_section(self) -> str:
-        return report.placeholder("comment themes", "issue 6 (drivers)")
+        return self.themes_html(self.current, who="this team")
 
     def actions_section(self) -> str:
         return report.placeholder("recommended actions", "issue 7 (actions)")
@@ -135,7 +247,11 @@ class DepartmentView(_View):
         self.history = ctx.responses(departments=[department], quarters=self.window)
         self.current = self.history[self.history[schema.QUARTER] == quarter]
         self.row = self.grouped(self.current, []).iloc[0]
-        self.teams = self.grouped(self.current, [schema.TEAM]).sort_values("nps", ascending=False)
+        from . import benchmarks
+
+        self.teams = benchmarks.team_ranks(self.current, quarter=quarter, display_floor=self.floor,
+                                           method=self.options.get("interval", "adjusted_wald"),
+                                           confidence=self.options.get("confidence", 0.95))
         self.team_trend = self._trend_table(self.history, [schema.TEAM])
         self.changes = _period_changes(self.history, quarter, self.options, by=[schema.TEAM])
 
@@ -159,7 +275,7 @@ class DepartmentView(_View):
         if shown.empty:
             return report.note("No team reached the display floor this quarter.")
         hidden = self.teams[~self.teams["shown"]][schema.TEAM].tolist()
-        report.show(rank_chart(self.teams, label=schema.TEAM))
+        report.show(rank_chart(self.teams, label=schema.TEAM, title=f"Teams of {self.department}, {self.quarter}"))
         return report.note(f"Below the display floor ({FLOOR_TEXT}): {', '.join(hidden)}") if hidden else ""
 
     def heatmap(self):
@@ -180,7 +296,8 @@ class DepartmentView(_View):
             "(Benjamini-Hochberg)." if self.options.get("fdr", True) else ""))
 
     def drivers_section(self) -> str:
-        return report.placeholder("key drivers", "issue 6 (drivers)")
+        return self.drivers_html(self.current, who="the department") + "<h3>Comment themes</h3>" + \
+            self.themes_html(self.current, who="the department")
 
     def actions_section(self) -> str:
         return report.placeholder("recommended actions", "issue 7 (actions)")
@@ -245,7 +362,7 @@ class OverviewView(_View):
             "p-values adjusted with Benjamini-Hochberg.")
 
     def external_section(self) -> str:
-        return report.placeholder("external benchmarks", "issue 5 (benchmarks and trends)")
+        return self.external_html(self.row["nps"], who="company", limit=20)
 
     def data_quality_html(self) -> str:
         counts = self.ctx.counts

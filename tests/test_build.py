@@ -76,9 +76,10 @@ def test_team_html_shows_stats_value_and_escapes(small_build):
     responses = pd.read_parquet(folder / "output" / "small" / "responses.parquet")
     mine = responses[(responses.team == "Équipe Montréal") & (responses.quarter == "2026Q3")]
     expected = round(stats.nps(mine.score))
-    headline = re.search(r"<div class='value'>([+\-]?\d+)</div><div class='label'>NPS 2026Q3", page)
+    headline = re.search(r"<div class=.value.>([+\-]?\d+)</div><div class=.label.>NPS 2026Q3", page)
     assert headline and int(headline.group(1)) == expected
-    assert "In [" not in page and "jp-InputPrompt" not in page.replace("jp-InputPrompt, ", "")
+    assert "In&nbsp;[" not in page and 'class="jp-InputPrompt' not in page
+    assert "report.setup()" not in page and "context_path" not in page  # no code
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
     assert "<script" not in page  # no script at all, and customer text never becomes one
     assert "<img src=x" not in page

@@ -60,9 +60,9 @@ class Report:
 
     def parameters(self) -> dict:
         out = {"quarter": self.quarter}
-        if self.team is not None:
+        if self.kind == "team":
             out["team"] = self.team
-        if self.department is not None:
+        elif self.kind == "department":
             out["department"] = self.department
         return out
 
