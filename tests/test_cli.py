@@ -73,3 +73,45 @@ def test_demo_data_command(tmp_path, capsys):
     assert cli.main(["demo-data", str(tmp_path)]) == 0
     frame = pd.read_csv(tmp_path / "nps_demo.csv")
     assert len(frame) == 60_000
+
+
+def test_build_dry_run_prints_plan(tmp_path, demo_csv):
+    build = tmp_path / "b.yaml"
+    text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
+    build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
+    done = run(["build", str(build), "--dry-run", "--quarter", "2026Q2,2026Q3"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "reports for 2026Q2, 2026Q3" in done.stderr  # comma-separated quarters are split
+
+
+def test_build_dry_run_lists_reports(tmp_path, demo_csv):
+    build = tmp_path / "b.yaml"
+    text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
+    build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
+    done = run(["build", str(build), "--dry-run", "-t", "Billing Operations"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Plan: 3 reports for 2026Q3: 1 team reports, 1 department summaries, 1 overviews" in done.stderr
+    assert "Billing Operations · 2026Q3" in done.stderr
+    assert not (tmp_path / "out" / "demo" / "2026Q3").exists()  # nothing built
+
+
+def test_build_rejects_unknown_format(tmp_path, demo_csv):
+    build = tmp_path / "b.yaml"
+    build.write_text(f"data:\n  path: {demo_csv}\n")
+    done = run(["build", str(build), "--formats", "html,docx"], tmp_path)
+    assert done.returncode == 2 and "html and/or pdf" in done.stderr
+
+
+def test_notebook_command(tmp_path, monkeypatch):
+    import json
+
+    build_dir = tmp_path / "output" / "demo"
+    build_dir.mkdir(parents=True)
+    (build_dir / "context.json").write_text(json.dumps({"build": "demo", "data_path": "x", "options": {}, "counts": {}}))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["notebook", "plan question"]) == 0
+    path = tmp_path / "notebooks" / "plan question.ipynb"
+    nb = json.loads(path.read_text())
+    source = "".join("".join(c["source"]) for c in nb["cells"])
+    assert str(build_dir / "context.json") in source and "grouped_nps" in source
+    assert cli.main(["notebook", "plan question"]) == 2  # never overwrites
