@@ -10,7 +10,7 @@ DEMO_DATA := output/demo-data/nps_demo.csv
 .PHONY: demo test lab bench system-deps clean help
 
 help:
-	@echo "make demo   build the demo reports from the embedded demo data (output/demo/)"
+	@echo "make demo   build the demo reports, PDFs and department packs from the embedded demo data (output/demo/)"
 	@echo "make test   run the test suite"
 	@echo "make lab    open JupyterLab with the project's kernel"
 
@@ -33,8 +33,11 @@ $(DEMO_DATA): $(STAMP) nps_report/demo.py
 	$(BIN)/nps-report demo-data output/demo-data
 
 demo: system-deps $(STAMP) $(DEMO_DATA)
-	$(BIN)/nps-report summary params/demo.yaml
-	@echo "Demo outputs are in output/demo/"
+	$(BIN)/nps-report build params/demo.yaml --formats html,pdf
+	@echo "Demo outputs are in output/demo/:"
+	@echo "  index of every report and pack:  output/demo/index.html"
+	@echo "  reports (HTML and PDF):          output/demo/<quarter>/{teams,departments,overview}/*/report.{html,pdf}"
+	@echo "  department packs (PDF):          output/demo/<quarter>/packs/<department>.pdf"
 
 test: system-deps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -17,6 +17,33 @@ def _link(folder: Path, relative: str, label: str) -> str:
     return ""
 
 
+def _pack_items(folder: Path, manifest: dict) -> str:
+    """One line per department pack: link, status, pages, what is not included."""
+    items, listed = [], set()
+    packs = sorted((k, v) for k, v in manifest.items() if v.get("kind") == "pack")
+    for key, entry in packs:
+        listed.add(key)
+        label = f"{entry.get('quarter', '')} · {entry.get('department', Path(key).stem)}"
+        link = _link(folder, key, label) or html.escape(label)
+        status = entry.get("status", "pending")
+        if status == "ok":
+            detail = f"{entry.get('pages')} pages" if entry.get("pages") else "built"
+            missing = entry.get("not_included") or []
+            if missing:
+                names = ", ".join(manifest.get(m, {}).get("team") or Path(m).name for m in missing)
+                detail += f"; not included (report failed or not built): {html.escape(names)}"
+        else:
+            detail = f"{STATUS_TEXT.get(status, html.escape(status))}"
+            if entry.get("error"):
+                detail += f": {html.escape(str(entry['error']))}"
+        items.append(f"<li class='{html.escape(status)}'>{link} <span class='muted'>{detail}</span></li>")
+    for path in sorted(folder.glob("*/packs/*.pdf")):  # packs made before the manifest knew them
+        key = path.relative_to(folder).as_posix()
+        if key not in listed:
+            items.append(f"<li>{_link(folder, key, f'{path.parent.parent.name} · {path.stem}')}</li>")
+    return "".join(items)
+
+
 def write_index(folder: Path, plan, manifest: dict, context, formats) -> Path:
     """Write ``folder/index.html`` listing every planned report with status and links."""
     rows = []
@@ -35,17 +62,14 @@ def write_index(folder: Path, plan, manifest: dict, context, formats) -> Path:
             f"<td>{html.escape(report.kind)}</td><td>{html.escape(report.title)}</td>"
             f"<td>{STATUS_TEXT.get(status, html.escape(status))}</td>"
             f"<td>{' · '.join(l for l in links if l)}</td><td class='muted'>{problem}</td></tr>")
-    packs = sorted(folder.glob("*/packs/*.pdf"))
-    pack_items = "".join(
-        f"<li><a href='{html.escape(str(p.relative_to(folder)))}'>{html.escape(p.parent.parent.name)} · "
-        f"{html.escape(p.stem)}</a></li>" for p in packs)
+    pack_items = _pack_items(folder, manifest)
     counts = context.counts
     dropped = counts.get("exact_duplicates", 0) + counts.get("repeated_response_ids", 0) + counts.get("superseded", 0)
     failed = sum(1 for r in plan.reports if manifest.get(r.key, {}).get("status") == "failed")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(context.build)} · nps-report build</title>
 <style>{report_css()}
-tr.failed td {{ color: #c73e1d; }}</style></head>
+tr.failed td, li.failed {{ color: #c73e1d; }}</style></head>
 <body><main>
 <h1>Build “{html.escape(context.build)}”</h1>
 <p class="lead">{len(plan.reports)} reports for {html.escape(', '.join(plan.quarters))}:

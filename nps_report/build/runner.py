@@ -35,14 +35,20 @@ class BuildResult:
     skipped: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     seconds: float = 0.0
+    packs: dict = field(default_factory=dict)     # pack key -> pack result (built this run)
+    packs_skipped: list = field(default_factory=list)
 
     @property
     def failed(self) -> list:
         return [r for r in self.results.values() if r["status"] == "failed"]
 
     @property
+    def failed_packs(self) -> list:
+        return [r for r in self.packs.values() if r["status"] == "failed"]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.failed_packs else 0
 
 
 def _log(message: str) -> None:
@@ -116,6 +122,10 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     if not templates.is_dir():
         raise BuildError(f"report templates not found in {templates}")
     formats = list(formats or params.formats)
+    if "pdf" in formats and not dry_run:
+        from ..export.pdf import check_pdf_support
+
+        check_pdf_support()  # a missing Pango stops the build here, with how to install it
     root = Path(params.output_dir)
     folder = root / params.name
     if not inside(folder, root):
@@ -157,7 +167,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     context_path = write_context(context, folder)
-    common = _hash_text(code_fingerprint(), json.dumps(options, sort_keys=True, default=str))
+    common = _hash_text(code_fingerprint(), json.dumps(options, sort_keys=True, default=str),
+                        *([params.page_size] if "pdf" in formats else []))
 
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
@@ -177,7 +188,10 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         tasks.append({"key": report.key, "template": str(template), "folder": str(target.resolve()),
                       "parameters": {**report.parameters(), "context_path": str(context_path.resolve())},
                       "title": report.title, "running_header": report.title, "formats": formats,
-                      "fingerprint": fingerprint, "report": report})
+                      "fingerprint": fingerprint, "report": report,
+                      "pdf": {"kind": report.kind, "quarter": report.quarter, "team": report.team,
+                              "department": report.department, "build": params.name,
+                              "built": context.created, "page_size": params.page_size}})
         manifest[report.key] = {"kind": report.kind, "quarter": report.quarter, "team": report.team,
                                 "department": report.department, "title": report.title,
                                 "status": "pending", "fingerprint": fingerprint}
@@ -185,6 +199,9 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
     jobs = jobs or params.jobs or os.cpu_count() or 1
     _execute(tasks, jobs, result, manifest)
+    if "pdf" in formats:
+        pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force)
+        _build_packs(pack_tasks, jobs, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
     result.seconds = time.perf_counter() - started
@@ -238,10 +255,105 @@ def _execute(tasks, jobs, result, manifest):
     bar.close()
 
 
+def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, params, context,
+                force: bool) -> list:
+    """One pack task per department and quarter of the plan that needs (re)building.
+
+    A pack holds the department summary and every team report of the department and
+    quarter recorded in the manifest (so a build narrowed with ``-t`` still packs the
+    department's other teams). It is rebuilt when one of its parts was rebuilt this run,
+    when it is missing, when its parts or their statuses changed, or with ``force``.
+    """
+    tasks = []
+    code = code_fingerprint()
+    summaries = [r for r in plan.reports if r.kind == "department"]
+    for summary in summaries:
+        parts = [{"kind": "department", "name": summary.department, "folder": summary.key,
+                  "html_path": str((folder / summary.folder / "report.html").resolve()),
+                  "status": manifest.get(summary.key, {}).get("status", "pending")}]
+        for key, entry in manifest.items():
+            if (entry.get("kind") == "team" and entry.get("quarter") == summary.quarter
+                    and entry.get("department") == summary.department):
+                parts.append({"kind": "team", "name": entry["team"], "folder": key,
+                              "html_path": str((folder / key / "report.html").resolve()),
+                              "status": entry.get("status", "pending"), "error": entry.get("error")})
+        key = f"{summary.quarter}/packs/{Path(summary.folder).name}.pdf"
+        target = folder / key
+        if not inside(target, folder):
+            raise BuildError(f"pack {key!r} would leave {folder}")
+        fingerprint = _hash_text(code, params.page_size, *sorted(
+            (p["folder"], p["status"], manifest.get(p["folder"], {}).get("fingerprint")) for p in parts))
+        previous = manifest.get(key, {})
+        rebuilt = any(p["folder"] in result.results for p in parts)
+        if (not force and not rebuilt and target.exists() and previous.get("status") == "ok"
+                and previous.get("fingerprint") == fingerprint):
+            result.packs_skipped.append(key)
+            continue
+        tasks.append({"key": key, "path": str(target.resolve()), "department": summary.department,
+                      "quarter": summary.quarter, "build": params.name, "built": context.created,
+                      "page_size": params.page_size, "parts": parts, "fingerprint": fingerprint})
+        manifest[key] = {"kind": "pack", "quarter": summary.quarter, "team": None,
+                         "department": summary.department,
+                         "title": f"{summary.department} department pack · {summary.quarter}",
+                         "status": "pending", "fingerprint": fingerprint}
+    return tasks
+
+
+def _build_packs(tasks, jobs, result: BuildResult, manifest: dict) -> None:
+    """Render the department packs (after every report of their quarter exists)."""
+    if not tasks:
+        if result.packs_skipped:
+            _log(f"Department packs up to date: {len(result.packs_skipped)}")
+        return
+    from tqdm import tqdm
+
+    from . import worker
+
+    payloads = [{k: v for k, v in t.items() if k != "fingerprint"} for t in tasks]
+    by_key = {t["key"]: t for t in tasks}
+    bar = tqdm(total=len(tasks), desc="Packs", unit="pack", file=sys.stderr, disable=None,
+               dynamic_ncols=True)
+
+    def record(outcome):
+        key = outcome["key"]
+        result.packs[key] = outcome
+        entry = manifest[key]
+        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
+                     error=outcome.get("error"), pages=outcome.get("pages"),
+                     contents_pages=outcome.get("contents_pages"), starts=outcome.get("starts", {}),
+                     included=outcome.get("included", []),
+                     not_included=outcome.get("not_included", []))
+        if outcome["status"] != "ok":
+            entry["fingerprint"] = None
+            bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)
+        else:
+            entry["fingerprint"] = by_key[key]["fingerprint"]
+        bar.update(1)
+
+    if jobs <= 1 or len(tasks) == 1:
+        for payload in payloads:
+            record(worker.build_pack(payload))
+    else:
+        import multiprocessing
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(worker.build_pack, p) for p in payloads]
+            for future in as_completed(futures):
+                record(future.result())
+    bar.close()
+
+
 def _summarise(result: BuildResult) -> None:
     built = len(result.results) - len(result.failed)
     _log(f"Built {built}, failed {len(result.failed)}, up to date {len(result.skipped)} "
          f"in {result.seconds:.1f} s")
     for outcome in result.failed:
         _log(f"  failed: {outcome['key']}: cell {outcome.get('cell')}: {outcome['error']}")
+    if result.packs or result.packs_skipped:
+        made = len(result.packs) - len(result.failed_packs)
+        _log(f"Department packs: built {made}, failed {len(result.failed_packs)}, "
+             f"up to date {len(result.packs_skipped)}")
+        for outcome in result.failed_packs:
+            _log(f"  failed pack: {outcome['key']}: {outcome['error']}")
     _log(f"Index: {result.folder / 'index.html'}")

@@ -1,4 +1,8 @@
-"""Execute one report in a worker process: papermill's Python API, then the HTML export."""
+"""Work done in a worker process: execute a report (papermill, HTML, PDF) or render a pack.
+
+The PDF engine (:func:`nps_report.export.pdf.get_engine`) is created once per worker
+process, on its first PDF, and reused by every report and pack that worker makes.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ def execute_report(task: dict) -> dict:
     ----------
     task : dict
         ``template`` (path), ``folder`` (absolute output folder), ``parameters``,
-        ``title``, ``running_header``, ``formats`` and ``key``.
+        ``title``, ``running_header``, ``formats`` and ``key``; for a PDF, ``pdf``:
+        ``kind``, ``quarter``, ``team``, ``department``, ``build``, ``built`` (date of
+        the build) and ``page_size`` ("A4" or "Letter").
 
     Returns
     -------
@@ -46,10 +52,60 @@ def execute_report(task: dict) -> dict:
             export_html(nb, folder / "report.html", title=task["title"],
                         running_header=task["running_header"])
             timings["html"] = time.perf_counter() - mark
+        if "pdf" in task["formats"]:
+            mark = time.perf_counter()
+            _export_pdf(task, folder)
+            timings["pdf"] = time.perf_counter() - mark
     except PapermillExecutionError as exc:
         result.update(status="failed", cell=_code_cell_number(notebook_path, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # a report failing must never stop the others
+        result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
+                      detail=traceback.format_exc(limit=5))
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _export_pdf(task: dict, folder: Path) -> dict:
+    from ..export.pdf import export_pdf, report_cover
+
+    info = task.get("pdf") or {}
+    cover = report_cover(info.get("kind", "team"), quarter=info.get("quarter", ""),
+                         team=info.get("team"), department=info.get("department"),
+                         build=info.get("build", ""), built=info.get("built", ""))
+    return export_pdf(folder / "report.html", folder / "report.pdf", cover=cover,
+                      page_size=info.get("page_size", "A4"), running_header=task["running_header"])
+
+
+def build_pack(task: dict) -> dict:
+    """Render one department pack; never raises (a failure is returned).
+
+    Parameters
+    ----------
+    task : dict
+        ``key``, ``path`` (the PDF to write), ``department``, ``quarter``, ``build``,
+        ``built``, ``page_size`` and ``parts``: a list of dicts with the fields of
+        :class:`nps_report.export.packs.PackPart`.
+
+    Returns
+    -------
+    dict
+        ``key``, ``status`` ("ok" or "failed"), ``seconds``, ``error`` and, when built,
+        ``pages``, ``contents_pages``, ``starts`` (part folder -> first page),
+        ``included`` and ``not_included`` (part folders).
+    """
+    from ..export.packs import PackPart
+    from ..export.packs import build_pack as render_pack
+
+    started = time.perf_counter()
+    result = {"key": task["key"], "status": "ok", "error": None}
+    try:
+        made = render_pack([PackPart(**part) for part in task["parts"]], task["path"],
+                           department=task["department"], quarter=task["quarter"],
+                           build=task.get("build", ""), built=task.get("built", ""),
+                           page_size=task.get("page_size", "A4"))
+        result.update(made.to_dict())
+    except Exception as exc:  # one pack failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started

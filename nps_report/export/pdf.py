@@ -1,0 +1,256 @@
+"""Report HTML -> PDF with WeasyPrint: a cover, running header and footer, page x of y.
+
+The PDF is made from the HTML the build already wrote (``report.html``): its ``<main>``
+is wrapped in a print document (cover, running-header strings) and rendered with the
+project's style sheets, report.css then print.css, plus the page size. No browser, no
+network: images are inlined, fonts are the system's DejaVu.
+
+One :class:`PdfEngine` per process (:func:`get_engine`) keeps WeasyPrint imported, its
+font configuration and the parsed style sheets; every report of a worker reuses it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..exceptions import MissingDependencyError
+from .html import TEMPLATE_DIR, report_css
+
+PAGE_SIZES = ("A4", "Letter")
+PRINT_CSS = TEMPLATE_DIR / "nps_report" / "print.css"
+
+INSTALL_HINT = (
+    "Install the Pango text library, then run the build again:\n"
+    "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0\n"
+    "  macOS:         brew install pango\n"
+    "  conda:         conda install -c conda-forge pango\n"
+    "HTML reports build without it: nps-report build PARAMS --formats html")
+
+KIND_LABELS = {"team": "Team report", "department": "Department summary",
+               "overview": "Company overview", "pack": "Department pack"}
+
+_MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
+_BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
+_RUNNING = re.compile(r"<div class=\"running-header\">.*?</div>", re.S)
+
+
+def load_weasyprint():
+    """Import WeasyPrint, turning a missing package or system library into a clear error.
+
+    Raises
+    ------
+    MissingDependencyError
+        When ``weasyprint`` or the Pango library it loads at import cannot be found;
+        the message says how to install it on Debian/Ubuntu, macOS and with conda.
+    """
+    try:
+        import weasyprint
+    except ModuleNotFoundError as exc:
+        if exc.name and not exc.name.startswith("weasyprint"):
+            raise
+        raise MissingDependencyError(
+            "PDF output needs the Python package WeasyPrint (pip install weasyprint) and the "
+            f"Pango text library ({exc}).\n{INSTALL_HINT}") from None
+    except (OSError, ImportError) as exc:  # cffi could not dlopen libpango / libgobject
+        raise MissingDependencyError(
+            f"PDF output needs the Pango text library, which WeasyPrint could not load ({exc}).\n"
+            f"{INSTALL_HINT}") from None
+    return weasyprint
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What the first page of a PDF says.
+
+    Attributes
+    ----------
+    kind : str
+        ``"team"``, ``"department"``, ``"overview"`` or ``"pack"``.
+    title : str
+        The big line: the team, the department or "Company overview".
+    quarter : str
+    subtitle : str
+        The line under the title (e.g. the team's department).
+    lines : tuple of str
+        Extra lines under the quarter (e.g. what a pack contains).
+    build : str
+        The build's name.
+    built : str
+        Date of the build (as written in the build's context).
+    """
+
+    kind: str
+    title: str
+    quarter: str
+    subtitle: str = ""
+    lines: tuple = ()
+    build: str = ""
+    built: str = ""
+
+    def html(self) -> str:
+        esc = html.escape
+        kicker = "Net Promoter Score · " + KIND_LABELS.get(self.kind, self.kind)
+        lines = "".join(f"<li>{esc(line)}</li>" for line in self.lines)
+        meta = []
+        if self.built:
+            meta.append(f"<p>Built {esc(self.built)}</p>")
+        if self.build:
+            meta.append(f"<p>Build “{esc(self.build)}” · nps-report</p>")
+        meta.append("<p>Internal: scores below the display floor are not shown; customer "
+                    "contact lists are never part of this document.</p>")
+        return (f"<section class='cover'>"
+                f"<div class='doc-kind'>{esc(self.running_kind())}</div>"
+                f"<div class='build-line'>{esc(self.build_line())}</div>"
+                f"<div class='cover-band'><p class='cover-kicker'>{esc(kicker)}</p>"
+                f"<h1 class='cover-title'>{esc(self.title)}</h1>"
+                + (f"<p class='cover-subtitle'>{esc(self.subtitle)}</p>" if self.subtitle else "")
+                + f"</div><p class='cover-quarter'>{esc(self.quarter)}</p>"
+                + (f"<ul class='cover-lines'>{lines}</ul>" if lines else "")
+                + f"<div class='cover-meta'>{''.join(meta)}</div></section>")
+
+    def running_kind(self) -> str:
+        if self.kind == "pack":
+            return f"{self.title} department pack · {self.quarter}"
+        return f"NPS {KIND_LABELS.get(self.kind, self.kind).lower()} · {self.quarter}"
+
+    def build_line(self) -> str:
+        parts = [f"Build {self.build}" if self.build else "", f"built {self.built}" if self.built else ""]
+        return " · ".join(p for p in parts if p)
+
+
+def report_cover(kind: str, *, quarter: str, team=None, department=None, build: str = "",
+                 built: str = "") -> Cover:
+    """The cover of one report: team, department summary or company overview."""
+    if kind == "team":
+        return Cover("team", str(team), quarter, f"{department} department" if department else "",
+                     build=build, built=built)
+    if kind == "department":
+        return Cover("department", str(department), quarter, "Department summary",
+                     build=build, built=built)
+    return Cover("overview", "Company overview", quarter, "Every department and team",
+                 build=build, built=built)
+
+
+def report_body(page: str) -> tuple[str, str]:
+    """Split a report page written by :func:`~nps_report.export.export_html`.
+
+    Returns
+    -------
+    (str, str)
+        The running-header text (unescaped) and the inner HTML of ``<main>``
+        (the whole ``<body>`` when the page has no ``<main>``).
+    """
+    header = ""
+    found = _RUNNING.search(page)
+    if found:
+        header = html.unescape(re.sub(r"<[^>]+>", "", found.group(0))).strip()
+    match = _MAIN.search(page) or _BODY.search(page)
+    body = match.group(1) if match else page
+    return header, _RUNNING.sub("", body)
+
+
+def print_document(title: str, body: str, *, lang: str = "en", created: str = "") -> str:
+    """A complete HTML document around ``body`` for WeasyPrint (no inline style sheet:
+    the engine applies report.css and print.css)."""
+    meta = '<meta name="generator" content="nps-report">'
+    if re.match(r"\d{4}-\d{2}-\d{2}", created or ""):
+        meta += f'<meta name="dcterms.created" content="{html.escape(created[:10])}">'
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title>{meta}</head>"
+            f'<body class="nps-report print">{body}</body></html>')
+
+
+class PdfEngine:
+    """WeasyPrint, its font configuration and the parsed style sheets, kept for reuse.
+
+    Create one per process with :func:`get_engine`; building one imports WeasyPrint
+    (and raises :class:`MissingDependencyError` when it cannot).
+    """
+
+    def __init__(self):
+        self.weasyprint = load_weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self._sheets = {}
+        self.renders = 0
+
+    def stylesheets(self, page_size: str = "A4") -> list:
+        """report.css, print.css and the page size, parsed once per page size."""
+        if page_size not in PAGE_SIZES:
+            raise ValueError(f"page_size must be one of {', '.join(PAGE_SIZES)}, got {page_size!r}")
+        if page_size not in self._sheets:
+            css = self.weasyprint.CSS
+            base = self._sheets.get("base")
+            if base is None:
+                base = [css(string=report_css(), font_config=self.font_config),
+                        css(string=PRINT_CSS.read_text(encoding="utf-8"), font_config=self.font_config)]
+                self._sheets["base"] = base
+            size = css(string=f"@page {{ size: {page_size}; }}", font_config=self.font_config)
+            self._sheets[page_size] = base + [size]
+        return self._sheets[page_size]
+
+    def render(self, document: str, *, base_url=None, page_size: str = "A4"):
+        """Lay out an HTML document; returns WeasyPrint's ``Document`` (pages, outline)."""
+        self.renders += 1
+        return self.weasyprint.HTML(string=document, base_url=str(base_url) if base_url else None) \
+            .render(stylesheets=self.stylesheets(page_size), font_config=self.font_config)
+
+    def write(self, document: str, target, *, base_url=None, page_size: str = "A4") -> int:
+        """Render ``document`` to the PDF file ``target``; returns the number of pages."""
+        rendered = self.render(document, base_url=base_url, page_size=page_size)
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        rendered.write_pdf(partial)
+        partial.replace(target)  # a reader never sees half a PDF
+        return len(rendered.pages)
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> PdfEngine:
+    """The process's PDF engine, created on first use."""
+    return PdfEngine()
+
+
+def check_pdf_support() -> None:
+    """Raise :class:`MissingDependencyError` now if PDFs cannot be made on this machine."""
+    get_engine()
+
+
+def export_pdf(html_path, pdf_path=None, *, cover: Cover, page_size: str = "A4",
+               running_header: str | None = None) -> dict:
+    """Write the PDF of one report from its ``report.html``.
+
+    Parameters
+    ----------
+    html_path : path-like
+        The report page written by :func:`~nps_report.export.export_html`.
+    pdf_path : path-like, optional
+        Default: ``report.pdf`` beside ``html_path``.
+    cover : Cover
+        See :func:`report_cover`.
+    page_size : {"A4", "Letter"}
+    running_header : str, optional
+        Text of the running header (default: the page's own running-header div).
+
+    Returns
+    -------
+    dict
+        ``path``, ``pages`` and ``seconds``.
+    """
+    started = time.perf_counter()
+    html_path = Path(html_path)
+    pdf_path = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
+    header, body = report_body(html_path.read_text(encoding="utf-8"))
+    header = running_header if running_header is not None else header
+    content = (cover.html() + f"<div class='running-header'>{html.escape(header)}</div>"
+               + f"<main>{body}</main>")
+    document = print_document(f"{cover.title} · {cover.quarter}", content, created=cover.built)
+    pages = get_engine().write(document, pdf_path, base_url=html_path.parent, page_size=page_size)
+    return {"path": str(pdf_path), "pages": pages, "seconds": time.perf_counter() - started}

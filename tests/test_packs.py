@@ -1,0 +1,261 @@
+"""Department packs, read back with pypdf: cover, contents page numbers, bookmarks, parts.
+
+One small build (module-scoped, shared with tests/test_pdf.py): a department of four
+teams over two quarters, built for the latest quarter with html and pdf. "Mini Team" is
+below the display floor this quarter; "Broken Desk" fails on purpose (a planted cell in
+a copy of the team template), so the pack must leave it out and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import params
+from nps_report.build import run_build
+
+from .conftest import ROOT
+
+pypdf = pytest.importorskip("pypdf")
+
+DEPARTMENT = "Field Care"
+QUARTER = "2026Q3"
+TEAMS = {"Zulu Desk": 40, "alpha Desk": 40, "Mini Team": 3, "Broken Desk": 30}  # responses in 2026Q3
+BROKEN = "Broken Desk"
+OK_TEAMS = sorted((t for t in TEAMS if t != BROKEN), key=str.casefold)  # the pack's order
+_BUILT = {}
+
+
+def small_pack_build(tmp_path_factory):
+    """Build once per test session (tests/test_pdf.py reuses it)."""
+    if "build" in _BUILT:
+        return _BUILT["build"]
+    folder = tmp_path_factory.mktemp("packs")
+    rng = np.random.default_rng(5)
+    rows = []
+    for team, current in TEAMS.items():
+        for quarter_start, count in (("2026-04-10", 40), ("2026-07-10", current)):
+            for i in range(count):
+                rows.append({
+                    "id": f"{team}-{quarter_start}-{i}", "when": f"{quarter_start}T09:{i:02d}:00Z",
+                    "score": int(rng.integers(0, 11)), "team": team, "dept": DEPARTMENT,
+                    "plan": ["Basic", "Pro"][i % 2], "email": f"customer{i}@example.com",
+                    "comment": "slow reply" if i % 3 else ""})
+    pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
+    (folder / "build.yaml").write_text(
+        "name: packs\n"
+        f"data:\n  path: {folder / 'survey.csv'}\n"
+        "  columns: {id: response_id, when: submitted_at, score: score, team: team, dept: department,"
+        " plan: plan, email: email, comment: comment}\n"
+        "  segments: [plan]\n"
+        f"quarters: [{QUARTER}]\n"
+        "formats: [html, pdf]\n"
+        f"output_dir: {folder / 'output'}\n")
+    templates = folder / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    nb = nbformat.read(templates / "team_report.ipynb", 4)
+    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 2
+    nb.cells.insert(position, nbformat.v4.new_code_cell(
+        f'if team == "{BROKEN}":\n    raise RuntimeError("planted failure")'))
+    nbformat.write(nb, templates / "team_report.ipynb")
+    build = params.load_params(folder / "build.yaml")
+    result = run_build(build, jobs=2, templates_dir=templates)
+    out = folder / "output" / "packs"
+    _BUILT["build"] = (out, build, result, templates)
+    return _BUILT["build"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return small_pack_build(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pack(built):
+    out = built[0]
+    path = out / QUARTER / "packs" / f"{DEPARTMENT}.pdf"
+    assert path.exists()
+    return pypdf.PdfReader(path)
+
+
+def outline_entries(reader) -> list:
+    """``(level, title, 1-based page)`` for every bookmark, in order."""
+    out = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((level, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return out
+
+
+def contents_numbers(text: str) -> dict:
+    """``{label: page}`` from the contents page's dotted lines."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"\s*(.+?)\s*(?:\.\s*){3,}(\d+)\s*$", line)
+        if match:
+            found[match.group(1).strip()] = int(match.group(2))
+    return found
+
+
+def image_count(page) -> int:
+    """Images actually painted on a page: ``Do`` operators of its content stream that name
+    an image XObject, following form XObjects (resource dictionaries may be shared)."""
+    def painted(content, resources, depth=0) -> int:
+        xobjects = (resources or {}).get("/XObject") or {}
+        count = 0
+        for name in re.findall(rb"/([^\s/\[\]()<>]+)\s+Do\b", content):
+            ref = xobjects.get("/" + name.decode())
+            if ref is None:
+                continue
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                count += 1
+            elif obj.get("/Subtype") == "/Form" and depth < 5:
+                count += painted(obj.get_data(), obj.get("/Resources") or resources, depth + 1)
+        return count
+
+    contents = page.get_contents()
+    return painted(contents.get_data(), page.get("/Resources")) if contents is not None else 0
+
+
+def part_pdf(out, team=None):
+    folder = out / QUARTER / ("departments" if team is None else "teams") / (team or DEPARTMENT)
+    return pypdf.PdfReader(folder / "report.pdf")
+
+
+def test_build_records_packs_and_the_failure(built):
+    out, _, result, _ = built
+    assert [r["key"] for r in result.failed] == [f"{QUARTER}/teams/{BROKEN}"]
+    assert result.exit_code == 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = manifest[f"{QUARTER}/packs/{DEPARTMENT}.pdf"]
+    assert entry["kind"] == "pack" and entry["status"] == "ok"
+    assert entry["not_included"] == [f"{QUARTER}/teams/{BROKEN}"]
+    assert set(entry["included"]) == {f"{QUARTER}/departments/{DEPARTMENT}"} | {
+        f"{QUARTER}/teams/{t}" for t in OK_TEAMS}
+    index = (out / "index.html").read_text()
+    assert f"{QUARTER}/packs/{DEPARTMENT}.pdf" in index and "not included" in index
+
+
+def test_cover_names_department_and_quarter(pack):
+    text = pack.pages[0].extract_text()
+    assert DEPARTMENT in text and QUARTER in text and "Department pack".upper() in text.upper()
+
+
+def test_every_team_has_a_bookmark_with_its_sections(pack):
+    entries = outline_entries(pack)
+    top = [title for level, title, _ in entries if level == 1]
+    assert top == ["Contents", f"Department summary: {DEPARTMENT}", *OK_TEAMS]
+    assert BROKEN not in {title for _, title, _ in entries}
+    for team in OK_TEAMS:
+        position = next(i for i, e in enumerate(entries) if e[0] == 1 and e[1] == team)
+        children = []
+        for level, title, _ in entries[position + 1:]:
+            if level == 1:
+                break
+            children.append(title)
+        assert "Where the team stands" in children and "Score distribution" in children, team
+
+
+def test_page_count_is_cover_contents_and_parts(built, pack):
+    """Each part rendered on its own (its report.pdf, minus that PDF's cover) has as many
+    pages as it takes in the pack; the contents take the pages before the first part."""
+    out = built[0]
+    starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
+    contents_pages = starts[f"Department summary: {DEPARTMENT}"] - starts["Contents"]
+    assert starts["Contents"] == 2 and contents_pages >= 1
+    part_pages = [len(part_pdf(out).pages) - 1] + [len(part_pdf(out, t).pages) - 1 for t in OK_TEAMS]
+    assert len(pack.pages) == 1 + contents_pages + sum(part_pages)
+    # and each part starts where the previous one's pages end
+    expected = 2 + contents_pages
+    for label, pages in zip([f"Department summary: {DEPARTMENT}", *OK_TEAMS], part_pages):
+        assert starts[label] == expected, label
+        expected += pages
+
+
+def test_contents_page_numbers_are_where_parts_start(pack):
+    text = pack.pages[1].extract_text()
+    assert "Contents" in text
+    numbers = contents_numbers(text)
+    assert set(numbers) == {"Department summary", *OK_TEAMS}, text
+    starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
+    assert numbers["Department summary"] == starts[f"Department summary: {DEPARTMENT}"]
+    summary_page = pack.pages[numbers["Department summary"] - 1].extract_text()
+    assert "Department summary for" in summary_page and DEPARTMENT in summary_page
+    for team in OK_TEAMS:
+        assert numbers[team] == starts[team]
+        first = pack.pages[numbers[team] - 1].extract_text()
+        assert f"{DEPARTMENT} · NPS report for {QUARTER}" in first, team
+        assert re.search(rf"^{re.escape(team)}$", first, re.M), team  # the report's title line
+        previous = pack.pages[numbers[team] - 2].extract_text()
+        assert f"{team} · {DEPARTMENT} · {QUARTER}" not in previous  # it starts there, not before
+
+
+def test_failed_report_is_left_out_and_named(pack):
+    text = pack.pages[1].extract_text()
+    assert f"{BROKEN}: report failed to build, not included" in " ".join(text.split())
+    body = "\n".join(page.extract_text() for page in pack.pages[2:])
+    assert "planted failure" not in body and f"{BROKEN} · {DEPARTMENT}" not in body
+
+
+def test_team_below_display_floor_is_kept(pack):
+    starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
+    page = pack.pages[starts["Mini Team"] - 1].extract_text()
+    assert "too few responses this quarter" in page
+
+
+def test_charts_are_images_in_every_part(built, pack):
+    out = built[0]
+    entries = [(t, p) for level, t, p in outline_entries(pack) if level == 1]
+    bounds = {title: (start, end) for (title, start), (_, end) in
+              zip(entries, [*entries[1:], ("end", len(pack.pages) + 1)])}
+    for label, reader in [(f"Department summary: {DEPARTMENT}", part_pdf(out))] + [
+            (t, part_pdf(out, t)) for t in OK_TEAMS]:
+        start, end = bounds[label]
+        in_pack = sum(image_count(pack.pages[i - 1]) for i in range(start, end))
+        alone = sum(image_count(page) for page in reader.pages)
+        assert in_pack >= 1, label
+        assert in_pack == alone, label  # every chart of the report made it into the pack
+
+
+def test_close_the_loop_lists_are_pointed_to_not_included(pack):
+    contents = " ".join(pack.pages[1].extract_text().split())
+    for team in (*OK_TEAMS, BROKEN):
+        assert f"{QUARTER}/teams/{team}/close_the_loop.xlsx" in contents, team
+    everything = "\n".join(page.extract_text() for page in pack.pages)
+    assert "@example.com" not in everything
+
+
+def test_packs_rebuild_only_when_a_part_changed(built):
+    out, build, _, templates = built
+    key = f"{QUARTER}/packs/{DEPARTMENT}.pdf"
+    up_to_date = run_build(build, jobs=1, teams=["alpha Desk"], templates_dir=templates)
+    assert not up_to_date.results and key in up_to_date.packs_skipped and not up_to_date.packs
+    before = (out / key).stat().st_mtime_ns
+    # one team rebuilt (as when its data changed): its department's pack is rebuilt, still
+    # with every team the manifest knows, though this run was narrowed to one team
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest[f"{QUARTER}/teams/Zulu Desk"]["fingerprint"] = "stale"
+    manifest_path.write_text(json.dumps(manifest))
+    again = run_build(build, jobs=1, teams=["Zulu Desk"], templates_dir=templates)
+    assert list(again.results) == [f"{QUARTER}/teams/Zulu Desk"]
+    assert again.packs[key]["status"] == "ok" and (out / key).stat().st_mtime_ns != before
+    reader = pypdf.PdfReader(out / key)
+    assert [t for level, t, _ in outline_entries(reader) if level == 1][2:] == OK_TEAMS
+    # a missing pack is rebuilt even when nothing else changed
+    (out / key).unlink()
+    restored = run_build(build, jobs=1, teams=["alpha Desk"], templates_dir=templates)
+    assert not restored.results and restored.packs[key]["status"] == "ok" and (out / key).exists()
