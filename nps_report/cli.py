@@ -74,7 +74,7 @@ def cmd_build(args) -> int:
         return 2
     result = run_build(params, quarters=_split(args.quarter), teams=args.team,
                        departments=args.department, jobs=args.jobs, formats=formats,
-                       force=args.force, dry_run=args.dry_run)
+                       force=args.force, dry_run=args.dry_run, scheduler=args.scheduler)
     return result.exit_code
 
 
@@ -123,6 +123,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the reports on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("notebook", help="create an ad-hoc analysis notebook under notebooks/")

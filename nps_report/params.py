@@ -139,6 +139,8 @@ class BuildParams(_Frozen):
     themes: Optional[str] = None
     actions: Optional[str] = None
     jobs: Optional[int] = Field(None, ge=1)
+    # A dask.distributed scheduler address (tcp://host:port): run reports on that cluster.
+    scheduler: Optional[str] = None
     source_file: Optional[str] = Field(None, exclude=True)
 
     @field_validator("quarters")

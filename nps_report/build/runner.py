@@ -99,7 +99,7 @@ def report_fingerprint(report: Report, slices: dict, common: str, formats, templ
 
 
 def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None, formats=None,
-              force=False, dry_run=False, templates_dir=None) -> BuildResult:
+              force=False, dry_run=False, templates_dir=None, scheduler=None) -> BuildResult:
     """Build every planned report of ``params``; see ``nps-report build --help``.
 
     Parameters
@@ -116,6 +116,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         Load the data and print the plan; execute nothing.
     templates_dir : path-like, optional
         Folder of the report templates (default: the project's ``templates/``).
+    scheduler : str or distributed.Client, optional
+        Run the reports on a Dask cluster (``tcp://host:port``) instead of local workers.
     """
     started = time.perf_counter()
     templates = Path(templates_dir) if templates_dir else TEMPLATES_DIR
@@ -198,7 +200,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     if result.skipped:
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
     jobs = jobs or params.jobs or os.cpu_count() or 1
-    _execute(tasks, jobs, result, manifest)
+    _execute(tasks, jobs, result, manifest, scheduler or params.scheduler)
     if "pdf" in formats:
         pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force)
         _build_packs(pack_tasks, jobs, result, manifest)
@@ -209,7 +211,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     return result
 
 
-def _execute(tasks, jobs, result, manifest):
+def _execute(tasks, jobs, result, manifest, scheduler=None):
     if not tasks:
         return
     from tqdm import tqdm
@@ -241,17 +243,26 @@ def _execute(tasks, jobs, result, manifest):
                         remaining=len(tasks) - len(result.results))
         bar.update(1)
 
-    if jobs <= 1 or len(tasks) == 1:
-        for payload in payloads:
-            record(worker.execute_report(payload))
+    if scheduler is not None:
+        from .distributed import execute_on_dask
+
+        execute_on_dask(payloads, scheduler, record)
+    elif jobs <= 1 or len(tasks) == 1:
+        from .kernels import shutdown_all
+
+        try:
+            for payload in payloads:
+                record(worker.execute_report(payload))
+        finally:
+            shutdown_all()  # no kernel outlives the build in this process
     else:
         import multiprocessing
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(worker.execute_report, p) for p in payloads]
+            futures = {pool.submit(worker.execute_report, p): p for p in payloads}
             for future in as_completed(futures):
-                record(future.result())
+                record(_outcome(future, futures[future]))
     bar.close()
 
 
@@ -338,10 +349,19 @@ def _build_packs(tasks, jobs, result: BuildResult, manifest: dict) -> None:
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(worker.build_pack, p) for p in payloads]
+            futures = {pool.submit(worker.build_pack, p): p for p in payloads}
             for future in as_completed(futures):
-                record(future.result())
+                record(_outcome(future, futures[future]))
     bar.close()
+
+
+def _outcome(future, payload) -> dict:
+    """A worker's result, or a failure record when the worker process itself died."""
+    try:
+        return future.result()
+    except Exception as exc:  # e.g. BrokenProcessPool after a crash: that item failed, others go on
+        return {"key": payload["key"], "status": "failed", "cell": None, "seconds": 0.0, "timings": {},
+                "error": f"worker process failed: {type(exc).__name__}: {exc}"}
 
 
 def _summarise(result: BuildResult) -> None:

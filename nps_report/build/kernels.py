@@ -1,0 +1,110 @@
+"""Warm kernels: one Jupyter kernel per worker, heavy imports done once, reset between reports.
+
+Starting a kernel and importing pandas/seaborn costs 2-3 s, several times the analysis of
+one report. A worker keeps one kernel alive; before each report its namespace is
+cleared (IPython ``reset``), figures closed and plotting defaults restored, so nothing
+from report A is visible in report B. The notebook itself still runs through papermill's
+Python API, with a small papermill engine that hands it the warm kernel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE = "nps-warm"
+WARMUP = """
+import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
+import nps_report.report, nps_report.views, nps_report.plots, nps_report.benchmarks
+import nps_report.drivers, nps_report.themes
+"""
+# Fresh namespace (modules stay imported), no figures left, plotting defaults restored.
+RESET = """
+import matplotlib as _mpl, matplotlib.pyplot as _plt
+_plt.close("all")
+_mpl.rcdefaults()
+get_ipython().reset(new_session=True, aggressive=False)
+"""
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+logger = logging.getLogger("nps_report.kernels")
+
+
+class WarmKernel:
+    """A started kernel and its client, reused for many notebooks in one process."""
+
+    def __init__(self, kernel_name: str = "python3", *, warmup: str = WARMUP, timeout: float = 120):
+        from jupyter_client.manager import KernelManager
+
+        self.kernel_name = kernel_name
+        self.timeout = timeout
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.km.start_kernel(extra_arguments=KERNEL_ARGS)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=timeout)
+        self.reports = 0
+        if warmup:
+            self.run(warmup)
+
+    def run(self, code: str) -> None:
+        """Run ``code`` silently in the kernel; raise ``RuntimeError`` if it fails."""
+        reply = self.kc.execute_interactive(code, silent=True, store_history=False,
+                                            timeout=self.timeout, output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+    def reset(self) -> None:
+        """Clear the namespace and plotting state left by the previous notebook."""
+        self.run(RESET)
+
+    def alive(self) -> bool:
+        return self.km.is_alive()
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+        except Exception:  # shutting down a dead kernel may fail; nothing to keep
+            pass
+
+
+class WarmEngine(NBClientEngine):
+    """A papermill engine that executes the notebook in an already started kernel."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        warm: WarmKernel = kwargs.pop("warm_kernel")
+        client = PapermillNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, kernel_name=kernel_name,
+                                         log=logger, log_output=log_output, stdout_file=stdout_file,
+                                         stderr_file=stderr_file)
+        client.kc = warm.kc  # reuse the connected client: no new channels per report
+        return client.execute(cleanup_kc=False)
+
+
+papermill_engines.register(ENGINE, WarmEngine)
+
+_WARM: dict = {}
+atexit.register(lambda: shutdown_all())
+
+
+def warm_kernel(kernel_name: str = "python3") -> WarmKernel:
+    """This process's warm kernel, started on first use and restarted if it died."""
+    kernel = _WARM.get(kernel_name)
+    if kernel is None or not kernel.alive():
+        if kernel is not None:
+            kernel.shutdown()
+        kernel = _WARM[kernel_name] = WarmKernel(kernel_name)
+    return kernel
+
+
+def shutdown_all() -> None:
+    """Stop every warm kernel of this process."""
+    for kernel in _WARM.values():
+        kernel.shutdown()
+    _WARM.clear()

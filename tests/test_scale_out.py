@@ -1,0 +1,79 @@
+"""Warm kernels keep reports isolated; a Dask cluster builds the same reports as local workers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import params
+from nps_report.build import run_build
+
+from .conftest import ROOT
+
+LEAK_CHECK = '''
+import matplotlib
+assert "leaked_from_previous_report" not in globals(), "a variable survived from the previous report"
+assert matplotlib.rcParams["lines.linewidth"] != 7.25, "plotting state survived from the previous report"
+leaked_from_previous_report = team
+matplotlib.rcParams["lines.linewidth"] = 7.25
+'''
+
+
+def _build_file(folder, teams=("Alpha", "Bravo", "Charlie")):
+    rng = np.random.default_rng(5)
+    rows = [{"id": f"{t}-{q}-{i}", "when": f"{q}T09:{i % 60:02d}:00Z", "score": int(rng.integers(0, 11)),
+             "team": t, "dept": "Ops", "comment": ["late delivery", "great service", ""][i % 3]}
+            for t in teams for q in ("2026-04-15", "2026-07-15") for i in range(30)]
+    pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
+    (folder / "build.yaml").write_text(
+        f"name: scale\ndata:\n  path: {folder / 'survey.csv'}\n"
+        "  columns: {id: response_id, when: submitted_at, score: score, team: team, dept: department,"
+        " comment: comment}\n"
+        f"quarters: [2026Q3]\noutput_dir: {folder / 'out'}\n")
+    return params.load_params(folder / "build.yaml")
+
+
+def test_warm_kernel_isolates_reports(tmp_path):
+    """Three team reports in one warm kernel: nothing set by one is visible to the next."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    nb = nbformat.read(templates / "team_report.ipynb", 4)
+    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+    nb.cells.insert(position, nbformat.v4.new_code_cell(LEAK_CHECK))
+    nbformat.write(nb, templates / "team_report.ipynb")
+    build = _build_file(tmp_path)
+    result = run_build(build, jobs=1, templates_dir=templates)
+    teams = [r for k, r in result.results.items() if "/teams/" in k]
+    assert len(teams) == 3
+    assert all(r["status"] == "ok" for r in teams), [r["error"] for r in teams]
+    # the same kernel really was reused: only the first report paid for starting it
+    kernel_times = sorted(r["timings"]["kernel"] for r in result.results.values())
+    assert kernel_times[-1] > 5 * kernel_times[0]
+
+
+def _comparable(html: str) -> str:
+    """A report page without what legitimately differs between two builds (the build time)."""
+    return re.sub(r"built \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "built <time>", html)
+
+
+def test_dask_local_cluster_matches_local_build(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is part of make test")
+    local_folder, dask_folder = tmp_path / "local", tmp_path / "dask"
+    local_folder.mkdir()
+    dask_folder.mkdir()
+    local = run_build(_build_file(local_folder), jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = run_build(_build_file(dask_folder), scheduler=client)
+    assert local.exit_code == remote.exit_code == 0
+    assert sorted(local.results) == sorted(remote.results)
+    for key in local.results:
+        mine = (local_folder / "out" / "scale" / key / "report.html").read_text()
+        theirs = (dask_folder / "out" / "scale" / key / "report.html").read_text()
+        assert _comparable(mine).replace(str(local_folder), "") == \
+            _comparable(theirs).replace(str(dask_folder), ""), key
