@@ -170,3 +170,14 @@ def test_templates_are_stripped_and_parameterised():
         assert len(tagged) == 1, path.name
         assert all(not c.get("outputs") and c.get("execution_count") is None
                    for c in nb.cells if c.cell_type == "code"), path.name
+
+
+def test_heatmap_blanks_groups_below_floor():
+    from nps_report.plots import heatmap
+
+    table = pd.DataFrame({"team": ["A", "A", "B", "B"], "quarter": ["2026Q2", "2026Q3"] * 2,
+                          "nps": [10.0, 20.0, -30.0, 99.0], "shown": [True, True, True, False]})
+    ax = heatmap(table)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["10", "20", "-30"]  # B's 2026Q3 (below the floor) is not written
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q2", "2026Q3"]

@@ -34,6 +34,8 @@ def heatmap(data: pd.DataFrame, *, row: str = "team", column: str = "quarter", v
     sns.heatmap(grid, ax=ax, cmap="RdYlGn", center=0, vmin=-100, vmax=100, annot=True, fmt=".0f",
                 linewidths=0.5, linecolor="white", cbar_kws={"label": "NPS", "shrink": 0.8},
                 annot_kws={"fontsize": 8})
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title("NPS by team and quarter (blank: too few responses)")
