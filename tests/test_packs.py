@@ -67,6 +67,8 @@ def small_pack_build(tmp_path_factory):
     build = params.load_params(folder / "build.yaml")
     result = run_build(build, jobs=2, templates_dir=templates)
     out = folder / "output" / "packs"
+    # the date the reports were built (a later incremental run rewrites context.json)
+    _BUILT["created"] = json.loads((out / "context.json").read_text())["created"]
     _BUILT["build"] = (out, build, result, templates)
     return _BUILT["build"]
 

@@ -14,7 +14,7 @@ import pytest
 from nps_report.exceptions import MissingDependencyError
 from nps_report.export import pdf
 
-from .test_packs import DEPARTMENT, OK_TEAMS, QUARTER, small_pack_build
+from .test_packs import _BUILT, DEPARTMENT, OK_TEAMS, QUARTER, small_pack_build
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -52,8 +52,7 @@ def test_every_built_report_has_a_pdf_beside_its_html(built):
 
 
 def test_cover_says_team_department_quarter_and_date(built, team_pdf):
-    out = built[0]
-    created = __import__("json").loads((out / "context.json").read_text())["created"]
+    created = _BUILT["created"]
     cover = " ".join(team_pdf.pages[0].extract_text().split())
     for expected in (TEAM, f"{DEPARTMENT} department", QUARTER, f"Built {created}"):
         assert expected in cover
@@ -95,6 +94,7 @@ def test_letter_page_size(built, tmp_path):
     reader = pypdf.PdfReader(tmp_path / "letter.pdf")
     assert made["pages"] == len(reader.pages)
     assert all(size_of(p) == pytest.approx(LETTER, abs=0.5) for p in reader.pages)
+    assert f"NPS report for {QUARTER}" in reader.pages[1].extract_text()  # the cover is one page
     with pytest.raises(ValueError, match="A4, Letter"):
         pdf.export_pdf(out / QUARTER / "teams" / TEAM / "report.html", tmp_path / "x.pdf",
                        cover=cover, page_size="A3")
