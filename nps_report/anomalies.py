@@ -1,0 +1,247 @@
+"""Anomaly flags: score patterns of a quarter to check before trusting the numbers.
+
+A flag asks for a look at how the survey was collected; it says nothing about why a
+pattern appeared. The thresholds live in the ``anomalies`` section of the action rules
+file (``params/actions.yaml``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+
+__all__ = ["ANOMALY_COLUMNS", "FLAGS", "flag_anomalies"]
+
+#: Columns of the table :func:`flag_anomalies` returns, in order.
+ANOMALY_COLUMNS = ["team", "flag", "evidence", "severity"]
+#: Flag names, in report order.
+FLAGS = ("tens_jump", "silent_channel", "repeat_respondent", "internal_email")
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _plural(k: int, word: str, plural: str | None = None) -> str:
+    return f"{k} {word if k == 1 else (plural or word + 's')}"
+
+
+def _signed_points(value: float) -> str:
+    k = int(round(value))
+    return f"{k:+d} point" if abs(k) == 1 else f"{k:+d} points"
+
+
+def _robust_z(value: float, peers: np.ndarray) -> tuple[float, float]:
+    """Robust z of ``value`` among ``peers``: (value - median) / (1.4826 MAD); and the median.
+
+    A zero MAD (most peers equal) falls back to 1.2533 x the mean absolute deviation,
+    both consistent estimates of the standard deviation for normal data.
+    """
+    median = float(np.median(peers))
+    spread = 1.4826 * float(np.median(np.abs(peers - median)))
+    if spread == 0:
+        spread = 1.2533 * float(np.mean(np.abs(peers - median)))
+    if spread == 0:
+        return (float("inf") if value > median else 0.0), median
+    return (value - median) / spread, median
+
+
+def _tens_jump(data, quarter, check, score):
+    """Teams whose share of 10s jumps above their own history and their peers' jumps."""
+    previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
+    window = data[data[schema.QUARTER].isin([quarter, *previous])]
+    cells = (window.assign(_ten=(window[score] == 10))
+             .groupby([schema.TEAM, schema.QUARTER], observed=True)["_ten"]
+             .agg(n="size", tens="sum").reset_index())
+    cells["share"] = cells["tens"] / cells["n"]
+    big = cells[cells["n"] >= check.min_n]
+    now = big[big[schema.QUARTER] == quarter].set_index(schema.TEAM)
+    past = big[big[schema.QUARTER] != quarter].groupby(schema.TEAM)["share"].agg(["max", "size"])
+    past = past[past["size"] >= check.min_history]
+    eligible = now.join(past, how="inner")
+    if eligible.empty:
+        return []
+    jumps = 100 * (eligible["share"] - eligible["max"])
+    rows = []
+    for team, jump in jumps.items():
+        peers = jumps.drop(team).to_numpy(dtype=float)
+        if jump < check.min_jump:
+            continue
+        cur = eligible.loc[team]
+        lead = (f"{_pct(cur['share'])} of this quarter's {int(cur['n'])} scores are 10s, against "
+                f"at most {_pct(cur['max'])} in each of the previous {int(cur['size'])} quarters "
+                f"with {check.min_n}+ responses (+{jump:.0f} points).")
+        if len(peers) >= check.min_peers:
+            z, median = _robust_z(float(jump), peers)
+            if z < check.min_z:
+                continue
+            z_text = "far above" if not np.isfinite(z) else f"robust z = {z:.1f}"
+            peer = (f" Among the other {len(peers)} teams the median change is "
+                    f"{_signed_points(median)} ({z_text}).")
+        else:
+            peer = (f" Too few other teams ({len(peers)}) to compare the jump with; it is flagged "
+                    f"on its size alone.")
+        rows.append({"team": team, "flag": "tens_jump", "severity": "high",
+                     "evidence": lead + peer + " A sudden surge of 10s can come from how or to "
+                     "whom the survey was sent: check before trusting the score."})
+    return rows
+
+
+def _silent(comments: pd.Series) -> pd.Series:
+    text = comments.astype("string").str.strip()
+    return (text.isna() | (text == "")).fillna(True).astype(bool)
+
+
+def _silent_channel(data, quarter, check, comment):
+    """Channels of a team where far more scores than usual come without a comment."""
+    column = next((c for c in check.columns if c in data.columns), None)
+    if column is None or comment not in data.columns:
+        return []
+    previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
+    window = data[data[schema.QUARTER].isin([quarter, *previous]) & data[column].notna()]
+    frame = pd.DataFrame({"team": window[schema.TEAM], "channel": window[column].astype(str),
+                          "now": (window[schema.QUARTER] == quarter).to_numpy(),
+                          "silent": _silent(window[comment]).to_numpy()})
+    table = frame.groupby(["team", "channel", "now"], observed=True)["silent"].agg(
+        n="size", silent="sum").unstack("now")
+    if True not in table.columns.get_level_values("now") or \
+            False not in table.columns.get_level_values("now"):
+        return []
+    table = table.dropna()
+    rows = []
+    for (team, channel), row in table.iterrows():
+        n1, s1 = float(row[("n", True)]), float(row[("silent", True)])
+        n0, s0 = float(row[("n", False)]), float(row[("silent", False)])
+        if n1 < check.min_n or n0 < check.min_n:
+            continue
+        p1, p0 = s1 / n1, s0 / n0
+        pooled = (s1 + s0) / (n1 + n0)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+        z = (p1 - p0) / se if se > 0 else (np.inf if p1 > p0 else 0.0)
+        if 100 * (p1 - p0) < check.min_excess or z < check.min_z:
+            continue
+        rows.append({"team": team, "flag": "silent_channel", "severity": "medium",
+                     "evidence": f"{_pct(p1)} of the {int(n1)} scores received through {column} "
+                     f"'{channel}' this quarter came without a comment, against {_pct(p0)} of "
+                     f"this team's {int(n0)} through it in the previous quarters (+"
+                     f"{100 * (p1 - p0):.0f} points, z = {z:.1f}). Check how that {column} "
+                     f"collected answers before trusting the score."})
+    return rows
+
+
+def _repeat_respondent(current, check):
+    """Teams with a respondent answering more than ``max_responses`` times in the quarter."""
+    if schema.RESPONDENT_ID not in current.columns:
+        return []
+    ids = current[current[schema.RESPONDENT_ID].notna()]
+    counts = ids.groupby([schema.TEAM, schema.RESPONDENT_ID], observed=True).size()
+    many = counts[counts > check.max_responses]
+    rows = []
+    for team, group in many.groupby(level=0):
+        rows.append({"team": team, "flag": "repeat_respondent", "severity": "medium",
+                     "evidence": f"{_plural(len(group), 'respondent')} answered more than "
+                     f"{check.max_responses} times this quarter ({int(group.sum())} responses, "
+                     f"up to {int(group.max())} from one respondent). Check whether every repeated "
+                     f"answer should count before trusting the score."})
+    return rows
+
+
+def _internal_email(current, check):
+    """Teams with responses from the company's own e-mail domains."""
+    domains = [d.strip().lower().lstrip("@") for d in check.internal_domains if d.strip()]
+    if "email" not in current.columns or not domains:
+        return []
+    domain = current["email"].astype("string").str.strip().str.lower().str.rsplit("@", n=1).str[-1]
+    has_at = current["email"].astype("string").str.contains("@", regex=False).fillna(False)
+    internal = pd.Series(False, index=current.index)
+    for d in domains:
+        internal |= (domain == d) | domain.str.endswith("." + d)
+    internal = (internal.fillna(False) & has_at).astype(bool)
+    totals = current.groupby(schema.TEAM, observed=True).size()
+    hits = current[internal].groupby(schema.TEAM, observed=True).size()
+    listed = ", ".join(domains)
+    rows = []
+    for team, k in hits.items():
+        if k < check.min_count:
+            continue
+        n = int(totals[team])
+        rows.append({"team": team, "flag": "internal_email", "severity": "medium",
+                     "evidence": f"{_plural(int(k), 'response')} of {n} ({_pct(k / n)}) came from "
+                     f"e-mail addresses at {listed}, the company's own domain: colleagues or "
+                     f"test entries. Check whether they belong in the score."})
+    return rows
+
+
+def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str = "score",
+                   comment: str = "comment") -> pd.DataFrame:
+    """Score patterns of one quarter, across all teams, to check before trusting the score.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical responses of *every* team (peers matter), for ``quarter`` and the
+        previous quarters the checks compare with (``history_quarters``); without
+        them the history-based checks find nothing to compare and stay silent.
+    quarter : str
+        The quarter checked, like ``"2026Q3"``.
+    rules : ActionRules or path, optional
+        Thresholds from the rules file's ``anomalies`` section; default the shipped
+        ``params/actions.yaml`` (see :func:`nps_report.actions.load_rules`).
+
+    Returns
+    -------
+    DataFrame
+        One row per team and flag: ``team``, ``flag`` (one of :data:`FLAGS`),
+        ``evidence`` (a sentence with the numbers, worded for review) and
+        ``severity`` (``high``/``medium``), high first. ``attrs["quarter"]``.
+
+    Notes
+    -----
+    - ``tens_jump``: the team's share of 10s this quarter minus its highest share
+      in the previous ``history_quarters`` quarters (only quarters with ``min_n``
+      responses, at least ``min_history`` of them; the current quarter needs
+      ``min_n`` too) is at least ``min_jump`` points, and that jump is at least
+      ``min_z`` robust z-scores above the other eligible teams' jumps
+      (:math:`z = (j - \\mathrm{median}) / (1.4826\\,\\mathrm{MAD})`). With fewer than
+      ``min_peers`` other teams the jump alone decides (the evidence says so).
+      Comparing with the team's *highest* past share keeps ordinary quarter-to-quarter
+      swings out; comparing with the peers keeps out a company-wide change (a new
+      survey question, a season).
+    - ``silent_channel``: per team and channel (the first of ``columns`` present),
+      the share of scores without a comment this quarter exceeds that of the same
+      team and channel over the previous quarters by ``min_excess`` points, with a
+      pooled two-proportion z of at least ``min_z`` and ``min_n`` responses on each side.
+    - ``repeat_respondent``: a ``respondent_id`` with more than ``max_responses``
+      responses for one team in the quarter.
+    - ``internal_email``: at least ``min_count`` responses whose e-mail domain is one
+      of ``internal_domains`` (or a subdomain of one).
+    """
+    from .actions import _resolve
+
+    checks = _resolve(rules).anomalies
+    missing = [c for c in (schema.TEAM, schema.QUARTER, score) if c not in data.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
+    schema.parse_quarter(quarter)
+    current = data[data[schema.QUARTER] == quarter]
+    rows = []
+    if checks.tens_jump.enabled:
+        rows += _tens_jump(data, quarter, checks.tens_jump, score)
+    if checks.silent_channel.enabled:
+        rows += _silent_channel(data, quarter, checks.silent_channel, comment)
+    if checks.repeat_respondent.enabled:
+        rows += _repeat_respondent(current, checks.repeat_respondent)
+    if checks.internal_email.enabled:
+        rows += _internal_email(current, checks.internal_email)
+    table = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
+    if not table.empty:
+        table["team"] = table["team"].astype(str)
+        order = table.assign(_s=table["severity"].map(_SEVERITY_ORDER),
+                             _f=table["flag"].map({f: i for i, f in enumerate(FLAGS)}))
+        table = order.sort_values(["_s", "_f", "team"], kind="stable")[ANOMALY_COLUMNS]
+        table = table.reset_index(drop=True)
+    table.attrs["quarter"] = quarter
+    return table

@@ -1,0 +1,212 @@
+"""Close-the-loop lists: a team's detractors to call back and promoters to engage, as spreadsheets.
+
+These lists name customers and quote their comments unredacted: they are for the team
+only, written as their own files, and never embedded in an HTML or PDF report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schema, stats
+
+__all__ = [
+    "DETRACTOR_COLUMNS",
+    "PROMOTER_COLUMNS",
+    "close_the_loop",
+    "followup_summary",
+    "neutralize",
+    "quarter_end",
+    "write_close_the_loop",
+]
+
+#: Columns of the detractor list, in order.
+DETRACTOR_COLUMNS = ["team", "quarter", "respondent_id", "response_id", "submitted_at", "score",
+                     "comment", "email", "age_days", "sla_status"]
+#: Columns of the promoter list (no SLA), in order.
+PROMOTER_COLUMNS = DETRACTOR_COLUMNS[:-1]
+
+OVERDUE = "overdue"
+WITHIN_SLA = "within SLA"
+
+# First characters a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def quarter_end(quarter: str, *, tz: str = "UTC", fiscal_year_start_month: int = 1) -> pd.Timestamp:
+    """The first instant after ``quarter`` (exclusive end), in UTC.
+
+    Quarter labels follow :func:`nps_report.schema.quarter_label`: ``tz`` is the zone
+    in which quarter boundaries fall and fiscal years are named after the calendar
+    year in which they end.
+    """
+    schema.parse_quarter(quarter)
+    end_month = (int(fiscal_year_start_month) - 2) % 12 + 1
+    abbr = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV",
+            "DEC"][end_month - 1]
+    period = pd.Period(str(quarter).upper(), freq=f"Q-{abbr}")
+    start_next = (period + 1).start_time
+    return start_next.tz_localize(tz).tz_convert("UTC")
+
+
+def _as_of(as_of, quarter, tz, fiscal_year_start_month) -> pd.Timestamp:
+    if as_of is None:
+        now = pd.Timestamp.now(tz="UTC")
+        end = quarter_end(quarter, tz=tz, fiscal_year_start_month=fiscal_year_start_month)
+        return min(now, end)
+    stamp = pd.Timestamp(as_of)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
+                   sla_hours: float = 48, tz: str = "UTC",
+                   fiscal_year_start_month: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every detractor of a team's quarter, with its follow-up status, and its promoters.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical responses (``team``, ``quarter``, ``score``, ``submitted_at``,
+        ``response_id``, ``respondent_id``, ``comment`` and, when the source has it,
+        ``email``); other teams and quarters may be present.
+    team, quarter : str
+        The list's team and quarter (``"2026Q3"``).
+    as_of : timestamp, optional
+        When the list is drawn up; ages are measured up to it. Default: the end of the
+        quarter or now, whichever is earlier (a past quarter's list shows how old each
+        detractor was when the quarter closed; the running quarter's list how old it is
+        today). A time without a zone is read as UTC.
+    sla_hours : float, default 48
+        How soon a detractor should hear back. Older is ``overdue``.
+    tz, fiscal_year_start_month
+        How the build labels quarters (for the end of the quarter); see
+        :func:`nps_report.schema.quarter_label`.
+
+    Returns
+    -------
+    (detractors, promoters) : tuple of DataFrame
+        ``detractors``: :data:`DETRACTOR_COLUMNS`, one row per detractor (score 0-6),
+        oldest first: ``age_days`` (days from submission to ``as_of``, one decimal,
+        0 for a response after ``as_of``) and ``sla_status`` (``"overdue"`` when older
+        than ``sla_hours``, else ``"within SLA"``; the list cannot know whether someone
+        already called back). ``promoters``: :data:`PROMOTER_COLUMNS`, one row per
+        promoter (9-10), most recent first. ``email`` is missing (``<NA>``) where the
+        source has none. Comments are not redacted. ``attrs``: ``as_of``,
+        ``sla_hours``, ``team``, ``quarter``.
+    """
+    if float(sla_hours) <= 0:
+        raise ValueError(f"sla_hours must be positive, got {sla_hours!r}")
+    needed = [schema.TEAM, schema.QUARTER, schema.SCORE, schema.SUBMITTED_AT]
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
+    stamp = _as_of(as_of, quarter, tz, fiscal_year_start_month)
+    rows = data[(data[schema.TEAM] == team) & (data[schema.QUARTER] == quarter)]
+    category = stats.categorize(rows[schema.SCORE])
+    submitted = pd.to_datetime(rows[schema.SUBMITTED_AT], utc=True)
+    hours = ((stamp - submitted).dt.total_seconds() / 3600.0).clip(lower=0)
+    frame = pd.DataFrame({
+        "team": rows[schema.TEAM].astype("string"),
+        "quarter": rows[schema.QUARTER].astype("string"),
+        "respondent_id": _column(rows, schema.RESPONDENT_ID),
+        "response_id": _column(rows, schema.RESPONSE_ID),
+        "submitted_at": submitted,
+        "score": rows[schema.SCORE].astype("int64"),
+        "comment": _column(rows, schema.COMMENT),
+        "email": _column(rows, "email"),
+        "age_days": (hours / 24.0).round(1),
+        "sla_status": np.where(hours > float(sla_hours), OVERDUE, WITHIN_SLA),
+    }, index=rows.index)
+    attrs = {"as_of": stamp, "sla_hours": float(sla_hours), "team": team, "quarter": quarter}
+    detractors = (frame[(category == "detractor").to_numpy()]
+                  .sort_values(["submitted_at", "response_id"], kind="stable")
+                  .reset_index(drop=True)[DETRACTOR_COLUMNS])
+    promoters = (frame[(category == "promoter").to_numpy()]
+                 .sort_values(["submitted_at", "response_id"], ascending=False, kind="stable")
+                 .reset_index(drop=True)[PROMOTER_COLUMNS])
+    detractors.attrs.update(attrs)
+    promoters.attrs.update(attrs)
+    return detractors, promoters
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    if name in rows.columns:
+        return rows[name].astype("string")
+    return pd.Series(pd.NA, index=rows.index, dtype="string")
+
+
+def followup_summary(detractors: pd.DataFrame) -> dict:
+    """Counts for the follow-up rule: ``count``, ``overdue``, ``oldest_days``, ``sla_hours``."""
+    count = int(len(detractors))
+    overdue = int((detractors["sla_status"] == OVERDUE).sum()) if count else 0
+    oldest = float(detractors["age_days"].max()) if count else float("nan")
+    return {"count": count, "overdue": overdue, "oldest_days": oldest,
+            "sla_hours": detractors.attrs.get("sla_hours", 48.0)}
+
+
+def neutralize(value):
+    """A cell value a spreadsheet will not run: text starting like a formula gets a leading ``'``.
+
+    OWASP's CSV-injection advice: a cell beginning with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return is prefixed with a single quote, so Excel, LibreOffice
+    and Google Sheets show it as text. Other values are returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy safe to write: text neutralised, times as naive UTC (spreadsheets have no zones)."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            values = series.astype(object).where(series.notna(), None)
+            out[column] = values.map(neutralize)
+    return out
+
+
+def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, folder) -> dict:
+    """Write the lists as ``close_the_loop.xlsx`` (sheets Detractors, Promoters) and ``.csv``.
+
+    Parameters
+    ----------
+    detractors, promoters : DataFrame
+        The two tables of :func:`close_the_loop`.
+    folder : str or os.PathLike
+        Created if missing.
+
+    Returns
+    -------
+    dict
+        ``{"xlsx": Path, "csv": Path}``. The CSV holds both lists with a ``list``
+        column (``detractor`` / ``promoter``) in front, UTF-8 with a byte-order mark so
+        that Excel reads accents, rows ending in CRLF (RFC 4180). Times are UTC
+        (``submitted_at`` without a zone in the workbook). Every text cell that a
+        spreadsheet would read as a formula is neutralised (see :func:`neutralize`).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
+    det, pro = _sheet(detractors), _sheet(promoters)
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        for name, frame in (("Detractors", det), ("Promoters", pro)):
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(frame.columns, start=1):
+                width = 60 if column == "comment" else 30 if column == "email" else 20
+                sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width
+    both = pd.concat([det.assign(list="detractor"), pro.assign(list="promoter")],
+                     ignore_index=True)
+    both = both[["list"] + [c for c in both.columns if c != "list"]]
+    # CRLF rows (RFC 4180): the csv writer then quotes any cell holding a CR or LF, so a
+    # carriage return inside a comment cannot start a new row (and a new, formula cell).
+    both.to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return {"xlsx": xlsx, "csv": csv}

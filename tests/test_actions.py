@@ -1,0 +1,504 @@
+"""Recommended actions: each rule firing and not, ranking, owners, the rules file, no-incentive texts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import actions, demo, stats
+from nps_report.exceptions import ParamsError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "params" / "actions.yaml"
+
+# What a recommendation must never suggest: paying or bribing customers for a score, or
+# blaming and sanctioning staff for one.
+FORBIDDEN = re.compile(r"incentiv|reward|coupon|discount|gift ?card|voucher|bonus|blame|"
+                       r"punish|penali[sz]|disciplin|fraud|cheat", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return actions.load_rules()
+
+
+def themes_table(rows, *, n_commented=200):
+    """A theme impact table like :func:`nps_report.themes.theme_impact` returns."""
+    table = pd.DataFrame(rows)
+    for column, default in [("label", None), ("polarity", "negative"), ("source", "taxonomy"),
+                            ("mentions", None), ("share_detractors", 10.0), ("impact", -1.0)]:
+        if column not in table:
+            table[column] = table["theme"].str.capitalize() if column == "label" else \
+                table["detractors"] + 2 if column == "mentions" else default
+    table.attrs.update({"n": 400, "n_commented": n_commented})
+    return table
+
+
+def drivers_table(rows, *, status="ok", split=7.0):
+    table = pd.DataFrame(rows)
+    if "label" not in table:
+        table["label"] = table["driver"].str.replace("_", " ").str.capitalize()
+    table.attrs.update({"status": status, "performance_split": split, "r2": 0.4})
+    return table
+
+
+def team_row(n=200, promoters=90, detractors=40, moe=8.0, imprecise=False):
+    return pd.Series({"n": n, "promoters": promoters, "detractors": detractors,
+                      "pct_promoters": 100 * promoters / n, "moe": moe, "imprecise": imprecise,
+                      "shown": n >= 5})
+
+
+def change_row(diff=-12.0, significant=True, lag=1, team=None):
+    row = {"comparison": "vs previous quarter", "lag": lag, "quarter": "2026Q3",
+           "base_quarter": "2026Q2", "diff": diff, "shown": True, "significant": significant,
+           "sentence": f"NPS {'fell' if diff < 0 else 'rose'} {abs(diff):.0f} points vs 2026Q2"}
+    if team is not None:
+        row["team"] = team
+    return pd.DataFrame([row])
+
+
+def fired(table, rule):
+    return table[table["rule"] == rule]
+
+
+# ------------------------------------------------------------------------------ rules file
+def test_shipped_rules_load_with_every_rule_enabled(rules):
+    assert rules.path == str(SHIPPED)
+    for name in actions.RULE_ORDER:
+        assert getattr(rules.rules, name).enabled, name
+    assert rules.owner_of("Billing Errors") == "Finance"
+    assert rules.owner_of("billing_accuracy") == "Finance"
+    assert rules.owner_of("slow support") == "Customer Support"
+    assert rules.rules.follow_up_detractors.sla_hours == 48
+    assert rules.anomalies.internal_email.internal_domains == ["ourcompany.com"]
+
+
+def test_shipped_texts_never_suggest_incentives_or_blame(rules):
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert not FORBIDDEN.findall(text)
+    # Every template, as loaded.
+    for name in actions.RULE_ORDER:
+        rule = getattr(rules.rules, name)
+        for field, value in rule.model_dump().items():
+            if isinstance(value, str):
+                assert not FORBIDDEN.search(value), (name, field, value)
+
+
+def test_forbidden_word_scan_can_fail():
+    assert FORBIDDEN.search("Offer a discount to customers who give a 10")
+    assert FORBIDDEN.search("Give promoters a gift card")
+    assert FORBIDDEN.search("Discipline agents with low scores")
+
+
+def test_own_rules_file_overrides_only_its_keys(tmp_path):
+    path = tmp_path / "actions.yaml"
+    path.write_text("rules:\n  fix_pain_point:\n    min_gain: 2.5\n"
+                    "owners:\n  outages: Network team\n"
+                    "anomalies:\n  internal_email:\n    internal_domains: [acme.example]\n")
+    own = actions.load_rules(path)
+    assert own.rules.fix_pain_point.min_gain == 2.5
+    assert own.rules.fix_pain_point.max_actions == actions.load_rules().rules.fix_pain_point.max_actions
+    assert own.owner_of("outages") == "Network team"
+    assert own.owner_of("billing errors") == "Finance"  # merged with the shipped owners
+    assert own.anomalies.internal_email.internal_domains == ["acme.example"]
+    assert own.path == str(path)
+
+
+@pytest.mark.parametrize("body, key, words", [
+    ("rules:\n  fix_pain_point:\n    min_gian: 2\n", "rules.fix_pain_point.min_gian", "unknown key"),
+    ("rules:\n  fix_pain_point:\n    min_gain: lots\n", "rules.fix_pain_point.min_gain", "number"),
+    ("rules:\n  small_sample:\n    priority: urgent\n", "rules.small_sample.priority", "high"),
+    ("rules:\n  engage_promoters:\n    why: 'Thank {promoter_count} customers'\n",
+     "rules.engage_promoters.why", "unknown placeholder {promoter_count}"),
+    ("rules:\n  fix_pain_point:\n    why: '{gain:.1q} points'\n", "rules.fix_pain_point.why",
+     "cannot fill"),
+    ("- just a list\n", None, "mapping"),
+])
+def test_bad_rules_file_names_the_file_and_key(tmp_path, body, key, words):
+    path = tmp_path / "my_actions.yaml"
+    path.write_text(body)
+    with pytest.raises(ParamsError) as info:
+        actions.load_rules(path)
+    message = str(info.value)
+    assert str(path) in message and words in message
+    if key:
+        assert info.value.key == key and key in message
+
+
+def test_missing_rules_file_is_a_params_error(tmp_path):
+    with pytest.raises(ParamsError, match="not found"):
+        actions.load_rules(tmp_path / "nope.yaml")
+
+
+# ------------------------------------------------------------------------------ pain points
+def test_pain_point_fires_for_a_complaint_with_enough_gain(rules):
+    themes = themes_table([
+        {"theme": "billing errors", "detractors": 20, "gain": 5.0, "share_detractors": 31.0},
+        {"theme": "price", "detractors": 5, "gain": 1.25},
+        {"theme": "friendly staff", "polarity": "positive", "detractors": 0, "gain": 0.0},
+    ])
+    table = actions.recommend(themes=themes, rules=rules, team="Web shop")
+    pains = fired(table, "fix_pain_point")
+    assert pains["subject"].tolist() == ["billing errors", "price"]
+    first = pains.iloc[0]
+    assert first["expected_effect"] == pytest.approx(5.0)
+    assert first["owner"] == "Finance"
+    assert first["priority"] == "high"  # 5.0 >= high_gain
+    assert pains.iloc[1]["priority"] == "medium"
+    assert pains.iloc[1]["owner"] == "Sales"
+    assert "31%" in first["why"] and "5.0 points" in first["why"] and "Billing errors" in first["title"]
+
+
+def test_pain_point_does_not_fire_below_thresholds_or_for_praise(rules):
+    rule = rules.rules.fix_pain_point
+    themes = themes_table([
+        {"theme": "billing errors", "detractors": 20, "gain": rule.min_gain - 0.01},
+        {"theme": "price", "detractors": rule.min_detractors - 1, "gain": 4.0},
+        {"theme": "friendly staff", "polarity": "positive", "detractors": 9, "gain": 4.0},
+        {"theme": "outages", "detractors": 9, "gain": 4.0, "impact": 0.5},
+    ])
+    assert fired(actions.recommend(themes=themes, rules=rules), "fix_pain_point").empty
+
+
+def test_pain_points_are_capped_and_unowned_themes_go_to_the_team(rules):
+    rows = [{"theme": f"topic {i}", "polarity": "unknown", "source": "discovered",
+             "detractors": 10, "gain": 2.0 + i} for i in range(5)]
+    table = actions.recommend(themes=themes_table(rows), rules=rules, team="Web shop")
+    pains = fired(table, "fix_pain_point")
+    assert len(pains) == rules.rules.fix_pain_point.max_actions
+    assert pains["subject"].tolist() == ["topic 4", "topic 3"]
+    assert set(pains["owner"]) == {"Web shop team lead"}
+    no_team = actions.recommend(themes=themes_table(rows), rules=rules)
+    assert set(fired(no_team, "fix_pain_point")["owner"]) == {"Team lead"}
+
+
+# ------------------------------------------------------------------------------ drivers
+def test_fix_first_driver_fires_with_its_effect_and_owner(rules):
+    drivers = drivers_table([
+        {"driver": "support_speed", "importance": 0.2, "share": 0.5, "performance": 6.0,
+         "quadrant": "fix first", "expected_effect": 4.0, "gap": 1.2, "best": "Reliability",
+         "best_performance": 7.2},
+        {"driver": "reliability", "importance": 0.05, "share": 0.1, "performance": 7.2,
+         "quadrant": "possible overkill", "expected_effect": 0.0},
+    ])
+    table = actions.recommend(drivers=drivers, rules=rules)
+    fix = fired(table, "fix_driver")
+    assert fix["subject"].tolist() == ["support_speed"]
+    row = fix.iloc[0]
+    assert row["expected_effect"] == pytest.approx(4.0)
+    assert row["owner"] == "Customer Support" and row["priority"] == "high"
+    assert "Support speed" in row["title"] and "50%" in row["why"] and "4.0 points" in row["why"]
+
+
+def test_driver_rule_silent_without_fix_first_or_without_analysis(rules):
+    keep = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                           "performance": 8.0, "quadrant": "keep up"}])
+    assert fired(actions.recommend(drivers=keep, rules=rules), "fix_driver").empty
+    failed = drivers_table([{"driver": "support_speed", "importance": np.nan, "share": np.nan,
+                             "performance": 5.0, "quadrant": None}], status="not_enough_data")
+    assert fired(actions.recommend(drivers=failed, rules=rules), "fix_driver").empty
+
+
+def test_driver_without_effect_has_nan_and_medium_priority(rules):
+    drivers = drivers_table([{"driver": "onboarding_speed", "importance": 0.2, "share": 0.5,
+                              "performance": 6.0, "quadrant": "fix first"}])
+    row = fired(actions.recommend(drivers=drivers, rules=rules, team="Web shop"), "fix_driver").iloc[0]
+    assert np.isnan(row["expected_effect"])
+    assert row["priority"] == rules.rules.fix_driver.priority
+    assert "Estimated effect" not in row["why"]
+    assert row["owner"] == "Web shop team lead"
+
+
+def test_driver_linked_to_a_fired_theme_adds_evidence_instead_of_a_second_action(rules):
+    themes = themes_table([{"theme": "billing errors", "detractors": 20, "gain": 5.0}])
+    drivers = drivers_table([{"driver": "billing_accuracy", "importance": 0.3, "share": 0.6,
+                              "performance": 5.5, "quadrant": "fix first", "expected_effect": 9.0}])
+    table = actions.recommend(themes=themes, drivers=drivers, rules=rules)
+    assert fired(table, "fix_driver").empty
+    pain = fired(table, "fix_pain_point").iloc[0]
+    assert "Ratings agree" in pain["why"] and "60%" in pain["why"]
+    assert pain["expected_effect"] == pytest.approx(5.0)
+
+
+def test_driver_effects_follow_the_documented_gap_formula():
+    rng = np.random.default_rng(3)
+    n = 400
+    speed = rng.integers(1, 11, n).astype(float)
+    price = rng.integers(4, 11, n).astype(float)
+    score = np.clip(np.rint(0.7 * speed + 0.2 * price + rng.normal(0, 1.5, n)), 0, 10)
+    data = pd.DataFrame({"score": score.astype(int), "speed": speed, "price": price})
+    table = drivers_table([
+        {"driver": "speed", "share": 0.8, "importance": 0.3, "performance": speed.mean(),
+         "quadrant": "fix first"},
+        {"driver": "price", "share": 0.2, "importance": 0.05, "performance": price.mean(),
+         "quadrant": "possible overkill"},
+    ])
+    out = actions.driver_effects(data, table)
+    contribution = np.select([score <= 6, score >= 9], [-100.0, 100.0], 0.0)
+    slope = np.polyfit(speed, contribution, 1)[0]
+    gap = price.mean() - speed.mean()
+    assert gap > 0
+    assert out.loc[0, "slope"] == pytest.approx(slope)
+    assert out.loc[0, "gap"] == pytest.approx(gap)
+    assert out.loc[0, "best"] == "Price"
+    assert out.loc[0, "expected_effect"] == pytest.approx(0.8 * slope * gap)
+    assert out.loc[1, "expected_effect"] == 0.0  # the best-rated driver has no gap
+    assert out.attrs["status"] == "ok"
+    few = actions.driver_effects(data.head(20), table, min_ratings=30)
+    assert few["expected_effect"].isna().all()
+
+
+# ------------------------------------------------------------------------------ follow-up
+def test_follow_up_fires_with_counts_and_priority_by_overdue(rules):
+    late = actions.recommend(followup={"count": 12, "overdue": 3, "sla_hours": 48}, rules=rules)
+    row = fired(late, "follow_up_detractors").iloc[0]
+    assert row["priority"] == "high" and row["urgency"] == "immediate"
+    assert "12 customers" in row["why"] and "3 of them" in row["why"] and "48 hours" in row["why"]
+    assert np.isnan(row["expected_effect"])
+    on_time = actions.recommend(followup={"count": 1, "overdue": 0, "sla_hours": 24}, rules=rules)
+    row = fired(on_time, "follow_up_detractors").iloc[0]
+    assert row["priority"] == rules.rules.follow_up_detractors.priority
+    assert "1 customer scored" in row["why"] and "24 hours" in row["why"]
+    assert fired(actions.recommend(followup={"count": 0, "overdue": 0}, rules=rules),
+                 "follow_up_detractors").empty
+    assert fired(actions.recommend(rules=rules), "follow_up_detractors").empty
+
+
+# ------------------------------------------------------------------------------ promoters
+def test_engage_promoters_fires_from_the_minimum(rules):
+    k = rules.rules.engage_promoters.min_promoters
+    yes = actions.recommend(team_row=team_row(promoters=k), rules=rules)
+    row = fired(yes, "engage_promoters").iloc[0]
+    assert f"{k} promoters" in row["title"]
+    assert re.search(r"refer|review|case stud", row["why"])
+    no = actions.recommend(team_row=team_row(promoters=k - 1), rules=rules)
+    assert fired(no, "engage_promoters").empty
+
+
+# ------------------------------------------------------------------------------ decline
+def test_decline_fires_and_names_the_themes_that_grew(rules):
+    now = themes_table([
+        {"theme": "billing errors", "mentions": 60, "detractors": 50, "gain": 9.0},
+        {"theme": "price", "mentions": 22, "detractors": 10, "gain": 2.0},
+        {"theme": "friendly staff", "polarity": "positive", "mentions": 80, "detractors": 0,
+         "gain": 0.0},
+    ], n_commented=200)
+    before = themes_table([
+        {"theme": "billing errors", "mentions": 20, "detractors": 10, "gain": 2.0},
+        {"theme": "price", "mentions": 20, "detractors": 8, "gain": 1.5},
+        {"theme": "friendly staff", "polarity": "positive", "mentions": 20, "detractors": 0,
+         "gain": 0.0},
+    ], n_commented=200)
+    table = actions.recommend(changes=change_row(-12.0), themes=now, previous_themes=before,
+                              rules=rules)
+    row = fired(table, "investigate_decline").iloc[0]
+    # billing errors: 20/200 = 10% -> 60/200 = 30%; price +1 point and praise are not named
+    assert "Billing errors (from 10% to 30% of comments)" in row["why"]
+    assert "Price" not in row["why"] and "Friendly" not in row["why"]
+    assert "12-point fall since 2026Q2" in row["title"] and row["priority"] == "high"
+    assert row["why"].startswith("NPS fell 12 points vs 2026Q2.")
+
+
+def test_decline_without_previous_themes_or_growth_says_so(rules):
+    now = themes_table([{"theme": "price", "mentions": 22, "detractors": 10, "gain": 2.0}])
+    no_prev = fired(actions.recommend(changes=change_row(), themes=now, rules=rules),
+                    "investigate_decline").iloc[0]
+    assert "Compare this quarter's detractor comments" in no_prev["why"]
+    flat = fired(actions.recommend(changes=change_row(), themes=now, previous_themes=now,
+                                   rules=rules), "investigate_decline").iloc[0]
+    assert "No comment theme grew" in flat["why"]
+
+
+@pytest.mark.parametrize("kwargs", [dict(diff=-12.0, significant=False), dict(diff=9.0),
+                                    dict(diff=-12.0, lag=4)])
+def test_decline_does_not_fire_for_rises_noise_or_other_lags(rules, kwargs):
+    assert fired(actions.recommend(changes=change_row(**kwargs), rules=rules),
+                 "investigate_decline").empty
+
+
+def test_decline_rows_are_filtered_to_the_team(rules):
+    changes = pd.concat([change_row(team="A"), change_row(diff=5.0, team="B")])
+    assert len(fired(actions.recommend(changes=changes, team="A", rules=rules),
+                     "investigate_decline")) == 1
+    assert fired(actions.recommend(changes=changes, team="B", rules=rules),
+                 "investigate_decline").empty
+
+
+# ------------------------------------------------------------------------------ small sample
+def test_small_sample_fires_below_min_n_or_when_imprecise(rules):
+    k = rules.rules.small_sample.min_n
+    few = fired(actions.recommend(team_row=team_row(n=k - 1, moe=21.4), rules=rules), "small_sample")
+    assert len(few) == 1 and f"Only {k - 1} responses" in few.iloc[0]["why"]
+    assert "±21 points" in few.iloc[0]["why"]
+    tiny = fired(actions.recommend(team_row=team_row(n=3, moe=np.nan), rules=rules,
+                                   display_floor=5), "small_sample").iloc[0]
+    assert "below the 5 needed" in tiny["why"]
+    wide = actions.recommend(team_row=team_row(n=k + 50, moe=12.0, imprecise=True), rules=rules)
+    assert len(fired(wide, "small_sample")) == 1
+    enough = actions.recommend(team_row=team_row(n=k, imprecise=False), rules=rules)
+    assert fired(enough, "small_sample").empty
+
+
+# ------------------------------------------------------------------------------ score pattern
+def test_score_pattern_fires_for_the_teams_flags_only(rules):
+    flags = pd.DataFrame({"team": ["A", "B"], "flag": ["tens_jump", "internal_email"],
+                          "evidence": ["72% of scores are 10s.", "11 internal e-mails."],
+                          "severity": ["high", "medium"]})
+    row = fired(actions.recommend(anomalies=flags, team="A", rules=rules),
+                "check_score_pattern").iloc[0]
+    assert "72% of scores are 10s." in row["why"] and "internal" not in row["why"]
+    assert row["urgency"] == "immediate" and row["subject"] == "tens_jump"
+    assert fired(actions.recommend(anomalies=flags, team="C", rules=rules),
+                 "check_score_pattern").empty
+    assert fired(actions.recommend(anomalies=flags.iloc[:0], team="A", rules=rules),
+                 "check_score_pattern").empty
+
+
+def test_disabled_rule_never_fires(tmp_path):
+    path = tmp_path / "actions.yaml"
+    path.write_text("rules:\n  engage_promoters:\n    enabled: false\n")
+    table = actions.recommend(team_row=team_row(promoters=500), rules=path)
+    assert fired(table, "engage_promoters").empty
+
+
+# ------------------------------------------------------------------------------ ranking
+def test_actions_are_ranked_by_effect_then_urgency(rules):
+    themes = themes_table([
+        {"theme": "price", "detractors": 10, "gain": 2.0},
+        {"theme": "billing errors", "detractors": 30, "gain": 6.0},
+    ])
+    drivers = drivers_table([{"driver": "ease_of_use", "importance": 0.2, "share": 0.5,
+                              "performance": 6.0, "quadrant": "fix first",
+                              "expected_effect": 3.5}])
+    table = actions.recommend(team_row=team_row(n=20), themes=themes, drivers=drivers,
+                              followup={"count": 4, "overdue": 1}, rules=rules, team="T")
+    assert table.columns.tolist() == actions.ACTION_COLUMNS
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert table["subject"].tolist()[:3] == ["billing errors", "ease_of_use", "price"]
+    effects = table["expected_effect"]
+    finite = effects.dropna()
+    assert finite.is_monotonic_decreasing and effects.notna().sum() == 3
+    assert effects.iloc[3:].isna().all()  # not estimated: after every estimate
+    # Among actions without an estimate, the more urgent first.
+    order = {u: i for i, u in enumerate(actions.URGENCIES)}
+    urgencies = table.loc[effects.isna(), "urgency"].map(order).tolist()
+    assert urgencies == sorted(urgencies)
+    assert table.loc[effects.isna(), "rule"].iloc[0] == "follow_up_detractors"  # immediate
+
+
+def test_equal_effects_are_ordered_by_urgency():
+    table = pd.DataFrame({
+        "rule": ["fix_pain_point", "fix_driver", "fix_pain_point"],
+        "subject": ["a", "b", "c"], "title": "", "why": "",
+        "expected_effect": [2.0, 2.0, 5.0], "owner": "",
+        "priority": ["medium", "medium", "low"],
+        "urgency": ["next quarter", "immediate", "next quarter"],
+    })
+    ranked = actions._rank(table)
+    assert ranked["subject"].tolist() == ["c", "b", "a"]
+
+
+def test_nothing_to_recommend_gives_an_empty_table_with_the_columns(rules):
+    table = actions.recommend(rules=rules)
+    assert table.empty and table.columns.tolist() == actions.ACTION_COLUMNS
+
+
+# ------------------------------------------------------------------------------ gather
+def test_gather_keeps_the_top_actions_across_teams_and_always_the_checks(rules):
+    a = actions.recommend(themes=themes_table([{"theme": "price", "detractors": 10,
+                                                "gain": 2.0}]), rules=rules, team="A")
+    flags = pd.DataFrame({"team": ["B"], "flag": ["tens_jump"], "evidence": ["x."],
+                          "severity": ["high"]})
+    b = actions.recommend(themes=themes_table([{"theme": "billing errors", "detractors": 30,
+                                                "gain": 6.0}]),
+                          followup={"count": 3, "overdue": 0}, anomalies=flags, rules=rules,
+                          team="B")
+    out = actions.gather({"A": a, "B": b, "C": actions.recommend(rules=rules)}, top=2)
+    assert out.columns.tolist() == ["team"] + actions.ACTION_COLUMNS
+    assert out[["team", "subject"]].values.tolist()[:2] == [["B", "billing errors"], ["A", "price"]]
+    assert "check_score_pattern" in out["rule"].tolist()  # beyond top, still kept
+    assert "follow_up_detractors" not in out["rule"].tolist()
+    assert out["rank"].tolist() == list(range(1, len(out) + 1))
+    # Weighted by team size: A's 2 points on 900 responses beat B's 6 on 100.
+    weighted = actions.gather({"A": a, "B": b}, top=2, sizes={"A": 900, "B": 100})
+    assert weighted["team"].iloc[0] == "A"
+    assert weighted["department_effect"].iloc[0] == pytest.approx(2.0 * 0.9)
+    assert actions.gather({}, top=3).empty
+    with pytest.raises(ValueError, match="top"):
+        actions.gather({"A": a}, top=0)
+
+
+# ------------------------------------------------------------------------------ on the demo data
+@pytest.fixture(scope="module")
+def demo_frame(demo_responses):
+    return demo_responses.responses
+
+
+def test_team_actions_on_the_declining_demo_team(demo_frame, rules):
+    from nps_report import benchmarks, closeloop, drivers, schema
+
+    quarter = demo.DEMO_STORY["last_quarter"]
+    team = demo.DEMO_STORY["declining_team"]
+    history = demo_frame[demo_frame["team"] == team]
+    current = history[history["quarter"] == quarter].reset_index(drop=True)
+    previous = history[history["quarter"] == schema.previous_quarter(quarter)]
+    row = stats.grouped_nps(current, []).iloc[0]
+    impact = actions.theme_table(current)
+    driver_table = drivers.key_drivers(current, drivers=["billing_accuracy", "support_speed",
+                                                         "reliability"], n_boot=0)
+    changes = benchmarks.changes(history, quarter=quarter, by=[])
+    detractors, _ = closeloop.close_the_loop(history, team=team, quarter=quarter)
+    table = actions.team_actions(row, impact, driver_table, changes, detractors, None,
+                                 actions.theme_table(previous), team=team, responses=current,
+                                 rules=rules)
+    top = table.iloc[0]
+    assert (top["rule"], top["subject"], top["owner"]) == ("fix_pain_point", "billing errors",
+                                                           "Finance")
+    billing = impact.set_index("theme").loc["billing errors"]
+    assert top["expected_effect"] == pytest.approx(billing["gain"])
+    decline = fired(table, "investigate_decline").iloc[0]
+    assert "Billing errors (from" in decline["why"]
+    follow = fired(table, "follow_up_detractors").iloc[0]
+    assert f"{int(row['detractors'])} customers" in follow["why"]
+    for text in pd.concat([table["title"], table["why"]]):
+        assert not FORBIDDEN.search(text)
+
+
+def test_department_actions_on_the_demo_flag_the_suspicious_team(demo_frame, rules):
+    from nps_report import anomalies, schema
+
+    quarter = demo.DEMO_STORY["last_quarter"]
+    team = demo.DEMO_STORY["suspicious_team"]
+    department = demo_frame.loc[demo_frame["team"] == team, "department"].iloc[0]
+    window = schema.quarter_range(quarter, 5)
+    flags = anomalies.flag_anomalies(demo_frame[demo_frame["quarter"].isin(window)],
+                                     quarter=quarter, rules=rules)
+    dept = demo_frame[(demo_frame["department"] == department)
+                      & demo_frame["quarter"].isin(window)]
+    out = actions.department_actions(dept, quarter=quarter, anomalies=flags, rules=rules,
+                                     attributes=["billing_accuracy", "support_speed"], top=3)
+    checks = out[out["rule"] == "check_score_pattern"]
+    assert team in checks["team"].tolist()
+    assert set(out["team"]) <= set(dept["team"])
+    assert (out["rule"] != "check_score_pattern").sum() == 3
+    shown = actions.display_table(out)
+    assert shown.columns[:3].tolist() == ["#", "team", "action"]
+    assert all(t.endswith("NPS points") or t == "not estimated" for t in shown["expected effect"])
+
+
+def test_theme_table_matches_analyze_comments_for_taxonomy_themes(demo_frame):
+    from nps_report import themes
+
+    quarter = demo.DEMO_STORY["last_quarter"]
+    team = demo.DEMO_STORY["declining_team"]
+    current = demo_frame[(demo_frame["team"] == team)
+                         & (demo_frame["quarter"] == quarter)].reset_index(drop=True)
+    fast = actions.theme_table(current).set_index("theme")
+    full = themes.analyze_comments(current, discover=False).impact.set_index("theme")
+    columns = ["mentions", "detractors", "share_detractors", "gain", "impact"]
+    pd.testing.assert_frame_equal(fast[columns], full.loc[fast.index, columns])
+    assert fast.attrs["n_commented"] == full.attrs["n_commented"]
