@@ -111,6 +111,42 @@ class _View:
                                      "digit runs and link tokens removed."))
         return "".join(parts)
 
+    def action_rules(self):
+        from . import actions
+
+        return actions.load_rules(self.options.get("actions"))
+
+    def anomaly_flags(self, rules):
+        """The build's anomaly flags for this quarter (computed once per build), or computed here."""
+        from . import anomalies
+
+        path = (self.ctx.paths or {}).get("anomalies")
+        if path:
+            table = pd.read_csv(path)
+            if table.empty:
+                return pd.DataFrame(columns=["team", "flag", "evidence", "severity"])
+            return table[table["quarter"] == self.quarter].drop(columns="quarter")
+        peers = self.ctx.responses(quarters=schema.quarter_range(self.quarter, 5))
+        return anomalies.flag_anomalies(peers, quarter=self.quarter, rules=rules)
+
+    def actions_html(self, table) -> str:
+        from . import actions
+
+        if table.empty:
+            return report.note("No action rule fired this quarter.")
+        shown = actions.display_table(table)
+        rows = []
+        for _, r in shown.iterrows():
+            owner = f" · owner: {esc(r['owner'])}" if isinstance(r["owner"], str) and r["owner"] else ""
+            team = f"<b>{esc(r['team'])}</b>: " if "team" in shown and isinstance(r["team"], str) else ""
+            effect = r.get("effect on the department", r["expected effect"])
+            rows.append(f"<li><b>{esc(r['action'])}</b> <span class='muted'>({esc(r['priority'])} priority, "
+                        f"{esc(r['urgency'])}{owner}; expected effect: {esc(effect)})</span>"
+                        f"<br>{team}{esc(r['why'])}</li>")
+        return (f"<ol>{''.join(rows)}</ol>" + report.note(
+            "Ranked by expected effect on the NPS, then urgency. Effects are estimates from the theme and "
+            "driver analyses above, not promises; the rules live in params/actions.yaml."))
+
     def external(self):
         """External benchmarks of the build (``None`` when the build file names none)."""
         from . import benchmarks
@@ -228,7 +264,25 @@ class TeamView(_View):
         return self.themes_html(self.current, who="this team")
 
     def actions_section(self) -> str:
-        return report.placeholder("recommended actions", "issue 7 (actions)")
+        from . import actions, closeloop
+
+        rules = self.action_rules()
+        detractors, _ = closeloop.close_the_loop(
+            self.current, team=self.team, quarter=self.quarter,
+            sla_hours=rules.rules.follow_up_detractors.sla_hours,
+            tz=self.options.get("timezone", "UTC"),
+            fiscal_year_start_month=self.options.get("fiscal_year_start_month", 1))
+        previous = self.history[self.history[schema.QUARTER] == schema.previous_quarter(self.quarter)]
+        analysis = getattr(self, "comment_analysis", None)
+        table = actions.team_actions(
+            self.row, analysis.impact if analysis is not None else None, getattr(self, "driver_table", None),
+            self.changes, detractors, self.anomaly_flags(rules),
+            actions.theme_table(previous, taxonomy=self.options.get("themes")),
+            team=self.team, responses=self.current, rules=rules, display_floor=self.floor)
+        self.actions = table
+        return self.actions_html(table) + report.note(
+            "The list of detractors to call back and promoters to thank names customers, so it is not "
+            "in this report: it is the team's close_the_loop.xlsx, linked from the build's index.")
 
     def data_quality_html(self) -> str:
         below = [q for q, s in zip(self.trend[schema.QUARTER], self.trend["shown"]) if not s]
@@ -300,7 +354,15 @@ class DepartmentView(_View):
             self.themes_html(self.current, who="the department")
 
     def actions_section(self) -> str:
-        return report.placeholder("recommended actions", "issue 7 (actions)")
+        from . import actions
+
+        rules = self.action_rules()
+        table = actions.department_actions(
+            self.history, quarter=self.quarter, attributes=self.ctx.attributes,
+            anomalies=self.anomaly_flags(rules), changes=self.changes,
+            taxonomy=self.options.get("themes"), rules=rules, options=self.options, top=5)
+        self.actions = table
+        return self.actions_html(table)
 
     def data_quality_html(self) -> str:
         below = self.teams[~self.teams["shown"]][schema.TEAM].tolist()

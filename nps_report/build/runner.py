@@ -168,6 +168,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    context.paths["anomalies"] = str(_write_anomalies(responses, plan, params, folder).resolve())
     context_path = write_context(context, folder)
     common = _hash_text(code_fingerprint(), json.dumps(options, sort_keys=True, default=str),
                         *([params.page_size] if "pdf" in formats else []))
@@ -199,6 +200,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                                 "status": "pending", "fingerprint": fingerprint}
     if result.skipped:
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
+    _write_close_the_loop(responses, plan, params, folder, manifest, rebuilt={t["key"] for t in tasks})
     jobs = jobs or params.jobs or os.cpu_count() or 1
     _execute(tasks, jobs, result, manifest, scheduler or params.scheduler)
     if "pdf" in formats:
@@ -209,6 +211,46 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     result.seconds = time.perf_counter() - started
     _summarise(result)
     return result
+
+
+def _write_anomalies(responses, plan, params, folder: Path) -> Path:
+    """Flag numbers not to trust blindly, once per build for every planned quarter."""
+    from .. import actions, anomalies
+
+    rules = actions.load_rules(params.actions)
+    flags = [anomalies.flag_anomalies(responses, quarter=q, rules=rules).assign(quarter=q)
+             for q in plan.quarters]
+    table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
+    path = folder / "anomalies.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def _write_close_the_loop(responses, plan, params, folder: Path, manifest: dict, rebuilt: set) -> None:
+    """Write each team's detractors (and promoters to engage) beside its report.
+
+    The lists name customers, so they are spreadsheets for the team only: never part of
+    an HTML or PDF report or a pack. Written for every report being built, or when missing.
+    """
+    from .. import actions, closeloop
+
+    rules = actions.load_rules(params.actions)
+    sla = rules.rules.follow_up_detractors.sla_hours
+    by_team = {team: frame for team, frame in responses.groupby(schema.TEAM, sort=False)}
+    for report in plan.reports:
+        if report.kind != "team":
+            continue
+        target = folder / report.folder
+        if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
+            continue
+        detractors, promoters = closeloop.close_the_loop(
+            by_team[report.team], team=report.team, quarter=report.quarter, sla_hours=sla,
+            tz=params.timezone, fiscal_year_start_month=params.fiscal_year_start_month)
+        target.mkdir(parents=True, exist_ok=True)
+        closeloop.write_close_the_loop(detractors, promoters, target)
+        manifest.setdefault(report.key, {})["extra_links"] = {
+            "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
+            "CSV": f"{report.folder}/close_the_loop.csv"}
 
 
 def _execute(tasks, jobs, result, manifest, scheduler=None):
