@@ -13,6 +13,7 @@ help:
 	@echo "make demo   build the demo reports, PDFs and department packs from the embedded demo data (output/demo/)"
 	@echo "make test   run the test suite"
 	@echo "make lab    open JupyterLab with the project's kernel"
+	@echo "make bench  measure load, per-report and total time against the naive CLI loop"
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -41,6 +42,9 @@ demo: system-deps $(STAMP) $(DEMO_DATA)
 
 test: system-deps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: system-deps $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name nps-report --display-name "nps-report" >/dev/null
