@@ -261,3 +261,26 @@ def test_packs_rebuild_only_when_a_part_changed(built):
     (out / key).unlink()
     restored = run_build(build, jobs=1, teams=["alpha Desk"], templates_dir=templates)
     assert not restored.results and restored.packs[key]["status"] == "ok" and (out / key).exists()
+
+
+def test_pack_without_its_summary_and_without_any_part(built, tmp_path):
+    from nps_report.exceptions import BuildError
+    from nps_report.export.packs import PackPart, build_pack
+
+    out = built[0]
+    summary = PackPart("department", DEPARTMENT, f"{QUARTER}/departments/{DEPARTMENT}",
+                       str(out / QUARTER / "departments" / DEPARTMENT / "report.html"), status="failed")
+    team = PackPart("team", "alpha Desk", f"{QUARTER}/teams/alpha Desk",
+                    str(out / QUARTER / "teams" / "alpha Desk" / "report.html"))
+    made = build_pack([team, summary], tmp_path / "pack.pdf", department=DEPARTMENT, quarter=QUARTER)
+    reader = pypdf.PdfReader(made.path)
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert "1 team report" in cover and "Department summary and 1 team report" not in cover
+    contents = " ".join(reader.pages[1].extract_text().split())
+    assert "Department summary: report failed to build, not included" in contents
+    assert [t for level, t, _ in outline_entries(reader) if level == 1] == ["Contents", "alpha Desk"]
+    assert made.starts == {team.folder: 3} and made.not_included == [summary.folder]
+    # nothing to include: no empty pack is written
+    with pytest.raises(BuildError, match="pack not written"):
+        build_pack([summary], tmp_path / "empty.pdf", department=DEPARTMENT, quarter=QUARTER)
+    assert not (tmp_path / "empty.pdf").exists()

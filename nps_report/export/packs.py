@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..exceptions import BuildError
 from .pdf import Cover, get_engine, print_document, report_body
 
 CLOSE_THE_LOOP_FILE = "close_the_loop.xlsx"
@@ -105,8 +106,9 @@ def pack_html(parts, *, department: str, quarter: str, build: str = "", built: s
     parts = order_parts(parts)
     teams = [p for p in parts if p.kind == "team"]
     included_teams = [p for p in teams if p.included]
-    lines = [f"Department summary and {len(included_teams)} team report"
-             f"{'' if len(included_teams) == 1 else 's'}"]
+    reports = f"{len(included_teams)} team report{'' if len(included_teams) == 1 else 's'}"
+    summary_in = any(p.included for p in parts if p.kind == "department")
+    lines = [f"Department summary and {reports}" if summary_in else reports.capitalize()]
     if included_teams:
         lines.append("Teams: " + ", ".join(p.name for p in included_teams))
     missing = [p for p in parts if not p.included]
@@ -172,9 +174,16 @@ def build_pack(parts, target, *, department: str, quarter: str, build: str = "",
     Returns
     -------
     PackResult
+
+    Raises
+    ------
+    BuildError
+        When no part can be included (every report failed): no empty pack is written.
     """
     started = time.perf_counter()
     parts = order_parts(parts)
+    if not any(p.included for p in parts):
+        raise BuildError(f"no report of {department} built for {quarter}; pack not written")
     document = pack_html(parts, department=department, quarter=quarter, build=build, built=built)
     target = Path(target)
     engine = get_engine()
