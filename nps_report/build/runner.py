@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -202,10 +203,12 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
     _write_close_the_loop(responses, plan, params, folder, manifest, rebuilt={t["key"] for t in tasks})
     jobs = jobs or params.jobs or os.cpu_count() or 1
-    _execute(tasks, jobs, result, manifest, scheduler or params.scheduler)
-    if "pdf" in formats:
-        pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force)
-        _build_packs(pack_tasks, jobs, result, manifest)
+    # One pool for reports and packs: each worker starts its kernel and PDF engine once.
+    with _worker_pool(jobs) as pool:
+        _execute(tasks, pool, result, manifest, scheduler or params.scheduler)
+        if "pdf" in formats:
+            pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force)
+            _build_packs(pack_tasks, pool, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
     result.seconds = time.perf_counter() - started
@@ -253,7 +256,30 @@ def _write_close_the_loop(responses, plan, params, folder: Path, manifest: dict,
             "CSV": f"{report.folder}/close_the_loop.csv"}
 
 
-def _execute(tasks, jobs, result, manifest, scheduler=None):
+@contextlib.contextmanager
+def _worker_pool(jobs: int):
+    """Worker processes for the build (``None`` with one job: work runs in this process)."""
+    if jobs <= 1:
+        yield None
+        return
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def _run(function, payloads, pool, record) -> None:
+    """Call ``function`` on every payload (in ``pool`` when given) and ``record`` each outcome."""
+    if pool is None or len(payloads) == 1:
+        for payload in payloads:
+            record(function(payload))
+        return
+    futures = {pool.submit(function, p): p for p in payloads}
+    for future in as_completed(futures):
+        record(_outcome(future, futures[future]))
+
+
+def _execute(tasks, pool, result, manifest, scheduler=None):
     if not tasks:
         return
     from tqdm import tqdm
@@ -289,22 +315,13 @@ def _execute(tasks, jobs, result, manifest, scheduler=None):
         from .distributed import execute_on_dask
 
         execute_on_dask(payloads, scheduler, record)
-    elif jobs <= 1 or len(tasks) == 1:
+    else:
         from .kernels import shutdown_all
 
         try:
-            for payload in payloads:
-                record(worker.execute_report(payload))
+            _run(worker.execute_report, payloads, pool, record)
         finally:
-            shutdown_all()  # no kernel outlives the build in this process
-    else:
-        import multiprocessing
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(worker.execute_report, p): p for p in payloads}
-            for future in as_completed(futures):
-                record(_outcome(future, futures[future]))
+            shutdown_all()  # no kernel outlives the build in this process (workers end with the pool)
     bar.close()
 
 
@@ -352,7 +369,7 @@ def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, p
     return tasks
 
 
-def _build_packs(tasks, jobs, result: BuildResult, manifest: dict) -> None:
+def _build_packs(tasks, pool, result: BuildResult, manifest: dict) -> None:
     """Render the department packs (after every report of their quarter exists)."""
     if not tasks:
         if result.packs_skipped:
@@ -383,17 +400,7 @@ def _build_packs(tasks, jobs, result: BuildResult, manifest: dict) -> None:
             entry["fingerprint"] = by_key[key]["fingerprint"]
         bar.update(1)
 
-    if jobs <= 1 or len(tasks) == 1:
-        for payload in payloads:
-            record(worker.build_pack(payload))
-    else:
-        import multiprocessing
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(worker.build_pack, p): p for p in payloads}
-            for future in as_completed(futures):
-                record(_outcome(future, futures[future]))
+    _run(worker.build_pack, payloads, pool, record)
     bar.close()
 
 
