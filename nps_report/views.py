@@ -417,9 +417,20 @@ class OverviewView(_View):
         if table.empty:
             return report.note("No team moved significantly (after Benjamini-Hochberg correction).")
         table = table.reindex(table["diff"].abs().sort_values(ascending=False).index).head(10)
-        items = "".join(f"<li><b>{esc(r[schema.TEAM])}</b>: {esc(r['sentence'])}</li>"
-                        for _, r in table.iterrows())
-        return f"<ul>{items}</ul>" + report.note(
+        flags = self.anomaly_flags(self.action_rules())
+        flagged = set(flags["team"]) if not flags.empty else set()
+        items = "".join(
+            f"<li><b>{esc(r[schema.TEAM])}</b>: {esc(r['sentence'])}"
+            + (" <span class='sig-down'>Score pattern flagged: check before trusting this change "
+               "(see below).</span>" if r[schema.TEAM] in flagged else "") + "</li>"
+            for _, r in table.iterrows())
+        checks = ""
+        if not flags.empty:
+            rows = "".join(f"<li><b>{esc(r['team'])}</b>: {esc(r['evidence'])}</li>" for _, r in flags.iterrows())
+            checks = ("<h3>Numbers to check before trusting them</h3>"
+                      f"<ul>{rows}</ul>" + report.note("Flags ask for a check of how the survey was sent "
+                                                       "and answered; they do not say anything went wrong."))
+        return f"<ul>{items}</ul>" + checks + report.note(
             f"Out of {len(self.changes)} quarter-over-quarter and year-over-year comparisons; "
             "p-values adjusted with Benjamini-Hochberg.")
 

@@ -181,3 +181,16 @@ def test_heatmap_blanks_groups_below_floor():
     labels = [t.get_text() for t in ax.texts]
     assert labels == ["10", "20", "-30"]  # B's 2026Q3 (below the floor) is not written
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026Q2", "2026Q3"]
+
+
+def test_overview_warns_that_a_flagged_mover_needs_checking():
+    """The suspicious team's jump appears among the movers with the caveat, never as plain good news."""
+    from nps_report import context, demo, views
+
+    view = views.OverviewView(context.demo_context(), quarter=demo.DEMO_STORY["last_quarter"])
+    html = view.movers_section()
+    suspicious = demo.DEMO_STORY["suspicious_team"]
+    items = re.findall(r"<li><b>(.*?)</b>: (.*?)</li>", html)
+    flagged_movers = {team for team, text in items if "Score pattern flagged" in text}
+    assert flagged_movers == {suspicious}
+    assert "Numbers to check before trusting them" in html
