@@ -16,7 +16,11 @@ from nps_report.build import make_plan, run_build, safe_name
 
 from .conftest import ROOT
 
-HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+# OWASP XSS filter-evasion classics: every one must reach the page as text, never as markup.
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
+           "\"><script>alert(2)</script>", "<iframe src=javascript:alert(3)></iframe>",
+           "[click](javascript:alert(4))", "<a href=\"javascript:alert(5)\">late delivery</a>",
+           "<body onload=alert(6)>", "{{7*7}} ${7*7} <style>body{display:none}</style>"]
 TEAMS = {"Équipe Montréal": "Ventes", "../escape": "Ventes"}
 
 
@@ -33,7 +37,7 @@ def small_build(tmp_path_factory):
                     "id": f"{team[:3]}-{quarter_start}-{i}", "when": f"{quarter_start}T10:{i:02d}:00Z",
                     "score": int(rng.integers(0, 11)), "team": team, "dept": dept,
                     "plan": ["Basic", "Pro"][i % 2],
-                    "comment": HOSTILE[i % 2] if i < 2 else ("fine" if i % 3 else ""),
+                    "comment": HOSTILE[i] if i < len(HOSTILE) else ("fine" if i % 3 else ""),
                 })
     pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
     (folder / "build.yaml").write_text(
@@ -82,7 +86,11 @@ def test_team_html_shows_stats_value_and_escapes(small_build):
     assert "report.setup()" not in page and "context_path" not in page  # no code
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
     assert "<script" not in page  # no script at all, and customer text never becomes one
-    assert "<img src=x" not in page
+    for raw in ("<img src=x", "<svg", "<iframe", "<body onload", "<style>body", "<a href=\"javascript"):
+        assert raw not in page, raw
+    assert not re.search(r"<[a-z][^>]*\s(href|src)\s*=\s*[\"']?\s*javascript:", page, re.I)
+    # the payloads quoted as verbatims are there, as text
+    assert any(f"&lt;{tag}" in page for tag in ("script&gt;", "img", "svg", "iframe", "body"))
     assert "data:image/png;base64" in page  # charts are embedded
 
 
