@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from . import dates
+from .formats import FORMATS, detect_format, import_grid
 from .load import LoadResult, parse_scores, resolve_mapping, to_canonical, write_rejected
-from .readers import RawTable, detect_encoding, read_table
+from .readers import RawTable, detect_encoding, read_grid, read_sql, read_table
+from .source import import_source, load_source, merged_mapping
 
-__all__ = ["LoadResult", "RawTable", "detect_encoding", "load_responses", "parse_scores",
-           "read_source", "read_table", "resolve_mapping", "to_canonical", "write_rejected"]
+__all__ = ["FORMATS", "LoadResult", "RawTable", "dates", "detect_encoding", "detect_format",
+           "import_grid", "import_source", "load_responses", "load_source", "merged_mapping",
+           "parse_scores", "read_grid", "read_source", "read_sql", "read_table", "resolve_mapping",
+           "to_canonical", "write_rejected"]
 
 
 def read_source(source) -> RawTable:
-    """Read the raw table a :class:`~nps_report.params.DataSource` points to."""
-    return read_table(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet)
+    """Read the raw table a :class:`~nps_report.params.DataSource` points to (file or
+    database), its layout detected, with a suggested column mapping."""
+    return import_source(source)
 
 
 def load_responses(params) -> LoadResult:
     """Load and validate the responses of a build (a :class:`~nps_report.params.BuildParams`).
 
-    Relative paths are taken from the current working directory.
+    ``data.format: auto`` detects the survey tool; its suggested mapping fills the
+    canonical columns the build's ``columns`` leave open. Relative paths are taken
+    from the current working directory.
     """
-    source = params.data
-    raw = read_source(source)
-    return to_canonical(
-        raw.frame, mapping=source.columns, constants=source.constants,
-        segments=source.segments, attributes=source.attributes,
-        source_timezone=source.source_timezone, dayfirst=source.dayfirst,
-        timezone=params.timezone, fiscal_year_start_month=params.fiscal_year_start_month,
-        latest_per_respondent=params.dedupe.latest_per_respondent, path=raw.path)
+    return load_source(params.data, timezone=params.timezone,
+                       fiscal_year_start_month=params.fiscal_year_start_month,
+                       latest_per_respondent=params.dedupe.latest_per_respondent)

@@ -1,38 +1,133 @@
-"""Read a raw table (CSV, XLSX, Parquet, SQL) as text cells, detecting the CSV encoding."""
+"""Read a raw table (CSV, XLSX, Parquet, JSON, SQL) as text cells, detecting the CSV encoding."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from dataclasses import dataclass
+import json
+import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError
+from ..exceptions import DataError, MissingDependencyError
 
 # Tried in order after a BOM check. cp1252 is deliberately absent: it fails on bytes
 # such as 0x90 found in real exports, where latin-1 decodes every byte.
 _FALLBACK_ENCODINGS = ("utf-8", "latin-1")
+_DELIMITERS = (",", ";", "\t", "|")
+_SMALL_TEXT = 100_000  # characters; larger CSV text goes through pandas' C parser
 
 
 @dataclass(frozen=True)
 class RawTable:
-    """A source table read as strings, with what was detected about it."""
+    """A source table read as strings, with what was detected about it.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per source column (names from the header row or rows), every
+        cell a string, empty cells ``""``.
+    path : str
+        The file (or a database URL with its password hidden).
+    format : str
+        The layout: ``qualtrics``, ``qualtrics_legacy``, ``surveymonkey``, ``typeform``,
+        ``google_forms``, ``delighted`` or ``generic`` (any other table), or ``csv`` /
+        ``xlsx`` / ``parquet`` / ``sql`` when that format was asked for explicitly.
+    encoding : str or None
+        The text encoding used (CSV and JSON only).
+    header_rows : int
+        How many rows of the file are header rows.
+    mapping : dict
+        Suggested source column -> canonical column (``score``, ``submitted_at``, ...);
+        a build's own ``columns`` mapping takes precedence.
+    notes : tuple of str
+        What the importer noticed (ambiguities, things it could not check).
+    row_problems : DataFrame or None
+        Rows of ``frame`` that cannot be used whatever the mapping (a line with more
+        cells than the header): columns ``reason``, ``column``, ``value``, same index.
+    nps_groups : dict
+        Score column -> the NPS group given beside it, to check each row against its
+        score: ``{"column": "Q1_NPS_GROUP"}`` or ``{"flags": {"promoter": ..., ...}}``.
+    questions : dict
+        Column -> question text, where a header row gives one.
+    container : str
+        How the bytes were read: ``csv``, ``xlsx``, ``parquet``, ``json`` or ``sql``.
+    delimiter : str or None
+        The CSV delimiter found.
+    source_timezone : str or None
+        A zone stated by the export itself (Typeform's ``Submit Date (UTC)``).
+    segments : tuple of str
+        Columns the importer suggests as segments (Delighted person properties).
+    no_score : str
+        Why no score column was suggested, for the error a load raises then.
+    detected_because : str
+        Why the layout was recognised.
+    """
 
     frame: pd.DataFrame
     path: str
     format: str
     encoding: str | None = None
     header_rows: int = 1
+    mapping: dict = field(default_factory=dict)
+    notes: tuple = ()
+    row_problems: pd.DataFrame | None = None
+    nps_groups: dict = field(default_factory=dict)
+    questions: dict = field(default_factory=dict)
+    container: str = "csv"
+    delimiter: str | None = None
+    source_timezone: str | None = None
+    segments: tuple = ()
+    no_score: str = ""
+    detected_because: str = ""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A file read as rows of text cells before any header is chosen.
+
+    ``frame`` has integer column labels and every physical record as a row (header
+    rows included) unless ``named`` is true, when the source had typed, named columns
+    (Parquet, JSON, SQL) and ``frame`` already has them.
+    """
+
+    frame: pd.DataFrame
+    path: str
+    container: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    named: bool = False
+    # data-row position (0-based in ``frame``) -> (reason, extra cells) for malformed lines
+    malformed: dict = field(default_factory=dict)
 
 
 def detect_encoding(data: bytes) -> str:
-    """Guess the text encoding of ``data``: BOMs first, then strict UTF-8, then latin-1."""
+    """Guess the text encoding of ``data``: BOMs first, then UTF-16 without BOM
+    (every other byte zero), then strict UTF-8, then latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    head = data[:4096]
+    if len(head) >= 8 and len(head) % 2 == 0:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            try:
+                data.decode("utf-16-le")
+                return "utf-16-le"
+            except UnicodeDecodeError:
+                pass
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            try:
+                data.decode("utf-16-be")
+                return "utf-16-be"
+            except UnicodeDecodeError:
+                pass
     for encoding in _FALLBACK_ENCODINGS:
         try:
             data.decode(encoding)
@@ -48,8 +143,139 @@ def decode_text(data: bytes, encoding: str = "auto", *, path=None) -> tuple[str,
     try:
         text = data.decode(chosen)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(f"cannot decode the file as {chosen}: {exc}", path=path) from None
+        hint = "" if encoding == "auto" else " (set 'encoding: auto' to detect it)"
+        raise DataError(f"cannot decode the file as {chosen}: {exc}{hint}", path=path) from None
     return text.lstrip("\ufeff"), chosen
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter among ``, ; TAB |`` that splits the first lines into the most
+    consistent number of cells (comma on a tie or when none splits anything)."""
+    sample = text[:64_000]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_key = ",", None
+    for delimiter in _DELIMITERS:
+        try:
+            with big_fields():
+                rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter,
+                                              strict=False) if r][:50]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows) / len(rows)
+        key = (round(consistent, 2), width)
+        if best_key is None or key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
+                   engine: str = "auto") -> tuple[pd.DataFrame, str, dict]:
+    """Split CSV text into a header-less frame of strings.
+
+    Returns ``(frame, delimiter, malformed)``; ``malformed`` maps the position of a
+    record with more cells than the first record to ``(reason, extra cells)`` (its
+    first cells are kept). Blank and whitespace-only lines are not records.
+    ``engine``: ``auto`` (the csv module for small text, pandas' C parser for large),
+    ``python`` or ``c`` (which still falls back to the csv module on ragged rows).
+    """
+    text = text.replace("\x00", "")
+    first_line = text.split("\n", 1)[0].strip()
+    hinted = re.fullmatch(r"sep=(.)", first_line)  # Excel's "sep=;" first line
+    if hinted:
+        delimiter = hinted.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    if not text.strip():
+        raise DataError("the file is empty (no header row)", path=path)
+    sep = delimiter or detect_delimiter(text)
+    # Lone CRs (old Mac line ends, stray CRs) trip pandas' blank-line handling.
+    lone_cr = text.count("\r") != text.count("\r\n")
+    if engine == "python" or lone_cr or (engine == "auto" and len(text) < _SMALL_TEXT):
+        # Small files: the csv module is quicker than setting up pandas' parser, and reads
+        # exactly as the fallback below does (tests/test_robustness.py checks both agree).
+        return _parse_csv_tolerant(text, sep, path=path)
+    try:
+        # Bytes are parsed faster than a StringIO; cells stay Python strings (object dtype).
+        # Leading blank lines are not records; pandas mis-reads a tab-led line after a lone CR.
+        frame = pd.read_csv(io.BytesIO(text.lstrip("\r\n").encode("utf-8")), sep=sep, header=None, dtype=object,
+                            na_filter=False, skip_blank_lines=True, engine="c", quotechar='"',
+                            doublequote=True, encoding="utf-8")
+        return frame.fillna(""), sep, {}
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError, csv.Error, OverflowError):
+        pass  # ragged rows or an unclosed quote: the tolerant reader below says which
+    return _parse_csv_tolerant(text, sep, path=path)
+
+
+_END = "\x1fnps-report-end\x1f"
+
+
+@contextlib.contextmanager
+def big_fields():
+    """Let the csv module read cells of any size (its default limit is 131,072 characters)."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _records(text: str, sep: str, *, path=None) -> tuple[list, list]:
+    """Records of the text followed by a sentinel line, and the line each starts on."""
+    records, starts = [], []
+    last = [""]
+
+    def lines():
+        for physical in io.StringIO(text + "\n" + _END + "\n", newline=""):
+            last[0] = physical
+            yield physical
+
+    # A sentinel line after the text shows whether the text ends inside a quoted cell:
+    # then the sentinel is swallowed into that cell instead of being a record.
+    reader = csv.reader(lines(), delimiter=sep, strict=False)
+    line = 0
+    try:
+        for record in reader:
+            # A blank or whitespace-only line is no record; a quoted blank cell is one.
+            blank = not record or (len(record) == 1 and not record[0].strip()
+                                   and reader.line_num == line + 1 and not last[0].strip())
+            if not blank:
+                records.append(record)
+                starts.append(line + 1)
+            line = reader.line_num
+    except csv.Error as exc:
+        raise DataError(f"cannot parse as CSV: {exc}", path=path) from None
+    return records, starts
+
+
+def _parse_csv_tolerant(text: str, sep: str, *, path=None) -> tuple[pd.DataFrame, str, dict]:
+    """The csv module's lenient reading, for files pandas' fast parser refuses."""
+    with big_fields():
+        records, starts = _records(text, sep, path=path)
+    if not records or records[-1] != [_END]:
+        start = starts[-1] if starts else 1
+        raise DataError(f"a quoted cell opened on line {start} is never closed, so the rest of the file "
+                        "would be one cell: close or remove that quote", path=path)
+    records.pop()
+    if not records:
+        raise DataError("the file is empty (no header row)", path=path)
+    width = len(records[0])
+    malformed = {}
+    rows = []
+    for position, record in enumerate(records):
+        if len(record) > width:
+            extra = record[width:]
+            if any(cell.strip() for cell in extra):
+                malformed[position] = (f"line {starts[position]} has {len(record)} cells, the header "
+                                       f"has {width}", sep.join(extra)[:200])
+            record = record[:width]
+        elif len(record) < width:
+            record = record + [""] * (width - len(record))
+        rows.append(record)
+    return pd.DataFrame(rows, dtype=object), sep, malformed
 
 
 def read_csv_text(text: str, *, path=None, skiprows=None) -> pd.DataFrame:
@@ -58,28 +284,74 @@ def read_csv_text(text: str, *, path=None, skiprows=None) -> pd.DataFrame:
     Every cell stays text so that ids such as ``00123`` keep their zeros; types are
     decided later, column by column, where a failure can be reported per row.
     """
-    sample = text[:64_000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            skiprows=skiprows, engine="python" if sep != "," else "c",
-                            skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty (no header row)", path=path) from None
-    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
-        raise DataError(f"cannot parse as CSV: {exc}", path=path) from None
-    # A trailing delimiter on every line (legacy Qualtrics) makes an empty, unnamed column.
-    unnamed_empty = [c for c in frame.columns
-                     if str(c).startswith("Unnamed:") and (frame[c] == "").all()]
+    grid, _, _ = parse_csv_grid(text, path=path)
+    if skiprows:
+        grid = grid.iloc[skiprows:] if isinstance(skiprows, int) else grid.drop(index=list(skiprows), errors="ignore")
+    if grid.empty:
+        raise DataError("the file is empty (no header row)", path=path)
+    frame = frame_with_header(grid, [list(grid.iloc[0])], 1)
+    return drop_empty_unnamed(frame)
+
+
+def unique_names(names) -> list[str]:
+    """Column names made unique (``Q1``, ``Q1.1``) and never empty (``Unnamed: 3``)."""
+    seen: dict = {}
+    out = []
+    for position, name in enumerate(names):
+        name = str(name).strip() if name is not None else ""
+        if not name:
+            name = f"Unnamed: {position}"
+        base, k = name, seen.get(name, 0)
+        while name in seen:
+            k += 1
+            name = f"{base}.{k}"
+        seen[base] = k
+        seen[name] = 0
+        out.append(name)
+    return out
+
+
+def frame_with_header(grid: pd.DataFrame, names_rows: list, header_rows: int) -> pd.DataFrame:
+    """The data rows of ``grid`` (after ``header_rows``) under the first of ``names_rows``."""
+    names = unique_names(names_rows[0])
+    data = grid.iloc[header_rows:].reset_index(drop=True)
+    data.columns = names[: data.shape[1]] + [f"Unnamed: {i}" for i in range(len(names), data.shape[1])]
+    return data
+
+
+def drop_empty_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop unnamed columns with no value: a trailing delimiter on every line (legacy Qualtrics)."""
+    unnamed_empty = [c for c in frame.columns if str(c).startswith("Unnamed:") and (frame[c] == "").all()]
     return frame.drop(columns=unnamed_empty)
 
 
-def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
-    """Read a CSV, XLSX or Parquet file into a :class:`RawTable` of string cells.
+def container_of(path: Path, head: bytes, format: str) -> str:
+    """How to read the file: from an explicit format, the magic bytes, then the suffix."""
+    if format in ("csv", "xlsx", "parquet"):
+        return format
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError("an old Excel .xls workbook: save it as .xlsx or CSV", path=path)
+    if head.startswith(b"SQLite format 3\x00"):
+        raise DataError("a SQLite database, not a table file: give it under 'data: sql:' with "
+                        f"url 'sqlite:///{path}' and a table or query", path=path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return "json"
+    if suffix == ".xls":
+        raise DataError("an old Excel .xls workbook: save it as .xlsx or CSV", path=path)
+    return "csv"
+
+
+def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> Grid:
+    """Read a file into a :class:`Grid` of text cells (header rows not yet chosen).
 
     Raises
     ------
@@ -91,41 +363,160 @@ def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None
         raise DataError("file not found", path=path)
     if path.is_dir():
         raise DataError("is a folder, not a data file", path=path)
-    fmt = format
-    if fmt == "auto":
-        suffix = path.suffix.lower()
-        fmt = {".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "csv")
-    if fmt == "xlsx":
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    container = container_of(path, head, format)
+    if container == "xlsx":
         try:
-            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str,
+            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str,
                                   keep_default_na=False, engine="openpyxl")
         except Exception as exc:  # openpyxl raises many kinds for damaged files
             raise DataError(f"cannot read as an Excel workbook: {exc}", path=path) from None
-        return RawTable(frame.fillna(""), str(path), "xlsx")
-    if fmt == "parquet":
+        if frame.empty:
+            raise DataError("the workbook sheet is empty (no header row)", path=path)
+        return Grid(frame.fillna("").astype(str).astype(object), str(path), "xlsx")
+    if container == "parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow's errors have no common base we can name
             raise DataError(f"cannot read as Parquet: {exc}", path=path) from None
-        return RawTable(_as_text(frame), str(path), "parquet")
+        return Grid(as_text(frame), str(path), "parquet", named=True)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror or exc}", path=path) from None
     text, used = decode_text(data, encoding, path=path)
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return RawTable(read_csv_text(text, path=path), str(path), "csv", used)
+    if container == "json":
+        return Grid(_json_frame(text, path=path), str(path), "json", used, named=True)
+    frame, sep, malformed = parse_csv_grid(text, path=path)
+    return Grid(frame, str(path), "csv", used, sep, malformed=malformed)
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def _json_frame(text: str, *, path=None) -> pd.DataFrame:
+    """Records from a JSON array, an object holding one array, or JSON lines; nested
+    objects flattened with dots (``person_properties.Team``)."""
+    text = text.replace("\x00", "")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise DataError(f"cannot parse as JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise DataError("cannot parse as JSON: nested too deeply", path=path) from None
+    if isinstance(data, dict):
+        arrays = [v for v in data.values() if isinstance(v, list)]
+        if len(arrays) != 1:
+            raise DataError("a JSON object without exactly one list of responses in it", path=path)
+        data = arrays[0]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DataError("JSON must be a list of response objects", path=path)
+    if not data:
+        raise DataError("the JSON file holds no responses", path=path)
+    try:
+        frame = pd.json_normalize(data, sep=".")
+    except Exception as exc:  # deeply odd structures
+        raise DataError(f"cannot flatten the JSON records: {exc}", path=path) from None
+    return as_text(frame)
+
+
+def read_sql(sql, *, path=None) -> Grid:
+    """Read ``sql.table`` or ``sql.query`` from ``sql.url`` through SQLAlchemy as text cells.
+
+    The password of the URL is never shown in messages.
+    """
+    try:
+        import sqlalchemy as sa
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise MissingDependencyError("reading from a database needs SQLAlchemy: pip install sqlalchemy") from None
+    try:
+        url = sa.engine.make_url(sql.url)
+        shown = url.render_as_string(hide_password=True)
+    except Exception:
+        raise DataError("not a database URL (like 'sqlite:///survey.db' or "
+                        "'postgresql://user@host/db')", path="data.sql.url") from None
+    try:
+        engine = sa.create_engine(url)
+    except ModuleNotFoundError as exc:
+        raise MissingDependencyError(
+            f"the database driver {exc.name!r} for {url.drivername!r} is not installed: "
+            f"pip install {exc.name}") from None
+    except Exception as exc:
+        raise DataError(f"cannot use the database URL: {type(exc).__name__}: {exc}", path=shown) from None
+    try:
+        with engine.connect() as connection:
+            if sql.table is not None:
+                schema_name, _, name = sql.table.rpartition(".")
+                if not sa.inspect(connection).has_table(name, schema=schema_name or None):
+                    raise sa.exc.NoSuchTableError(sql.table)
+                # A plain SELECT * (the dialect quotes the name): no reflection needed.
+                query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema_name or None))
+                frame = pd.read_sql(query, connection)
+            else:
+                frame = pd.read_sql(sa.text(sql.query), connection)
+    except sa.exc.NoSuchTableError:
+        raise DataError(f"no table {sql.table!r} in the database", path=shown) from None
+    except Exception as exc:  # drivers raise their own errors for bad SQL, locked files...
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"the database query failed: {message}", path=shown) from None
+    finally:
+        engine.dispose()
+    return Grid(as_text(frame), shown, "sql", named=True)
+
+
+def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
+    """Read a file into a :class:`RawTable` of string cells, its layout detected.
+
+    ``format`` is ``auto`` (detect), a survey tool (``qualtrics`` ...) or a plain
+    container (``csv``, ``xlsx``, ``parquet``: one header row, no detection).
+
+    Raises
+    ------
+    DataError
+        Naming the file when it is missing, unreadable or not the format expected.
+    """
+    from .formats import import_grid
+
+    grid = read_grid(path, format=format, encoding=encoding, sheet=sheet)
+    return import_grid(grid, format=format)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn typed columns into strings, keeping timestamps in ISO form and blanks empty."""
-    out = pd.DataFrame(index=frame.index)
-    for column in frame.columns:
-        values = frame[column]
+    out = {}
+    for position, column in enumerate(frame.columns):
+        values = frame.iloc[:, position]
         if pd.api.types.is_datetime64_any_dtype(values):
             text = values.map(lambda v: "" if pd.isna(v) else v.isoformat())
+        elif pd.api.types.is_float_dtype(values):
+            # 9.0 -> "9" so scores and ids read back as written
+            text = values.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer()
+                                                               and abs(v) < 1e15 else repr(float(v))))
         else:
-            text = values.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-        out[str(column)] = text.astype(str)
-    return out
+            text = values.map(_cell_text)
+        out[position] = text.astype(object).to_numpy()
+    result = pd.DataFrame(out, index=range(len(frame)))
+    result.columns = unique_names([str(c) for c in frame.columns])
+    return result
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, (list, dict, np.ndarray)):
+        return json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str)
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+_as_text = as_text  # the name used before this module grew

@@ -1,0 +1,855 @@
+"""Survey-tool export layouts: detect which tool wrote a table, read its header rows,
+and suggest the canonical column mapping (one small function per tool).
+
+Detection looks only at the header rows, never at question wording in a UI
+language (Qualtrics' second header row is localised):
+
+=================  ==============================================================
+qualtrics          ``ResponseId`` with ``StartDate``/``EndDate``/``RecordedDate``, or a
+                   ``<QID>_NPS_GROUP`` column; 3 header rows when the third row holds
+                   ``{"ImportId": ...}``, 2 when the second row is question text
+qualtrics_legacy   ``V1, V2, V3 ...`` ids over a row holding ``ResponseID`` (2 header rows)
+surveymonkey       ``Respondent ID`` with ``Collector ID`` or ``Start Date`` (2 header rows:
+                   question, then ``Response`` / sub-choice)
+typeform           first column ``#`` with ``Submit Date (UTC)``, ``Network ID`` or
+                   ``Response Type``
+google_forms       first column ``Timestamp``
+delighted          ``score`` and ``created_at`` with ``person``, ``survey_type``,
+                   ``permalink`` or ``person_properties...`` (the API's field names)
+generic            anything else: one header row
+=================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+import json
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..exceptions import DataError
+from .readers import Grid, RawTable, drop_empty_unnamed, frame_with_header, unique_names
+
+FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "typeform", "google_forms",
+           "delighted", "generic")
+CONTAINERS = ("csv", "xlsx", "parquet", "sql", "json")
+
+_QUALTRICS_META = {"StartDate", "EndDate", "RecordedDate", "Finished", "Progress", "Status",
+                   "Duration (in seconds)", "DistributionChannel", "UserLanguage"}
+_GROUP_SUFFIX = "_NPS_GROUP"
+_SAMPLE = 5000
+
+
+# --------------------------------------------------------------------------- detection
+
+def _head_rows(grid: Grid, count: int = 3) -> list[list[str]]:
+    if grid.named:
+        return [[str(c) for c in grid.frame.columns]]
+    head = grid.frame.iloc[:count]
+    return [[str(v).strip() for v in row] for row in head.itertuples(index=False)]
+
+
+def _is_import_id_row(row) -> bool:
+    cells = [c for c in row if c]
+    return bool(cells) and sum(c.startswith(('{"ImportId"', "{'ImportId'", '{"importId"')) for c in cells) \
+        >= max(1, len(cells) // 2)
+
+
+def _qualtrics_header_rows(rows) -> int:
+    if len(rows) >= 3 and _is_import_id_row(rows[2]):
+        return 3
+    if len(rows) >= 2 and _is_import_id_row(rows[1]):
+        return 2
+    if len(rows) >= 2:
+        names = rows[0]
+        second = dict(zip(names, rows[1]))
+        rid = second.get("ResponseId", second.get("ResponseID"))
+        start = second.get("StartDate", second.get("EndDate", second.get("RecordedDate")))
+        looks_like_data = bool((rid and re.match(r"^R_\w+$", rid)) or (start and re.match(r"^\d", start)))
+        if (rid or start) and not looks_like_data:
+            return 2
+    return 1
+
+
+def detect_layout(rows: list[list[str]], *, named: bool = False) -> tuple[str, int, str]:
+    """Which tool wrote a table, from its first rows: ``(format, header_rows, because)``.
+
+    ``rows`` are the first three records of the file as text (or only the column
+    names, with ``named=True``, for Parquet/JSON/SQL sources). ``format`` is one of
+    :data:`FORMATS`.
+    """
+    first = rows[0] if rows else []
+    names = set(first)
+    lowered = {c.lower() for c in first}
+    header = 0 if named else 1
+    extra = (lambda n: 0) if named else (lambda n: n)
+    v_ids = sum(bool(re.fullmatch(r"V\d+", c)) for c in first)
+    if first and first[0] == "V1" and v_ids >= 3 and len(rows) >= 2 and \
+            ({"ResponseID", "ResponseId"} & set(rows[1])):
+        return "qualtrics_legacy", extra(2), "V1, V2, ... ids over a row naming ResponseID (Qualtrics legacy export)"
+    group_columns = [c for c in first if c.endswith(_GROUP_SUFFIX)]
+    if ({"ResponseId", "ResponseID"} & names and _QUALTRICS_META & names) or group_columns:
+        because = ("a <QID>_NPS_GROUP column" if group_columns and not {"ResponseId", "ResponseID"} & names
+                   else "ResponseId with StartDate/EndDate/RecordedDate columns")
+        return "qualtrics", extra(_qualtrics_header_rows(rows)), because + " (Qualtrics export)"
+    if "Respondent ID" in names and ({"Collector ID", "Start Date", "End Date"} & names):
+        second = rows[1] if len(rows) > 1 else []
+        two = bool(second) and (not second[0] or {"Response", "Open-Ended Response"} & set(second))
+        return "surveymonkey", extra(2 if two else 1), "Respondent ID and Collector ID columns (SurveyMonkey export)"
+    if first and first[0] == "#" and any(c.startswith(("Submit Date", "Start Date")) or c in
+                                          ("Network ID", "Response Type") for c in first):
+        return "typeform", header, "a '#' token column with Submit Date (UTC) / Network ID (Typeform export)"
+    if first and first[0].lower() == "timestamp":
+        return "google_forms", header, "a first column named Timestamp (Google Forms export)"
+    if {"score", "created_at"} <= lowered and (
+            {"person", "survey_type", "permalink"} & lowered
+            or any(c.startswith("person_properties") or c.startswith("person.") for c in lowered)):
+        return "delighted", header, "score, created_at and person fields (Delighted API export)"
+    return "generic", header, "no survey tool's header layout recognised: one header row"
+
+
+def detect_format(data) -> str:
+    """Name the layout of a survey export.
+
+    Parameters
+    ----------
+    data : bytes, str or Path, DataFrame, Grid or RawTable
+        File contents, a file path, a table with named columns, or a read grid.
+
+    Returns
+    -------
+    str
+        A survey tool (``qualtrics``, ``qualtrics_legacy``, ``surveymonkey``,
+        ``typeform``, ``google_forms``, ``delighted``) or, for any other table, how
+        it is stored (``csv``, ``xlsx``, ``parquet``, ``json``, ``sql``): the values
+        ``data.format`` takes in a build file.
+    """
+    from .readers import big_fields, detect_delimiter, detect_encoding, read_grid
+
+    if isinstance(data, RawTable):
+        return data.format
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data)
+        if data.startswith(b"PK\x03\x04"):
+            import io as _io
+
+            try:
+                frame = pd.read_excel(_io.BytesIO(data), header=None, dtype=str, nrows=3,
+                                      keep_default_na=False, engine="openpyxl")
+            except Exception as exc:  # damaged workbooks raise many kinds
+                raise DataError(f"cannot read as an Excel workbook: {exc}") from None
+            grid = Grid(frame.fillna("").astype(str), "", "xlsx")
+        else:
+            # Only the first records matter: decode the head leniently, read three records.
+            text = data[:256_000].decode(detect_encoding(data), errors="ignore").lstrip("\ufeff")
+            text = text.replace("\x00", "")
+            records = []
+            reader = csv.reader(stdio.StringIO(text, newline=""), delimiter=detect_delimiter(text), strict=False)
+            try:
+                with big_fields():
+                    for record in reader:
+                        if record:
+                            records.append(record)
+                        if len(records) == 3:
+                            break
+            except csv.Error as exc:
+                raise DataError(f"cannot parse as CSV: {exc}") from None
+            if not records:
+                raise DataError("the file is empty (no header row)")
+            width = len(records[0])
+            grid = Grid(pd.DataFrame([(r + [""] * width)[:width] for r in records]), "", "csv")
+    elif isinstance(data, pd.DataFrame):
+        named = not isinstance(data.columns, pd.RangeIndex)
+        grid = Grid(data, "", "parquet" if named else "csv", named=named)
+    elif isinstance(data, Grid):
+        grid = data
+    else:
+        grid = read_grid(data)
+    layout, _, _ = detect_layout(_head_rows(grid), named=grid.named)
+    return grid.container if layout == "generic" else layout
+
+
+# --------------------------------------------------------------------------- import
+
+def import_grid(grid: Grid, *, format: str = "auto", given=()) -> RawTable:
+    """Turn a read :class:`Grid` into a :class:`RawTable` with the layout's header rows
+    applied and a suggested mapping; ``format`` as in ``DataSource.format``.
+
+    ``given`` names canonical columns the build already maps (or sets as constants):
+    no column is guessed for them."""
+    rows = _head_rows(grid)
+    if not rows or not rows[0]:
+        raise DataError("the file has no columns", path=grid.path)
+    if format == "auto":
+        layout, header_rows, because = detect_layout(rows, named=grid.named)
+    elif format in ("csv", "xlsx", "parquet", "sql", "generic"):
+        layout, header_rows, because = "generic", (0 if grid.named else 1), f"format: {format} (from the build file)"
+    elif format in FORMATS:
+        layout, header_rows, _ = detect_layout(rows, named=grid.named)
+        if layout != format:
+            header_rows = 0 if grid.named else _explicit_header_rows(format, rows)
+        layout, because = format, f"format: {format} (from the build file)"
+    else:
+        raise DataError(f"unknown format {format!r}; one of auto, csv, xlsx, parquet, sql, "
+                        + ", ".join(f for f in FORMATS if f != "generic"), path=grid.path)
+    if not grid.named and len(grid.frame) < header_rows:
+        header_rows = len(grid.frame)
+    table = _IMPORTERS[layout](grid, header_rows, rows)
+    if "guess" in table:
+        table = _with_guesses(table, exclude=table["guess"], given=set(given))
+        if table.get("long") and schema.SCORE not in table["mapping"].values():
+            table["no_score"] = table["long"]
+    shown = layout if layout != "generic" else (format if format in CONTAINERS else grid.container)
+    notes = list(table.get("notes", []))
+    problems = [p for p in (_malformed_problems(grid, header_rows, table["frame"]),
+                            table.get("row_problems")) if p is not None and len(p)]
+    malformed = None
+    if problems:
+        malformed = pd.concat(problems)
+        malformed = malformed[~malformed.index.duplicated(keep="first")]
+    return RawTable(
+        frame=table["frame"], path=grid.path, format=shown, encoding=grid.encoding,
+        header_rows=header_rows, mapping=table.get("mapping", {}), notes=tuple(notes),
+        row_problems=malformed, nps_groups=table.get("nps_groups", {}),
+        questions=table.get("questions", {}), container=grid.container, delimiter=grid.delimiter,
+        source_timezone=table.get("source_timezone"), segments=tuple(table.get("segments", ())),
+        no_score=table.get("no_score", ""), detected_because=because)
+
+
+def _explicit_header_rows(format: str, rows) -> int:
+    if format == "qualtrics":
+        return _qualtrics_header_rows(rows)
+    if format in ("qualtrics_legacy", "surveymonkey"):
+        return 2
+    return 1
+
+
+def _malformed_problems(grid: Grid, header_rows: int, frame: pd.DataFrame):
+    bad = {pos - header_rows: why for pos, why in grid.malformed.items() if pos >= header_rows}
+    if not bad:
+        return None
+    index = frame.index[list(bad)]
+    return pd.DataFrame({"reason": [r for r, _ in bad.values()], "column": "",
+                         "value": [v for _, v in bad.values()]}, index=index)
+
+
+def _body(grid: Grid, header_rows: int, names) -> pd.DataFrame:
+    if grid.named:
+        return grid.frame.copy()
+    return drop_empty_unnamed(frame_with_header(grid.frame, [names], header_rows))
+
+
+def _first_present(columns, *names):
+    for name in names:
+        if name in columns:
+            return name
+    return None
+
+
+def _qualtrics(grid: Grid, header_rows: int, rows) -> dict:
+    names = unique_names(rows[0])
+    frame = _body(grid, header_rows, names)
+    questions = {}
+    if header_rows >= 2 and not grid.named:
+        questions = {n: t for n, t in zip(names, rows[1]) if t and t != n}
+    import_ids, zones = {}, {}
+    if header_rows >= 3 and not grid.named:
+        for name, cell in zip(names, rows[2]):
+            try:
+                parsed = json.loads(cell)
+                import_ids[name] = str(parsed.get("ImportId", ""))
+                if parsed.get("timeZone"):
+                    zones[name] = str(parsed["timeZone"])
+            except (ValueError, AttributeError):
+                pass
+    result = _qualtrics_mapping(frame, questions, import_ids, "ResponseId", "ExternalReference")
+    date = next((c for c, t in result["mapping"].items() if t == schema.SUBMITTED_AT), None)
+    if date in zones and _known_zone(zones[date]):
+        # Newer exports name the export's zone in the ImportId row; the file knows best.
+        result["source_timezone"] = zones[date]
+    return result
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+        return True
+    except Exception:  # ZoneInfoNotFoundError, ValueError for odd names
+        return False
+
+
+def _qualtrics_legacy(grid: Grid, header_rows: int, rows) -> dict:
+    top = rows[0]
+    second = rows[1] if len(rows) > 1 else [""] * len(top)
+    merged = [s if re.fullmatch(r"V\d+", t) and s else t for t, s in zip(top, second)]
+    names = unique_names(merged)
+    frame = _body(grid, header_rows, names)
+    questions = {n: s for n, t, s in zip(names, top, second) if s and s != n and not re.fullmatch(r"V\d+", t)}
+    return _qualtrics_mapping(frame, questions, {}, "ResponseID", "ExternalDataReference")
+
+
+def _qualtrics_mapping(frame, questions, import_ids, id_name, external_name) -> dict:
+    columns = list(frame.columns)
+    mapping = _canonical_names(columns)
+    rid = _first_present(columns, id_name, "ResponseId", "ResponseID")
+    if rid:
+        mapping[rid] = schema.RESPONSE_ID
+    date = _first_present(columns, "EndDate", "RecordedDate", "StartDate")
+    if date:
+        mapping[date] = schema.SUBMITTED_AT
+    email = _first_present(columns, "RecipientEmail", "EmailAddress")
+    if email:
+        mapping[email] = "email"
+    external = _first_present(columns, external_name, "ExternalReference", "ExternalDataReference")
+    if external and _sample(frame, external):
+        mapping[external] = schema.RESPONDENT_ID
+    pairs = [(c[: -len(_GROUP_SUFFIX)], c) for c in columns
+             if c.endswith(_GROUP_SUFFIX) and c[: -len(_GROUP_SUFFIX)] in columns]
+    lonely = [c for c in columns if c.endswith(_GROUP_SUFFIX) and c[: -len(_GROUP_SUFFIX)] not in columns]
+    notes = []
+    nps_groups = {score: {"column": group, "unanswered": "-99"} for score, group in pairs}
+    no_score = ""
+    if len(pairs) == 1:
+        score = pairs[0][0]
+        mapping[score] = schema.SCORE
+        comment = _qualtrics_comment(columns, score, import_ids, frame, questions)
+        if comment:
+            mapping[comment] = schema.COMMENT
+    elif len(pairs) > 1:
+        listed = ", ".join(s for s, _ in pairs)
+        notes.append(f"several NPS questions ({listed}): map the one to report on to 'score'")
+        no_score = (f"this Qualtrics export has several NPS questions ({listed}); map the one to "
+                    "report on to 'score' under data.columns")
+    else:
+        no_score = ("this Qualtrics export has no NPS question: no column ends in _NPS_GROUP (Qualtrics "
+                    "writes one beside every NPS question), so it is not an NPS survey; if the 0-10 "
+                    "answers are in another column, map it to 'score' under data.columns")
+    if lonely:
+        notes.append(f"{', '.join(lonely)} without its score column: the group cannot be checked")
+    return {"frame": frame, "mapping": mapping, "questions": questions, "notes": notes,
+            "nps_groups": nps_groups, "no_score": no_score}
+
+
+def _qualtrics_comment(columns, score, import_ids, frame, questions):
+    """The text question right after the NPS question (its "why?"), if there is one."""
+    position = columns.index(score)
+    if position + 1 >= len(columns):
+        return None
+    following = columns[position + 1]
+    if import_ids.get(following, "").endswith("_TEXT") or following.endswith("_TEXT"):
+        return following
+    if not import_ids:
+        found = comment_candidates(frame[[following]], questions=questions)
+        if found and found[0]["points"] > 0:
+            return following
+    return None
+
+
+def _surveymonkey(grid: Grid, header_rows: int, rows) -> dict:
+    top = rows[0]
+    second = rows[1] if header_rows >= 2 and len(rows) > 1 else [""] * len(top)
+    names, current = [], ""
+    for title, sub in zip(top, second):
+        current = title or current
+        if sub and sub not in ("Response", "Open-Ended Response") and title != sub:
+            names.append(f"{current} - {sub}" if current else sub)
+        else:
+            names.append(title or current)
+    names = unique_names(names)
+    frame = _body(grid, header_rows, names)
+    mapping = _canonical_names(frame.columns)
+    for source, target in (("Respondent ID", schema.RESPONSE_ID), ("Email Address", "email")):
+        if source in frame.columns:
+            mapping[source] = target
+    date = _first_present(frame.columns, "End Date", "Start Date")
+    if date:
+        mapping[date] = schema.SUBMITTED_AT
+    questions = {n: t for n, t in zip(names, top) if t and t != n}
+    result = {"frame": frame, "mapping": mapping, "questions": questions}
+    result["guess"] = ("Respondent ID", "Collector ID", "IP Address", "Custom Data 1")
+    return result
+
+
+def _typeform(grid: Grid, header_rows: int, rows) -> dict:
+    frame = _body(grid, header_rows, rows[0])
+    mapping = _canonical_names(frame.columns)
+    if "#" in frame.columns:
+        mapping["#"] = schema.RESPONSE_ID
+    date = _first_present(frame.columns, "Submit Date (UTC)", "Submit Date", "Start Date (UTC)")
+    result = {"frame": frame, "mapping": mapping}
+    if date:
+        mapping[date] = schema.SUBMITTED_AT
+        if "(UTC)" in date:
+            result["source_timezone"] = "UTC"
+    result["guess"] = ("#", "Network ID", "Response Type")
+    return result
+
+
+def _google_forms(grid: Grid, header_rows: int, rows) -> dict:
+    frame = _body(grid, header_rows, rows[0])
+    mapping = _canonical_names(frame.columns)
+    stamp = next((c for c in frame.columns if c.lower() == "timestamp"), None)
+    if stamp:
+        mapping[stamp] = schema.SUBMITTED_AT
+    email = next((c for c in frame.columns if c.lower() == "email address"), None)
+    if email:
+        mapping[email] = "email"
+    return {"frame": frame, "mapping": mapping, "guess": ()}
+
+
+def _delighted(grid: Grid, header_rows: int, rows) -> dict:
+    frame = _body(grid, header_rows, rows[0])
+    by_lower = {c.lower(): c for c in frame.columns}
+    mapping = {}
+    for source, target in (("id", schema.RESPONSE_ID), ("score", schema.SCORE),
+                           ("comment", schema.COMMENT), ("created_at", schema.SUBMITTED_AT),
+                           ("person.email", "email")):
+        if source in by_lower:
+            mapping[by_lower[source]] = target
+    person = by_lower.get("person.id") or by_lower.get("person")
+    if person:
+        mapping[person] = schema.RESPONDENT_ID
+    properties = [c for c in frame.columns if c.lower().startswith(("person_properties.", "person_properties_"))]
+    # A person property named like a canonical column (Team, Department) is that column.
+    for column in properties:
+        target = _snake(column[len("person_properties."):])
+        if target in (schema.TEAM, schema.DEPARTMENT) and target not in mapping.values():
+            mapping[column] = target
+    segments = tuple(c for c in properties if c not in mapping)
+    result = {"frame": frame, "mapping": mapping, "segments": segments}
+    survey_type = by_lower.get("survey_type")
+    if survey_type:
+        kinds = frame[survey_type].str.strip().str.lower()
+        other = (kinds != "") & (kinds != "nps")
+        if other.any():
+            result["row_problems"] = pd.DataFrame(
+                {"reason": "not an NPS answer (Delighted survey_type " + kinds[other] + ")",
+                 "column": survey_type, "value": frame.loc[other, survey_type]})
+            result["notes"] = [f"{int(other.sum())} answers of other Delighted survey types "
+                               f"({', '.join(sorted(kinds[other].unique())[:5])}) are rejected"]
+    if "score" not in by_lower:
+        result["no_score"] = "this Delighted export has no 'score' column"
+    return result
+
+
+def _generic(grid: Grid, header_rows: int, rows) -> dict:
+    frame = _body(grid, header_rows, rows[0])
+    result = {"frame": frame, "mapping": _canonical_names(frame.columns), "notes": [], "guess": ()}
+    long = long_layout(frame)
+    if long:
+        result["notes"].append(long)
+        result["long"] = long
+    return result
+
+
+_IMPORTERS = {"qualtrics": _qualtrics, "qualtrics_legacy": _qualtrics_legacy,
+              "surveymonkey": _surveymonkey, "typeform": _typeform,
+              "google_forms": _google_forms, "delighted": _delighted, "generic": _generic}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _canonical_names(columns) -> dict:
+    """Columns whose names already are canonical (ignoring case, spaces and punctuation)."""
+    canonical = schema.CORE_COLUMNS + schema.OPTIONAL_COLUMNS
+    mapping, taken = {}, set()
+    for column in columns:
+        target = _snake(column)
+        if target in canonical and target not in taken:
+            mapping[column] = target
+            taken.add(target)
+    return mapping
+
+
+def _with_guesses(result: dict, exclude=(), given=frozenset()) -> dict:
+    """Fill score, date and comment from the column heuristics where one column clearly wins
+    (not for targets in ``given``: the build maps those itself)."""
+    frame, mapping = result["frame"], result["mapping"]
+    notes = result.setdefault("notes", [])
+    questions = result.get("questions", {})
+    taken = set(mapping.values()) | set(given)
+    used = set(mapping) | set(exclude)
+    if schema.SCORE not in taken:
+        candidates = [c for c in score_candidates(frame, questions) if c["column"] not in used]
+        # Only a question that says recommend / likely / NPS is taken without asking.
+        chosen = choose(candidates, strong=2)
+        if chosen and not chosen["nps_words"]:
+            chosen = None
+        if chosen:
+            mapping[chosen["column"]] = schema.SCORE
+            used.add(chosen["column"])
+            flags = flag_columns(frame)
+            if flags:
+                result.setdefault("nps_groups", {})[chosen["column"]] = {"flags": flags}
+        elif candidates:
+            listed = ", ".join(repr(c["column"]) for c in candidates[:5])
+            notes.append(f"several columns could hold the 0-10 score ({listed}): map one to 'score'")
+            result.setdefault("no_score", f"several columns could hold the 0-10 score ({listed}); map "
+                              "the recommend question to 'score' under data.columns")
+        else:
+            result.setdefault("no_score", "no column holds 0-10 answers, so this is not NPS data "
+                              "(or its scores were recoded); " + _what_it_looks_like(frame))
+    if schema.SUBMITTED_AT not in taken:
+        chosen = choose([c for c in date_candidates(frame) if c["column"] not in used], strong=2)
+        if chosen:
+            mapping[chosen["column"]] = schema.SUBMITTED_AT
+            used.add(chosen["column"])
+    if schema.COMMENT not in taken:
+        score_column = next((s for s, t in mapping.items() if t == schema.SCORE), None)
+        chosen = choose([c for c in comment_candidates(frame, after=score_column) if c["column"] not in used],
+                        strong=2)
+        if chosen:
+            mapping[chosen["column"]] = schema.COMMENT
+    return result
+
+
+def _what_it_looks_like(frame: pd.DataFrame) -> str:
+    names = list(frame.columns)
+    if any(re.search(r"question", str(c), re.I) for c in names) and len(names) <= 3:
+        return (f"it looks like a list of questions (columns {', '.join(map(repr, names))}), "
+                "not survey responses")
+    return f"columns found: {', '.join(map(repr, names[:30]))}" + (" ..." if len(names) > 30 else "")
+
+
+def long_layout(frame: pd.DataFrame) -> str:
+    """A message when the table is in long format (one row per answer), else ``""``."""
+    names = {_snake(c): c for c in frame.columns}
+    question = next((names[k] for k in ("question_number", "question_id", "question", "questionid",
+                                        "item", "question_no") if k in names), None)
+    answer = next((names[k] for k in ("answer", "response", "value", "answer_value") if k in names), None)
+    if not question or not answer or len(frame) < 4:
+        return ""
+    distinct = frame[question].iloc[:_SAMPLE].nunique()
+    if distinct > 50 or distinct >= min(len(frame), _SAMPLE) / 2:
+        return ""
+    return (f"the table is in long format (one row per answer: question in {question!r}, answer in "
+            f"{answer!r}); reshape it to one row per response with one column per question "
+            f"(e.g. pandas: frame.pivot(index=<respondent columns>, columns={question!r}, "
+            f"values={answer!r})) and load that")
+
+
+# --------------------------------------------------------------------------- heuristics
+
+_SCORE_WORDS = ((r"recommend", 3), (r"\bnps\b|net promoter", 3), (r"\blikely\b|likelihood", 2),
+                (r"0\s*(?:-|–|to)\s*10", 1), (r"\bscore\b", 1))
+_DATE_WORDS = ((r"submit|recorded|complet|timestamp|end ?date|created|response ?date|finished at", 3),
+               (r"date|time|when|\bat$", 2), (r"birth|\bdob\b|\bage\b|dueDate", -6))
+_COMMENT_WORDS = ((r"why|reason|comment|feedback|explain|tell us|anything else|improve|because|"
+                   r"verbatim|suggestion|open-ended", 2),)
+_TEAM_WORDS = ((r"team|department|dept|division|\bunit\b|store|branch|office|location|site|shop|"
+                r"region|country|airline|product|business|agent|squad|area|market", 2),)
+_ID_WORDS = ((r"response ?id|responseid|^#$|^id$|token|uuid|submission ?id", 3),
+             (r"customer ?id|customerid|respondent|user ?id|client ?id|contact ?id|person", 2))
+
+
+def _header_points(text: str, words) -> int:
+    text = re.sub(r"<[^>]+>", " ", str(text)).lower()
+    return sum(points for pattern, points in words if re.search(pattern, text))
+
+
+# The heuristics judge a sample of each column in plain Python: fast on small files,
+# bounded on big ones.
+_HEURISTIC_ROWS = 1000
+
+
+_HEURISTIC_CHARS = 300
+
+
+def _sample(frame: pd.DataFrame, column) -> list[str]:
+    """The first non-empty cells of a column, each cut to 300 characters: the patterns
+    below then stay cheap whatever a cell holds (a 150,000-character comment)."""
+    cells = frame[column].iloc[:_HEURISTIC_ROWS].tolist()
+    out = []
+    for cell in cells:
+        text = cell if isinstance(cell, str) else ("" if _blank(cell) else str(cell))
+        text = text[: _HEURISTIC_CHARS * 2].strip()[:_HEURISTIC_CHARS]
+        if text:
+            out.append(text)
+    return out
+
+
+def _blank(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
+_LABELLED = re.compile(r"^(\d{1,2})\s*[-–:]\s*\D.*$", re.S)
+_LETTER = re.compile(r"[^\W\d_]")
+_WORDY = re.compile(r"[^\W\d_]{2,}\s+\S")
+
+
+def _score_value(text: str):
+    """The 0-10 reading of one cell as :func:`~nps_report.io.load.parse_scores` would take it."""
+    match = _LABELLED.match(text)
+    if match:
+        return int(match.group(1))
+    if _PLAIN_NUMBER.match(text):
+        number = float(text)
+        return int(number) if number.is_integer() else None
+    return None
+
+
+def score_candidates(frame: pd.DataFrame, questions: dict | None = None) -> list[dict]:
+    """Columns that could hold the 0-10 recommend answers, best first.
+
+    Each is a dict: ``column``, ``points`` (header words: recommend, likely, NPS, 0-10,
+    a "why" column after it), ``nps_words`` (the recommend / likely / NPS part), ``scale``
+    (``"0-10"``, ``"1-10"``, ``"-100/0/100"``), ``min``, ``max``, ``answers`` (in the sample).
+    """
+    questions = questions or {}
+    columns = list(frame.columns)
+    found = []
+    for position, column in enumerate(columns):
+        values = [v for v in _sample(frame, column) if v != "-99"]  # Qualtrics: seen, not answered
+        if not values:
+            continue
+        numbers = [_score_value(v) for v in values]
+        usable = [x for x in numbers if x is not None]
+        if len(usable) < 0.95 * len(values):
+            continue
+        header = f"{column} {questions.get(column, '')}"
+        points = _header_points(header, _SCORE_WORDS)
+        nps_words = _header_points(header, _SCORE_WORDS[:3])
+        distinct = set(usable)
+        if distinct <= {-100, 0, 100} and distinct - {0} and points > 0:
+            found.append({"column": column, "points": points, "nps_words": nps_words, "scale": "-100/0/100",
+                          "min": min(usable), "max": max(usable), "answers": len(usable), "position": position})
+            continue
+        valid = [x for x in usable if 0 <= x <= 10]
+        if len(valid) < 0.95 * len(values):
+            continue
+        low, high = min(valid), max(valid)
+        if points < 2 and (high < 7 or len(distinct) < 3):
+            continue
+        if len(distinct) < 2 and len(valid) > 2:
+            continue
+        if position + 1 < len(columns) and _header_points(columns[position + 1], _COMMENT_WORDS):
+            points += 1
+        scale = "0-10" if low == 0 else ("1-10" if high == 10 and low >= 1 else f"{low}-{high}")
+        found.append({"column": column, "points": points, "nps_words": nps_words, "scale": scale,
+                      "min": low, "max": high, "answers": len(valid), "position": position})
+    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+
+
+_DATE_LIKE = re.compile(r"^(?=.*\d)[\w ,:/.+\-]{5,40}$")
+_SMALL_INT = re.compile(r"^-?\d{1,4}$")
+
+
+def date_candidates(frame: pd.DataFrame) -> list[dict]:
+    """Columns whose cells are mostly dates, best first: ``column``, ``points``, ``share``,
+    ``parsed`` (a :class:`~nps_report.io.dates.ParsedDates` of a sample)."""
+    from .dates import AMBIGUOUS, parse_dates
+
+    found = []
+    for position, column in enumerate(frame.columns):
+        values = _sample(frame, column)
+        if not values:
+            continue
+        shaped = sum(bool(_DATE_LIKE.match(v)) and not _SMALL_INT.match(v) for v in values)
+        if shaped < 0.8 * len(values):
+            continue
+        parsed = parse_dates(pd.Series(values[:300], dtype=object), on_ambiguous="report")
+        share = float((parsed.timestamps.notna() | parsed.reasons.eq(AMBIGUOUS)).mean())
+        if share < 0.8:
+            continue
+        points = _header_points(column, _DATE_WORDS)
+        found.append({"column": column, "points": points, "parsed": parsed, "share": share,
+                      "position": position})
+    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+
+
+def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None) -> list[dict]:
+    """Free-text columns, best first: ``column``, ``points``, ``answers`` (in the sample)."""
+    questions = questions or {}
+    columns = list(frame.columns)
+    found = []
+    for position, column in enumerate(columns):
+        values = _sample(frame, column)
+        if not values:
+            continue
+        if sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
+            continue
+        points = _header_points(f"{column} {questions.get(column, '')}", _COMMENT_WORDS)
+        if points == 0:
+            length = sum(map(len, values)) / len(values)
+            distinct = len(set(values)) / len(values)
+            wordy = sum(bool(_WORDY.search(v)) for v in values) / len(values)
+            if length < 8 or distinct < 0.5 or wordy < 0.3:
+                continue
+        if after is not None and position > 0 and columns[position - 1] == after:
+            points += 1
+        found.append({"column": column, "points": points, "answers": len(values), "position": position})
+    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+
+
+_NOT_TEAMS = {"IPAddress", "LocationLatitude", "LocationLongitude", "LocationAccuracy", "RecipientLastName",
+              "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
+              "DistributionChannel", "UserLanguage", "ResponseSet", "Name", "EmailAddress", "Status",
+              "IP Address", "Email Address", "First Name", "Last Name", "Collector ID", "Network ID",
+              "Response Type", "#", "survey_type", "permalink"}
+
+
+def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
+    """Short text columns with few distinct values that could name a team or department:
+    ``column``, ``points``, ``distinct`` (in the sample), ``examples``."""
+    found = []
+    for position, column in enumerate(frame.columns):
+        if column in exclude or column in _NOT_TEAMS or column in _QUALTRICS_META:
+            continue
+        if _header_points(column, _DATE_WORDS) > 0 or _header_points(column, _ID_WORDS) > 0:
+            continue
+        values = _sample(frame, column)
+        if not values or sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
+            continue  # numbers, dates, codes
+        distinct = list(dict.fromkeys(values))
+        if sum(map(len, values)) / len(values) > 60 or len(distinct) > max(2, len(values) // 2):
+            continue
+        points = _header_points(column, _TEAM_WORDS)
+        found.append({"column": column, "points": points, "distinct": len(distinct), "position": position,
+                      "examples": distinct[:3]})
+    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+
+
+def id_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
+    """Columns whose header names an id, with whether their (sampled) values are unique."""
+    found = []
+    for position, column in enumerate(frame.columns):
+        if column in exclude:
+            continue
+        points = _header_points(column, _ID_WORDS)
+        if points <= 0:
+            continue
+        values = _sample(frame, column)
+        found.append({"column": column, "points": points, "unique": len(set(values)) == len(values),
+                      "position": position})
+    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+
+
+def choose(candidates: list[dict], *, strong: int) -> dict | None:
+    """The first candidate when it has at least ``strong`` header points and beats the second."""
+    if not candidates:
+        return None
+    top = candidates[0]
+    if top["points"] < strong:
+        return None
+    if len(candidates) > 1 and candidates[1]["points"] >= top["points"]:
+        return None
+    return top
+
+
+# --------------------------------------------------------------------------- NPS group checks
+
+_GROUP_NAMES = {"detractor": "detractor", "detractors": "detractor", "passive": "passive",
+                "passives": "passive", "neutral": "passive", "neutrals": "passive",
+                "promoter": "promoter", "promoters": "promoter",
+                # Qualtrics' numeric mode: 1 Detractor, 2 Passive, 3 Promoter
+                "1": "detractor", "2": "passive", "3": "promoter"}
+_TRUE = {"1", "1.0", "true", "yes", "y", "x", "t"}
+
+
+def flag_columns(frame: pd.DataFrame) -> dict:
+    """Promoter / Passive / Detractor flag columns (1 or blank), when all three exist."""
+    found = {}
+    for column in frame.columns:
+        key = str(column).strip().lower().rstrip("s")
+        if key in ("promoter", "passive", "detractor"):
+            found.setdefault(key, column)
+    return found if len(found) == 3 else {}
+
+
+def category(scores) -> pd.Series:
+    """``detractor`` (0-6), ``passive`` (7-8), ``promoter`` (9-10), ``""`` where missing."""
+    values = np.asarray(scores, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        named = np.select([values <= 6, values <= 8, values <= 10], ["detractor", "passive", "promoter"],
+                          default="")
+    named = np.where(np.isnan(values), "", named).astype(object)
+    return pd.Series(named, index=getattr(scores, "index", None))
+
+
+def _cells(frame: pd.DataFrame, column) -> np.ndarray:
+    """A column's cells as stripped Python strings (missing = "")."""
+    from .dates import _arrow_text
+
+    return np.asarray(_arrow_text(frame[column]).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def nps_group_problems(frame: pd.DataFrame, score_column: str, spec: dict) -> tuple[pd.DataFrame, list]:
+    """Rows whose stated NPS group disagrees with their score.
+
+    ``spec`` is ``{"column": name}`` (text ``Detractor/Passive/Promoter``, ``Neutral``, or
+    Qualtrics' numeric 1/2/3) or ``{"flags": {"promoter": col, "passive": col,
+    "detractor": col}}``; with ``"unanswered": "-99"`` a score of -99 is reported as
+    seen but not answered. Returns ``(problems, notes)``: ``problems`` has ``reason,
+    column, value`` indexed like ``frame``; rows with unrecognised group labels are
+    not checked and counted in ``notes``.
+    """
+    from .load import parse_scores
+
+    scores, reasons = parse_scores(frame[score_column])
+    usable = reasons.to_numpy() == ""
+    actual = category(np.where(usable, scores.to_numpy(), np.nan)).to_numpy()
+    raw_score = _cells(frame, score_column)
+    n = len(frame)
+    reason = np.full(n, "", dtype=object)
+    where_column = np.full(n, "", dtype=object)
+    value = np.full(n, "", dtype=object)
+    notes = []
+    unanswered = spec.get("unanswered")
+    if unanswered:
+        skipped = raw_score == unanswered
+        reason[skipped] = f"missing score ({unanswered}: seen but not answered)"
+        where_column[skipped] = score_column
+        value[skipped] = unanswered
+    if "column" in spec:
+        column = spec["column"]
+        text = _cells(frame, column)
+        stated = pd.Series(text, dtype=object).str.lower().map(_GROUP_NAMES).to_numpy(dtype=object)
+        known = pd.notna(stated)
+        unknown = (text != "") & ~known & (text != (unanswered or "\0"))
+        if unknown.any():
+            labels = ", ".join(repr(v) for v in pd.unique(text[unknown])[:5])
+            notes.append(f"{int(unknown.sum())} rows with NPS group labels {labels} in {column}: not checked")
+        labels = text
+    else:
+        flags = spec["flags"]
+        kinds = list(flags)
+        set_ = np.column_stack([pd.Series(_cells(frame, c), dtype=object).str.lower().isin(_TRUE).to_numpy()
+                                for c in flags.values()]) if n else np.zeros((0, 3), dtype=bool)
+        count = set_.sum(axis=1)
+        column = ", ".join(flags.values())
+        several = (count > 1) & (reason == "")
+        for row in np.flatnonzero(several):
+            reason[row] = "several NPS group flags set (" + ", ".join(
+                k for k, on in zip(kinds, set_[row]) if on) + ")"
+            where_column[row] = column
+            value[row] = raw_score[row]
+        stated = np.where(count == 1, np.array(kinds, dtype=object)[set_.argmax(axis=1)] if n else [], None)
+        known = count == 1
+        labels = np.array([f"{k.capitalize()} flag" if k else "" for k in stated], dtype=object)
+    mismatch = known & (actual != "") & (stated != actual) & (reason == "")
+    for row in np.flatnonzero(mismatch):
+        reason[row] = (f"NPS group {labels[row]!r} does not match the score {raw_score[row]} "
+                       f"(a {actual[row]})")
+        where_column[row] = column
+        value[row] = labels[row]
+    bad = reason != ""
+    out = pd.DataFrame({"reason": reason[bad], "column": where_column[bad], "value": value[bad]},
+                       index=frame.index[bad])
+    return out, notes
+
+
+__all__ = ["FORMATS", "category", "choose", "comment_candidates", "date_candidates", "detect_format",
+           "detect_layout", "flag_columns", "id_candidates", "import_grid", "long_layout",
+           "nps_group_problems", "score_candidates", "team_candidates"]
