@@ -115,3 +115,18 @@ def test_notebook_command(tmp_path, monkeypatch):
     source = "".join("".join(c["source"]) for c in nb["cells"])
     assert str(build_dir / "context.json") in source and "grouped_nps" in source
     assert cli.main(["notebook", "plan question"]) == 2  # never overwrites
+
+
+def test_inspect_realdata_and_broken_file(tmp_path):
+    from .conftest import REALDATA
+
+    done = run(["inspect", str(REALDATA / "prepbench_case122_input_01.csv")], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "recommend" in done.stdout.lower() and "Traceback" not in done.stderr
+    missing = run(["inspect", str(tmp_path / "nope.csv")], tmp_path)
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    broken = run(["inspect", str(empty)], tmp_path)
+    assert broken.returncode == 2 and "empty.csv" in broken.stderr + broken.stdout
+    assert "Traceback" not in broken.stderr
