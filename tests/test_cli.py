@@ -75,19 +75,23 @@ def test_demo_data_command(tmp_path, capsys):
     assert len(frame) == 60_000
 
 
-def test_build_dry_run_prints_plan(tmp_path, demo_csv):
+def demo_build_file(tmp_path, demo_csv):
+    """The shipped demo build file, pointed at the session's demo CSV and a temporary output."""
     build = tmp_path / "b.yaml"
     text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
     build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
+    return build
+
+
+def test_build_dry_run_prints_plan(tmp_path, demo_csv):
+    build = demo_build_file(tmp_path, demo_csv)
     done = run(["build", str(build), "--dry-run", "--quarter", "2026Q2,2026Q3"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "reports for 2026Q2, 2026Q3" in done.stderr  # comma-separated quarters are split
 
 
 def test_build_dry_run_lists_reports(tmp_path, demo_csv):
-    build = tmp_path / "b.yaml"
-    text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
-    build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
+    build = demo_build_file(tmp_path, demo_csv)
     done = run(["build", str(build), "--dry-run", "-t", "Billing Operations"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Plan: 3 reports for 2026Q3: 1 team reports, 1 department summaries, 1 overviews" in done.stderr
