@@ -202,3 +202,24 @@ def test_overview_warns_that_a_flagged_mover_needs_checking():
     flagged_movers = {team for team, text in items if "Score pattern flagged" in text}
     assert flagged_movers == {suspicious}
     assert "Numbers to check before trusting them" in html
+
+
+def test_changing_one_team_rebuilds_only_its_reports(tmp_path, small_build):
+    """After one team's data changes: that team, its department and the overview; nothing else."""
+    folder, build, _ = small_build
+    shutil.copytree(folder / "output", tmp_path / "output")
+    survey = pd.read_csv(folder / "survey.csv")
+    first = survey.index[survey.team == "Équipe Montréal"][0]
+    survey.loc[first, "score"] = 10 - survey.loc[first, "score"] if survey.loc[first, "score"] != 5 else 0
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    changed = build.model_copy(update={
+        "output_dir": str(tmp_path / "output"),
+        "data": build.data.model_copy(update={"path": str(tmp_path / "survey.csv")})})
+    result = run_build(changed, jobs=2)
+    assert result.exit_code == 0
+    rebuilt = {r for r in result.results}
+    kinds = {(r.kind, r.team) for r in result.plan.reports if r.key in rebuilt}
+    assert ("team", "Équipe Montréal") in kinds
+    assert all(team != "../escape" for kind, team in kinds)  # the other team is untouched
+    assert {r.key for r in result.plan.reports if r.kind in ("department", "overview")} <= rebuilt
+    assert {r.key for r in result.plan.reports if r.team == "../escape"} == set(result.skipped)
