@@ -38,6 +38,37 @@ class _View:
         self.window = schema.quarter_range(quarter, int(self.options.get("trend_quarters", 8)))
         self.floor = int(self.options.get("display_floor", stats.DISPLAY_FLOOR))
 
+    def current_of(self, history: pd.DataFrame) -> pd.DataFrame:
+        """The responses the report's "current" figures use.
+
+        By default the report's quarter. With ``windows.rolling_days`` in the build file,
+        the responses of that many days up to the end of the quarter; with
+        ``windows.max_age_days``, responses older than that at the end of the quarter are
+        left out and counted as expired (:attr:`expired`).
+        """
+        from . import closeloop, windows
+
+        in_quarter = history[history[schema.QUARTER] == self.quarter]
+        window = self.options.get("windows") or {}
+        self.expired = 0
+        self.window_note = ""
+        if not (window.get("rolling_days") or window.get("max_age_days")):
+            return in_quarter
+        as_of = closeloop.quarter_end(self.quarter, tz=self.options.get("timezone", "UTC"),
+                                      fiscal_year_start_month=self.options.get("fiscal_year_start_month", 1)) \
+            - pd.Timedelta(seconds=1)
+        source = history if window.get("rolling_days") else in_quarter
+        current, self.expired = windows.current_responses(
+            source, as_of=as_of, rolling_days=window.get("rolling_days"),
+            max_age_days=window.get("max_age_days"), date=window.get("date", "submitted_at"))
+        parts = []
+        if window.get("rolling_days"):
+            parts.append(f"responses of the {window['rolling_days']} days up to {as_of:%Y-%m-%d}")
+        if window.get("max_age_days"):
+            parts.append(f"responses older than {window['max_age_days']} days left out ({self.expired} expired)")
+        self.window_note = "Current figures use " + "; ".join(parts) + "."
+        return current.reset_index(drop=True)
+
     def grouped(self, data, by):
         return stats.grouped_nps(data, by, **stats_kwargs(self.options))
 
@@ -182,7 +213,7 @@ class TeamView(_View):
         super().__init__(ctx, quarter)
         self.team = team
         self.history = ctx.responses(teams=[team], quarters=self.window)
-        self.current = self.history[self.history[schema.QUARTER] == quarter]
+        self.current = self.current_of(self.history)
         if self.history.empty:
             raise ValueError(f"team {team!r} has no responses in {self.window[0]}..{quarter}")
         self.department = str(self.history[schema.DEPARTMENT].iloc[-1])
@@ -287,9 +318,11 @@ class TeamView(_View):
     def data_quality_html(self) -> str:
         below = [q for q, s in zip(self.trend[schema.QUARTER], self.trend["shown"]) if not s]
         rejected = self.ctx.rejected_by_team.get(self.team, 0)
+        extra = f"Responses in the {len(self.window)}-quarter trend: {len(self.history):,}"
+        if self.window_note:
+            extra += ". " + self.window_note
         return report.data_quality(used=int(self.row["n"]), rejected=rejected, below_floor=below,
-                                   display_floor=self.floor,
-                                   extra=f"Responses in the {len(self.window)}-quarter trend: {len(self.history):,}")
+                                   display_floor=self.floor, extra=extra)
 
 
 class DepartmentView(_View):
@@ -299,7 +332,7 @@ class DepartmentView(_View):
         super().__init__(ctx, quarter)
         self.department = department
         self.history = ctx.responses(departments=[department], quarters=self.window)
-        self.current = self.history[self.history[schema.QUARTER] == quarter]
+        self.current = self.current_of(self.history)
         self.row = self.grouped(self.current, []).iloc[0]
         from . import benchmarks
 
@@ -376,7 +409,7 @@ class OverviewView(_View):
     def __init__(self, ctx, *, quarter: str):
         super().__init__(ctx, quarter)
         self.history = ctx.responses(quarters=self.window)
-        self.current = self.history[self.history[schema.QUARTER] == quarter]
+        self.current = self.current_of(self.history)
         self.row = self.grouped(self.current, []).iloc[0]
         self.trend = self._trend_table(self.history)
         self.departments = self.grouped(self.current, [schema.DEPARTMENT]).sort_values("nps", ascending=False)

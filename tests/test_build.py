@@ -223,3 +223,27 @@ def test_changing_one_team_rebuilds_only_its_reports(tmp_path, small_build):
     assert all(team != "../escape" for kind, team in kinds)  # the other team is untouched
     assert {r.key for r in result.plan.reports if r.kind in ("department", "overview")} <= rebuilt
     assert {r.key for r in result.plan.reports if r.team == "../escape"} == set(result.skipped)
+
+
+def test_rolling_window_and_expiry_change_the_current_figures():
+    """With windows in the build file, "current" means the last N days (and expired ones are counted)."""
+    import dataclasses
+
+    from nps_report import closeloop, context, demo, views
+
+    ctx = context.demo_context()
+    quarter = demo.DEMO_STORY["last_quarter"]
+    team = demo.DEMO_STORY["declining_team"]
+    plain = views.TeamView(ctx, team=team, quarter=quarter)
+    windowed_ctx = dataclasses.replace(ctx, options={**ctx.options, "windows": {
+        "date": "submitted_at", "rolling_days": 30, "max_age_days": None}})
+    windowed = views.TeamView(windowed_ctx, team=team, quarter=quarter)
+    end = closeloop.quarter_end(quarter)
+    recent = plain.history[(plain.history.submitted_at >= end - pd.Timedelta(days=30) - pd.Timedelta(seconds=1))
+                           & (plain.history.submitted_at < end)]
+    assert len(windowed.current) == len(recent) < len(plain.current)
+    assert "30 days up to" in windowed.data_quality_html()
+    expiring_ctx = dataclasses.replace(ctx, options={**ctx.options, "windows": {
+        "date": "submitted_at", "rolling_days": None, "max_age_days": 45}})
+    expiring = views.TeamView(expiring_ctx, team=team, quarter=quarter)
+    assert expiring.expired > 0 and len(expiring.current) + expiring.expired == len(plain.current)

@@ -142,6 +142,14 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     folder.mkdir(parents=True, exist_ok=True)
     io.write_rejected(loaded, folder / "rejected.csv")
     responses = loaded.responses
+    if params.windows.date == "transaction_at":
+        if "transaction_at" not in responses:
+            raise BuildError("windows.date is transaction_at, but no column of the data is mapped to "
+                             "transaction_at (add it under data.columns)")
+        from ..windows import relabel_quarters
+
+        responses = relabel_quarters(responses, date="transaction_at", tz=params.timezone,
+                                     fiscal_year_start_month=params.fiscal_year_start_month)
     plan = make_plan(responses, quarters=quarters or params.quarters,
                      teams=teams or params.teams, departments=departments or params.departments)
     missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
