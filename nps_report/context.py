@@ -68,14 +68,6 @@ class ReportContext:
             return frame.reset_index(drop=True)
         return pd.read_parquet(self.data_path, filters=filters or None).reset_index(drop=True)
 
-    def quarters(self) -> list[str]:
-        """Every quarter in the data, oldest first."""
-        if self._frame is not None:
-            values = self._frame[schema.QUARTER].dropna().unique()
-        else:
-            values = pd.read_parquet(self.data_path, columns=[schema.QUARTER])[schema.QUARTER].dropna().unique()
-        return sorted(map(str, values))
-
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
         return json.dumps(data, indent=2, default=str)

@@ -10,11 +10,11 @@ import html
 
 import pandas as pd
 
-from . import schema, stats
+from . import stats
 from .context import load_context
 
 __all__ = ["setup", "load_context", "show", "esc", "title_block", "kpis", "table",
-           "placeholder", "note", "data_quality", "provenance", "nps_row", "fmt_nps"]
+           "note", "data_quality", "provenance", "fmt_nps", "stats_kwargs"]
 
 
 def setup() -> None:
@@ -66,11 +66,6 @@ def fmt_nps(value, *, signed: bool = True) -> str:
     return f"{rounded:+d}" if signed and rounded != 0 else f"{rounded:d}"
 
 
-def nps_row(data: pd.DataFrame, options: dict) -> pd.Series:
-    """One-row NPS summary (see :func:`nps_report.stats.grouped_nps`) with the build's options."""
-    return stats.grouped_nps(data, [], **stats_kwargs(options)).iloc[0]
-
-
 def stats_kwargs(options: dict) -> dict:
     """The keyword arguments of :func:`~nps_report.stats.grouped_nps` from a build's options."""
     return {"method": options.get("interval", "adjusted_wald"),
@@ -112,12 +107,6 @@ def table(frame: pd.DataFrame, *, formats: dict | None = None, caption: str = ""
     return body + cap + more
 
 
-def placeholder(section: str, arrives_with: str) -> str:
-    """A clearly marked placeholder for a section whose analysis is not built yet."""
-    return (f"<div class='placeholder'>Placeholder: the {esc(section)} section arrives with "
-            f"{esc(arrives_with)}. No numbers are shown here yet.</div>")
-
-
 def note(text: str) -> str:
     """A muted note paragraph (escaped)."""
     return f"<p class='note'>{esc(text)}</p>"
@@ -145,8 +134,3 @@ def provenance(ctx) -> str:
             f"{esc(ctx.options.get('interval', 'adjusted_wald').replace('_', ' '))}, "
             f"{ctx.options.get('confidence', 0.95):.0%} confidence; scores hidden below "
             f"{ctx.options.get('display_floor', stats.DISPLAY_FLOOR)} responses.</div>")
-
-
-def quarters_back(quarter: str, count: int) -> list[str]:
-    """The ``count`` quarters ending with ``quarter`` (oldest first)."""
-    return schema.quarter_range(quarter, count)

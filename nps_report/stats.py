@@ -325,11 +325,3 @@ def _finish_table(table, *, method, confidence, display_floor, precision_moe, n_
 
 NPS_COLUMNS = ["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives",
                "pct_promoters", "nps", "ci_low", "ci_high", "moe", "se", "shown", "imprecise"]
-
-
-def format_nps(row, *, floor_text: str = "too few responses") -> str:
-    """Presentation string of one row of :func:`grouped_nps`: ``+32 (95% CI +27 to +37, n=412)``."""
-    if not bool(row["shown"]):
-        return f"{floor_text} (n={int(row['n'])})"
-    return (f"{row['nps']:+.0f} (CI {row['ci_low']:+.0f} to {row['ci_high']:+.0f}, "
-            f"n={int(row['n'])})")

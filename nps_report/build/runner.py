@@ -177,9 +177,13 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    context.paths["anomalies"] = str(_write_anomalies(responses, plan, params, folder).resolve())
+    from .. import actions
+
+    rules = actions.load_rules(params.actions)
+    context.paths["anomalies"] = str(_write_anomalies(responses, plan, rules, folder).resolve())
     context_path = write_context(context, folder)
-    common = _hash_text(code_fingerprint(), json.dumps(options, sort_keys=True, default=str),
+    code = code_fingerprint()
+    common = _hash_text(code, json.dumps(options, sort_keys=True, default=str),
                         *([params.page_size] if "pdf" in formats else []))
 
     manifest_path = folder / MANIFEST
@@ -209,13 +213,13 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                                 "status": "pending", "fingerprint": fingerprint}
     if result.skipped:
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
-    _write_close_the_loop(responses, plan, params, folder, manifest, rebuilt={t["key"] for t in tasks})
+    _write_close_the_loop(responses, plan, params, rules, folder, manifest, rebuilt={t["key"] for t in tasks})
     jobs = jobs or params.jobs or os.cpu_count() or 1
     # One pool for reports and packs: each worker starts its kernel and PDF engine once.
     with _worker_pool(jobs) as pool:
         _execute(tasks, pool, result, manifest, scheduler or params.scheduler)
         if "pdf" in formats:
-            pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force)
+            pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force, code)
             _build_packs(pack_tasks, pool, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
@@ -224,11 +228,10 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     return result
 
 
-def _write_anomalies(responses, plan, params, folder: Path) -> Path:
+def _write_anomalies(responses, plan, rules, folder: Path) -> Path:
     """Flag numbers not to trust blindly, once per build for every planned quarter."""
-    from .. import actions, anomalies
+    from .. import anomalies
 
-    rules = actions.load_rules(params.actions)
     flags = [anomalies.flag_anomalies(responses, quarter=q, rules=rules).assign(quarter=q)
              for q in plan.quarters]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
@@ -237,15 +240,14 @@ def _write_anomalies(responses, plan, params, folder: Path) -> Path:
     return path
 
 
-def _write_close_the_loop(responses, plan, params, folder: Path, manifest: dict, rebuilt: set) -> None:
+def _write_close_the_loop(responses, plan, params, rules, folder: Path, manifest: dict, rebuilt: set) -> None:
     """Write each team's detractors (and promoters to engage) beside its report.
 
     The lists name customers, so they are spreadsheets for the team only: never part of
     an HTML or PDF report or a pack. Written for every report being built, or when missing.
     """
-    from .. import actions, closeloop
+    from .. import closeloop
 
-    rules = actions.load_rules(params.actions)
     sla = rules.rules.follow_up_detractors.sla_hours
     by_team = {team: frame for team, frame in responses.groupby(schema.TEAM, sort=False)}
     for report in plan.reports:
@@ -334,7 +336,7 @@ def _execute(tasks, pool, result, manifest, scheduler=None):
 
 
 def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, params, context,
-                force: bool) -> list:
+                force: bool, code: str) -> list:
     """One pack task per department and quarter of the plan that needs (re)building.
 
     A pack holds the department summary and every team report of the department and
@@ -343,7 +345,6 @@ def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, p
     when it is missing, when its parts or their statuses changed, or with ``force``.
     """
     tasks = []
-    code = code_fingerprint()
     summaries = [r for r in plan.reports if r.kind == "department"]
     for summary in summaries:
         parts = [{"kind": "department", "name": summary.department, "folder": summary.key,
