@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -13,7 +15,7 @@ from . import schema
 from .exceptions import ParamsError
 
 
-class _DateLessLoader(yaml.SafeLoader):
+class _DateLessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """A YAML loader that keeps dates as strings: ``2026-07-01`` stays ``"2026-07-01"``."""
 
 
@@ -33,9 +35,15 @@ def load_yaml(path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"cannot read build file: {exc}", path=path) from None
     try:
-        return yaml.load(text, Loader=_DateLessLoader)
+        return copy.deepcopy(_parse_yaml(text))  # a copy: callers may change what they get
     except yaml.YAMLError as exc:
         raise ParamsError(f"not valid YAML: {exc}", path=path) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_yaml(text: str) -> Any:
+    # Report kernels read the same theme, action and benchmark files for every report.
+    return yaml.load(text, Loader=_DateLessLoader)
 
 
 class _Frozen(BaseModel):

@@ -202,7 +202,19 @@ def test_contents_page_numbers_are_where_parts_start(pack):
         assert f"{DEPARTMENT} · NPS report for {QUARTER}" in first, team
         assert re.search(rf"^{re.escape(team)}$", first, re.M), team  # the report's title line
         previous = pack.pages[numbers[team] - 2].extract_text()
-        assert f"{team} · {DEPARTMENT} · {QUARTER}" not in previous  # it starts there, not before
+        assert not re.search(rf"^{re.escape(team)}$", previous, re.M)  # it starts there, not before
+
+
+def test_every_page_after_the_cover_carries_the_pack_page_number(built, pack):
+    """Report pages keep their own "Page x of y" and gain the pack's number at the foot."""
+    total = len(pack.pages)
+    assert "Pack page" not in pack.pages[0].extract_text()  # the cover has none
+    for number in range(2, total + 1):
+        assert f"Pack page {number} of {total}" in pack.pages[number - 1].extract_text(), number
+    starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
+    alone = part_pdf(built[0], OK_TEAMS[0])
+    first = pack.pages[starts[OK_TEAMS[0]] - 1].extract_text()
+    assert f"Page 2 of {len(alone.pages)}" in first  # the report's own numbering, after its cover
 
 
 def test_failed_report_is_left_out_and_named(pack):

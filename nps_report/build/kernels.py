@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import time
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -20,6 +21,8 @@ WARMUP = """
 import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
 import nps_report.report, nps_report.views, nps_report.plots, nps_report.benchmarks
 import nps_report.drivers, nps_report.themes
+import gc
+gc.freeze()  # what the imports made is permanent: the reset's gc.collect() then only scans a report's garbage
 """
 # Fresh namespace (modules stay imported), no figures left, plotting defaults restored.
 RESET = """
@@ -28,26 +31,55 @@ _plt.close("all")
 _mpl.rcdefaults()
 get_ipython().reset(new_session=True, aggressive=False)
 """
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# No input history: a report kernel has no user to recall it, and its SQLite file would be
+# written on every reset.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 logger = logging.getLogger("nps_report.kernels")
 
 
 class WarmKernel:
-    """A started kernel and its client, reused for many notebooks in one process."""
+    """A started kernel and its client, reused for many notebooks in one process.
+
+    Creating one launches the kernel and returns at once; :meth:`begin_warmup` sends the
+    heavy imports without waiting for them and :meth:`ready` waits until they are done,
+    so a worker can prepare its PDF engine while its kernel imports pandas.
+    """
 
     def __init__(self, kernel_name: str = "python3", *, warmup: str = WARMUP, timeout: float = 120):
         from jupyter_client.manager import KernelManager
 
         self.kernel_name = kernel_name
         self.timeout = timeout
+        self.warmup = warmup
         self.km = KernelManager(kernel_name=kernel_name)
         self.km.start_kernel(extra_arguments=KERNEL_ARGS)
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=timeout)
         self.reports = 0
-        if warmup:
-            self.run(warmup)
+        self._warmup_id = None
+        self._ready = False
+
+    def begin_warmup(self) -> None:
+        """Wait for the kernel to answer, then send the warm-up imports (not waiting for them)."""
+        if self._warmup_id is None and not self._ready:
+            self.kc.wait_for_ready(timeout=self.timeout)
+            self._warmup_id = self.kc.execute(self.warmup or "pass", silent=True, store_history=False)
+
+    def ready(self) -> "WarmKernel":
+        """Block until the warm-up imports are done; raise ``RuntimeError`` if they failed."""
+        if self._ready:
+            return self
+        self.begin_warmup()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            reply = self.kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.1))
+            if reply.get("parent_header", {}).get("msg_id") == self._warmup_id:
+                break
+        self._ready = True
+        if reply["content"].get("status") != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"kernel warm-up failed: {content.get('ename')}: {content.get('evalue')}")
+        return self
 
     def run(self, code: str) -> None:
         """Run ``code`` silently in the kernel; raise ``RuntimeError`` if it fails."""
@@ -84,7 +116,15 @@ class WarmEngine(NBClientEngine):
                                          log=logger, log_output=log_output, stdout_file=stdout_file,
                                          stderr_file=stderr_file)
         client.kc = warm.kc  # reuse the connected client: no new channels per report
-        return client.execute(cleanup_kc=False)
+        # papermill saves the whole notebook before and after every cell; a report is written
+        # once when it ends (papermill's own final write, also on a failing cell), and the
+        # partial notebook is saved only if the run itself breaks (kernel died, timeout).
+        output_path, nb_man.output_path = nb_man.output_path, None
+        try:
+            return client.execute(cleanup_kc=False)
+        except BaseException:
+            nb_man.output_path = output_path
+            raise
 
 
 papermill_engines.register(ENGINE, WarmEngine)
@@ -93,14 +133,19 @@ _WARM: dict = {}
 atexit.register(lambda: shutdown_all())
 
 
-def warm_kernel(kernel_name: str = "python3") -> WarmKernel:
-    """This process's warm kernel, started on first use and restarted if it died."""
+def start_kernel(kernel_name: str = "python3") -> WarmKernel:
+    """This process's warm kernel, launched (not yet ready) if there is none or it died."""
     kernel = _WARM.get(kernel_name)
     if kernel is None or not kernel.alive():
         if kernel is not None:
             kernel.shutdown()
         kernel = _WARM[kernel_name] = WarmKernel(kernel_name)
     return kernel
+
+
+def warm_kernel(kernel_name: str = "python3") -> WarmKernel:
+    """This process's warm kernel, started on first use, restarted if it died, and ready."""
+    return start_kernel(kernel_name).ready()
 
 
 def shutdown_all() -> None:

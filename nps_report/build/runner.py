@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -10,6 +9,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,14 +213,19 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                                 "status": "pending", "fingerprint": fingerprint}
     if result.skipped:
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
-    _write_close_the_loop(responses, plan, params, rules, folder, manifest, rebuilt={t["key"] for t in tasks})
     jobs = jobs or params.jobs or os.cpu_count() or 1
-    # One pool for reports and packs: each worker starts its kernel and PDF engine once.
-    with _worker_pool(jobs) as pool:
-        _execute(tasks, pool, result, manifest, scheduler or params.scheduler)
+    scheduler = scheduler or params.scheduler
+    # One pool for reports and packs: each worker starts its kernel and PDF engine once,
+    # and starts them now, while this process writes the close-the-loop lists.
+    with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
+        if tasks and scheduler is None:
+            workers.start()
+        _write_close_the_loop(responses, plan, params, rules, folder, manifest,
+                              rebuilt={t["key"] for t in tasks})
+        _execute(tasks, workers, result, manifest, scheduler)
         if "pdf" in formats:
             pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force, code)
-            _build_packs(pack_tasks, pool, result, manifest)
+            _build_packs(pack_tasks, workers, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
     result.seconds = time.perf_counter() - started
@@ -266,30 +271,57 @@ def _write_close_the_loop(responses, plan, params, rules, folder: Path, manifest
             "CSV": f"{report.folder}/close_the_loop.csv"}
 
 
-@contextlib.contextmanager
-def _worker_pool(jobs: int):
-    """Worker processes for the build (``None`` with one job: work runs in this process)."""
-    if jobs <= 1:
-        yield None
-        return
-    import multiprocessing
+class _Workers:
+    """The build's worker processes: started on first need (or early with :meth:`start`),
+    none with one job (work then runs in this process)."""
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+    def __init__(self, jobs: int, *, warm: bool, pdf: bool):
+        self.jobs, self.warm, self.pdf = jobs, warm, pdf
+        self.pool = None
+
+    def start(self):
+        """Start every worker now; each warms up (kernel, PDF engine) in its initializer."""
+        if self.pool is None and self.jobs > 1:
+            import multiprocessing
+
+            from . import worker
+
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs,
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=worker.prepare, initargs=(self.warm, self.pdf))
+            for _ in range(self.jobs):  # the pool starts a process per task it cannot place
+                self.pool.submit(worker.ready)
+        return self.pool
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
 
-def _run(function, payloads, pool, record) -> None:
-    """Call ``function`` on every payload (in ``pool`` when given) and ``record`` each outcome."""
-    if pool is None or len(payloads) == 1:
+def _run(function, payloads, workers, record) -> None:
+    """Call ``function`` on every payload (in the workers when there are several) and
+    ``record`` each outcome."""
+    pool = None
+    if workers is not None:  # a single item runs here, unless the workers are up already
+        pool = workers.pool or (workers.start() if len(payloads) > 1 else None)
+    if pool is None:
         for payload in payloads:
             record(function(payload))
         return
-    futures = {pool.submit(function, p): p for p in payloads}
+    try:
+        futures = {pool.submit(function, p): p for p in payloads}
+    except BrokenProcessPool as exc:  # a worker died earlier: every item still to do fails
+        for payload in payloads:
+            record(_failure(payload, exc))
+        return
     for future in as_completed(futures):
         record(_outcome(future, futures[future]))
 
 
-def _execute(tasks, pool, result, manifest, scheduler=None):
+def _execute(tasks, workers, result, manifest, scheduler=None):
     if not tasks:
         return
     from tqdm import tqdm
@@ -329,7 +361,7 @@ def _execute(tasks, pool, result, manifest, scheduler=None):
         from .kernels import shutdown_all
 
         try:
-            _run(worker.execute_report, payloads, pool, record)
+            _run(worker.execute_report, payloads, workers, record)
         finally:
             shutdown_all()  # no kernel outlives the build in this process (workers end with the pool)
     bar.close()
@@ -378,7 +410,7 @@ def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, p
     return tasks
 
 
-def _build_packs(tasks, pool, result: BuildResult, manifest: dict) -> None:
+def _build_packs(tasks, workers, result: BuildResult, manifest: dict) -> None:
     """Render the department packs (after every report of their quarter exists)."""
     if not tasks:
         if result.packs_skipped:
@@ -409,7 +441,7 @@ def _build_packs(tasks, pool, result: BuildResult, manifest: dict) -> None:
             entry["fingerprint"] = by_key[key]["fingerprint"]
         bar.update(1)
 
-    _run(worker.build_pack, payloads, pool, record)
+    _run(worker.build_pack, payloads, workers, record)
     bar.close()
 
 
@@ -418,8 +450,12 @@ def _outcome(future, payload) -> dict:
     try:
         return future.result()
     except Exception as exc:  # e.g. BrokenProcessPool after a crash: that item failed, others go on
-        return {"key": payload["key"], "status": "failed", "cell": None, "seconds": 0.0, "timings": {},
-                "error": f"worker process failed: {type(exc).__name__}: {exc}"}
+        return _failure(payload, exc)
+
+
+def _failure(payload, exc) -> dict:
+    return {"key": payload["key"], "status": "failed", "cell": None, "seconds": 0.0, "timings": {},
+            "error": f"worker process failed: {type(exc).__name__}: {exc}"}
 
 
 def _summarise(result: BuildResult) -> None:

@@ -14,6 +14,40 @@ from pathlib import Path
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
+def prepare(warm: bool, pdf: bool) -> None:
+    """Set a new worker process up before its first report (the pool's initializer).
+
+    Launches the warm kernel, and while the kernel imports pandas and seaborn, loads
+    papermill, the HTML exporter and (for PDF builds) the PDF engine. Never raises: a
+    step that fails here is tried again by the first report, which reports the error.
+    """
+    kernel = None
+    try:
+        if warm:
+            from . import kernels
+
+            kernel = kernels.start_kernel()
+            kernel.begin_warmup()
+            import papermill  # noqa: F401  (imported once, here, instead of in the first report)
+
+            from ..export.html import html_exporter
+
+            html_exporter()
+        if pdf:
+            from ..export.pdf import get_engine
+
+            get_engine()
+        if kernel is not None:
+            kernel.ready()
+    except Exception:  # the first report retries (a fresh kernel if this one died) and says why
+        pass
+
+
+def ready() -> bool:
+    """A no-op task: submitting one per worker makes the pool start its processes now."""
+    return True
+
+
 def execute_report(task: dict) -> dict:
     """Run one report notebook and export it; never raises (failures are returned).
 

@@ -1,31 +1,35 @@
 """Department packs: one PDF per department and quarter for the department head.
 
-A pack is ONE HTML document rendered by WeasyPrint, so its contents page carries real
-page numbers (``target-counter``) and its outline has a bookmark for every part:
+A pack is assembled from the PDFs the build already made (each report's ``report.pdf``),
+so no report is laid out twice:
 
-1. a cover (department, quarter, date of the build),
-2. the contents: the department summary and each team (alphabetical) with the page it
-   starts on; a report that failed to build is named there as not included; where each
-   team's close-the-loop list is (those lists name customers and are never in a PDF),
-3. the department summary, then each team's report (a team below the display floor is
-   included: its report says "too few responses this quarter").
+1. WeasyPrint lays out a skeleton: a cover (department, quarter, date of the build), the
+   contents, and one blank page for every page of every report after its own cover.
+   The contents name the department summary and each team (alphabetical) with the
+   page it starts on (``target-counter`` to the first blank page of the part), name a
+   report that failed to build as not included, and say where each team's
+   close-the-loop list is (those lists name customers and are never in a PDF).
+2. pikepdf (qpdf) draws each report page onto its blank page, which carries the pack's page
+   number at the foot ("Pack page 13 of 35"; the report keeps its own at the right),
+   and adds a bookmark for every part with the report's own section bookmarks.
+
+A team below the display floor is included: its report says "too few responses this
+quarter".
 """
 
 from __future__ import annotations
 
 import html
-import re
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import BuildError
-from .pdf import Cover, get_engine, print_document, report_body
+from .pdf import Cover, get_engine, print_document
 
 CLOSE_THE_LOOP_FILE = "close_the_loop.xlsx"
 
-_ID = re.compile(r'(\sid=")([^"]*")')
-_HREF = re.compile(r'(\shref="#)([^"]*")')
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class PackPart:
     folder : str
         The report's folder relative to the build folder (``2026Q3/teams/Web Portal``).
     html_path : str
-        Absolute path of its ``report.html``.
+        Absolute path of its ``report.html``; the pack uses the ``report.pdf`` beside it.
     status : str
         The manifest status: ``"ok"`` parts are included, any other is listed as not
         included.
@@ -57,8 +61,12 @@ class PackPart:
     error: str | None = None
 
     @property
+    def pdf_path(self) -> Path:
+        return Path(self.html_path).with_suffix(".pdf")
+
+    @property
     def included(self) -> bool:
-        return self.status == "ok" and Path(self.html_path).exists()
+        return self.status == "ok" and self.pdf_path.exists()
 
     @property
     def missing_reason(self) -> str:
@@ -94,16 +102,20 @@ def order_parts(parts) -> list:
     return summaries + teams
 
 
-def _scoped(body: str, prefix: str) -> str:
-    """Prefix the ids (and the links to them) of one part: reports reuse the same ids."""
-    body = _ID.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", body)
-    return _HREF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", body)
+def pack_html(parts, *, department: str, quarter: str, build: str = "", built: str = "",
+              pages: dict | None = None) -> str:
+    """The pack's skeleton as one HTML document (see the module's docstring).
 
-
-def pack_html(parts, *, department: str, quarter: str, build: str = "", built: str = "") -> str:
-    """The pack as one HTML document (see the module's docstring for its layout)."""
+    Parameters
+    ----------
+    parts : iterable of PackPart
+    pages : dict, optional
+        Part folder -> number of pages the part takes (its report PDF without its cover);
+        default 1 for every included part.
+    """
     esc = html.escape
     parts = order_parts(parts)
+    pages = pages or {}
     teams = [p for p in parts if p.kind == "team"]
     included_teams = [p for p in teams if p.included]
     reports = f"{len(included_teams)} team report{'' if len(included_teams) == 1 else 's'}"
@@ -118,26 +130,17 @@ def pack_html(parts, *, department: str, quarter: str, build: str = "", built: s
     cover = Cover("pack", department, quarter, "Department summary and team reports",
                   lines=tuple(lines), build=build, built=built)
 
-    toc, sections = [], []
+    toc, placeholders = [], []
     for number, part in enumerate(parts, start=1):
-        anchor = f"part-{number}"
         css = "toc-summary" if part.kind == "department" else "toc-team"
         label = "Department summary" if part.kind == "department" else part.name
         if not part.included:
             toc.append(f"<li class='{css} toc-missing'>{esc(label)}: {esc(part.missing_reason)}</li>")
             continue
-        toc.append(f"<li class='{css}'><a href='#{anchor}'>{esc(label)}</a></li>")
-        _, body = report_body(Path(part.html_path).read_text(encoding="utf-8"))
-        if part.kind == "department":
-            bookmark = f"Department summary: {department}"
-            header = f"{department} · department summary · {quarter}"
-        else:
-            bookmark = part.name
-            header = f"{part.name} · {department} · {quarter}"
-        sections.append(
-            f"<section class='part part-{part.kind}' id='{anchor}' data-bookmark='{esc(bookmark)}'>"
-            f"<div class='running-header'>{esc(header)}</div>"
-            f"<div class='part-body'>{_scoped(body, f'p{number}-')}</div></section>")
+        toc.append(f"<li class='{css}'><a href='#part-{number}'>{esc(label)}</a></li>")
+        count = max(1, int(pages.get(part.folder, 1)))
+        placeholders.append(f"<div class='pack-page' id='part-{number}'></div>"
+                            + "<div class='pack-page'></div>" * (count - 1))
 
     loop_rows = "".join(
         f"<tr><td>{esc(p.name)}</td><td class='path'>{esc(p.folder)}/{CLOSE_THE_LOOP_FILE}</td></tr>"
@@ -152,24 +155,28 @@ def pack_html(parts, *, department: str, quarter: str, build: str = "", built: s
                 f"<tbody>{loop_rows}</tbody></table>")
     contents = (f"<section class='contents' id='contents'>"
                 f"<div class='running-header'>{esc(department)} · contents · {esc(quarter)}</div>"
-                f"<h1>Contents</h1><ol class='toc'>{''.join(toc)}</ol>{loop}</section>")
-    body = cover.html() + contents + "".join(sections)
-    return print_document(f"{department} department pack · {quarter}", body, created=built)
+                f"<h1>Contents</h1><ol class='toc'>{''.join(toc)}</ol>"
+                "<p class='note'>Page numbers are the pack's, printed at the foot of each page; "
+                f"each report keeps its own page numbers at the right.</p>{loop}</section>")
+    body = cover.html() + contents + "".join(placeholders)
+    return print_document(f"{department} department pack · {quarter}", body, created=built,
+                          body_class="pack-skeleton")
 
 
 def build_pack(parts, target, *, department: str, quarter: str, build: str = "", built: str = "",
                page_size: str = "A4") -> PackResult:
-    """Render a department pack to ``target`` (a PDF file).
+    """Assemble a department pack from its reports' PDFs and write it to ``target``.
 
     Parameters
     ----------
     parts : iterable of PackPart
         The department summary and the department's team reports of the quarter, in
-        any order (the pack orders them). Parts whose status is not ``"ok"`` are named
-        on the contents page as not included.
+        any order (the pack orders them). Parts whose status is not ``"ok"``, or whose
+        ``report.pdf`` is missing, are named on the contents page as not included.
     target : path-like
         ``<build>/<quarter>/packs/<department>.pdf`` in a build.
     page_size : {"A4", "Letter"}
+        The reports' page size (the skeleton is laid out on the same).
 
     Returns
     -------
@@ -180,28 +187,74 @@ def build_pack(parts, target, *, department: str, quarter: str, build: str = "",
     BuildError
         When no part can be included (every report failed): no empty pack is written.
     """
+    import pikepdf
+
     started = time.perf_counter()
     parts = order_parts(parts)
     if not any(p.included for p in parts):
         raise BuildError(f"no report of {department} built for {quarter}; pack not written")
-    document = pack_html(parts, department=department, quarter=quarter, build=build, built=built)
+    reports = {}
+    for part in parts:
+        if part.included:
+            try:
+                reports[part.folder] = pikepdf.open(part.pdf_path)
+            except Exception as exc:  # a damaged report PDF: say which one
+                raise BuildError(f"cannot read {part.pdf_path}: {exc}") from None
+    # every report PDF starts with its own cover, which the pack leaves out
+    pages = {folder: len(report.pages) - 1 for folder, report in reports.items()}
+    document = pack_html(parts, department=department, quarter=quarter, build=build, built=built,
+                         pages=pages)
     target = Path(target)
-    engine = get_engine()
-    rendered = engine.render(document, base_url=target.parent, page_size=page_size)
-    starts = _part_starts(rendered)
+    rendered = get_engine().render(document, base_url=target.parent, page_size=page_size)
+    anchors = _part_starts(rendered)
+    pack = pikepdf.open(io.BytesIO(rendered.write_pdf()))
+    starts = {}
+    with pack.open_outline() as outline:
+        outline.root.append(pikepdf.OutlineItem("Contents", 1))
+        for number, part in enumerate(parts, start=1):
+            if not part.included:
+                continue
+            first = anchors[f"part-{number}"] - 1  # 0-based index of the part's first blank page
+            starts[part.folder] = first + 1
+            report = reports[part.folder]
+            for offset, page in enumerate(report.pages[1:]):
+                # drawn as a form XObject: the report page keeps its own fonts and images
+                pack.pages[first + offset].add_overlay(page)
+            title = f"Department summary: {department}" if part.kind == "department" else part.name
+            item = pikepdf.OutlineItem(title, first)
+            for section, index, top in _sections(report):
+                item.children.append(pikepdf.OutlineItem(
+                    section, first + max(index - 1, 0), pikepdf.PageLocation.XYZ, top=top))
+            outline.root.append(item)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    rendered.write_pdf(partial)
-    partial.replace(target)
-    numbered = [p for p in parts if p.included]
-    by_anchor = {f"part-{i}": p.folder for i, p in enumerate(parts, start=1) if p.included}
-    starts = {by_anchor[a]: page for a, page in starts.items() if a in by_anchor}
-    first_part = min(starts.values(), default=len(rendered.pages) + 1)
-    return PackResult(path=str(target), pages=len(rendered.pages),
+    pack.save(partial)
+    partial.replace(target)  # a reader never sees half a PDF
+    first_part = min(starts.values(), default=len(pack.pages) + 1)
+    return PackResult(path=str(target), pages=len(pack.pages),
                       seconds=time.perf_counter() - started,
-                      contents_pages=first_part - 2,
-                      starts=starts, included=[p.folder for p in numbered],
+                      contents_pages=first_part - 2, starts=starts,
+                      included=[p.folder for p in parts if p.included],
                       not_included=[p.folder for p in parts if not p.included])
+
+
+def _sections(report) -> list:
+    """``(title, page index, top)`` of a report PDF's section bookmarks (level 2): the
+    index is 0-based in the report PDF, whose cover is page 0; ``top`` is the heading's
+    height on its page (None when the bookmark does not say)."""
+    import pikepdf
+
+    found = []
+    with report.open_outline() as outline:
+        for chapter in outline.root:
+            for item in chapter.children:
+                destination = item.destination
+                if not isinstance(destination, pikepdf.Array) or not len(destination):
+                    continue
+                index = report.pages.index(pikepdf.Page(destination[0]))
+                top = float(destination[3]) if len(destination) > 3 and destination[1] == "/XYZ" else None
+                found.append((item.title, index, top))
+    return found
 
 
 def _part_starts(rendered) -> dict:

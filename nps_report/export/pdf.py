@@ -154,7 +154,8 @@ def report_body(page: str) -> tuple[str, str]:
     return header, _RUNNING.sub("", body)
 
 
-def print_document(title: str, body: str, *, lang: str = "en", created: str = "") -> str:
+def print_document(title: str, body: str, *, lang: str = "en", created: str = "",
+                   body_class: str = "") -> str:
     """A complete HTML document around ``body`` for WeasyPrint (no inline style sheet:
     the engine applies report.css and print.css)."""
     meta = '<meta name="generator" content="nps-report">'
@@ -162,7 +163,7 @@ def print_document(title: str, body: str, *, lang: str = "en", created: str = ""
         meta += f'<meta name="dcterms.created" content="{html.escape(created[:10])}">'
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title>{meta}</head>"
-            f'<body class="nps-report print">{body}</body></html>')
+            f'<body class="{" ".join(["nps-report print", body_class]).strip()}">{body}</body></html>')
 
 
 class PdfEngine:
