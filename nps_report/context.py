@@ -12,6 +12,9 @@ from . import __version__, schema
 
 CONTEXT_FILE = "context.json"
 RESPONSES_FILE = "responses.parquet"
+# Row groups of the build's responses file: small enough that a team's filtered read
+# skips most of a large file, large enough that reading a whole quarter stays fast.
+ROW_GROUP_ROWS = 20_000
 
 
 @dataclass
@@ -50,11 +53,14 @@ class ReportContext:
     paths: dict = field(default_factory=dict)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
-    def responses(self, *, teams=None, departments=None, quarters=None) -> pd.DataFrame:
+    def responses(self, *, teams=None, departments=None, quarters=None, columns=None) -> pd.DataFrame:
         """The canonical responses, filtered on read (only the rows a report needs).
 
         Each argument is a list of values or ``None`` (no filter); the filters combine
-        with AND.
+        with AND. ``columns`` keeps only those columns (and reads only those).
+        The build writes the file sorted by department, team and quarter in row groups
+        of :data:`ROW_GROUP_ROWS`, so a team's or a department's read skips the row
+        groups of the others.
         """
         filters = []
         for column, values in ((schema.TEAM, teams), (schema.DEPARTMENT, departments),
@@ -65,12 +71,27 @@ class ReportContext:
             frame = self._frame
             for column, _, values in filters:
                 frame = frame[frame[column].isin(values)]
+            if columns is not None:
+                frame = frame[list(columns)]
             return frame.reset_index(drop=True)
-        return pd.read_parquet(self.data_path, filters=filters or None).reset_index(drop=True)
+        return pd.read_parquet(self.data_path, filters=filters or None,
+                               columns=list(columns) if columns is not None else None).reset_index(drop=True)
 
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
         return json.dumps(data, indent=2, default=str)
+
+
+def write_responses(responses: pd.DataFrame, path) -> Path:
+    """Write the build's validated responses for the reports to read (Parquet).
+
+    Sorted by department, team and quarter, so each team's rows sit in one or two row
+    groups whose statistics let :meth:`ReportContext.responses` skip the others.
+    """
+    order = [c for c in (schema.DEPARTMENT, schema.TEAM, schema.QUARTER) if c in responses]
+    responses.sort_values(order, kind="stable").to_parquet(path, index=False,
+                                                           row_group_size=ROW_GROUP_ROWS)
+    return Path(path)
 
 
 def write_context(context: ReportContext, folder) -> Path:

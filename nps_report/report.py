@@ -44,8 +44,15 @@ def esc(value) -> str:
 
 
 def show(content) -> None:
-    """Display an HTML string, or a matplotlib Axes/Figure as a PNG (then close it)."""
-    from IPython.display import HTML, display
+    """Display an HTML string, or a matplotlib Axes/Figure as a PNG (then close it).
+
+    The figure is laid out with ``tight_layout`` (labels, legends and annotations of its
+    axes inside the figure) and drawn once, at its own dpi: the notebook's default
+    (``bbox_inches="tight"``) would draw every chart twice.
+    """
+    import io
+
+    from IPython.display import HTML, Image, display
 
     if isinstance(content, str):
         display(HTML(content))
@@ -54,8 +61,10 @@ def show(content) -> None:
 
     figure = content.figure if hasattr(content, "figure") else content
     figure.tight_layout()
-    display(figure)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=figure.dpi)
     plt.close(figure)
+    display(Image(data=png.getvalue(), format="png"))
 
 
 def fmt_nps(value, *, signed: bool = True) -> str:

@@ -268,7 +268,9 @@ class TeamView(_View):
         from . import benchmarks
         from .plots import benchmark_chart
 
-        quarter_data = self.ctx.responses(quarters=[self.quarter])
+        # every team of the quarter, but only the columns the comparisons use
+        quarter_data = self.ctx.responses(quarters=[self.quarter], columns=[
+            schema.TEAM, schema.DEPARTMENT, schema.QUARTER, schema.SCORE])
         opts = dict(confidence=self.options.get("confidence", 0.95), display_floor=self.floor)
         internal = benchmarks.internal_benchmarks(quarter_data, team=self.team, quarter=self.quarter,
                                                   method=self.options.get("interval", "adjusted_wald"), **opts)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__, io, schema
-from ..context import RESPONSES_FILE, ReportContext, options_of, write_context
+from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
@@ -164,7 +164,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         return result
 
     data_path = folder / RESPONSES_FILE
-    responses.to_parquet(data_path, index=False)
+    write_responses(responses, data_path)
     slices = slice_fingerprints(responses)
     options = options_of(params)
     rejected_by_team = {}
