@@ -43,7 +43,15 @@ def cmd_summary(args) -> int:
     _say(f"Loading {params.data.path or params.data.sql.url} ...")
     result = io.load_responses(params)
     _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
-    out_dir = Path(params.output_dir) / params.name
+    from .build.publish import check_url, is_url, publish, staging_root
+
+    url = None
+    if is_url(params.output_dir):  # written here, then published (see build/publish.py)
+        check_url(params.output_dir)
+        url = f"{str(params.output_dir).rstrip('/')}/{params.name}"
+        out_dir = staging_root(params.output_dir) / params.name
+    else:
+        out_dir = Path(params.output_dir) / params.name
     out_dir.mkdir(parents=True, exist_ok=True)
     rejected_path = io.write_rejected(result, out_dir / "rejected.csv")
     table = summary.team_quarter_table(result.responses, params)
@@ -52,6 +60,9 @@ def cmd_summary(args) -> int:
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
         print(summary.format_table(table).to_string())
     _say(f"Wrote {table_path} and {rejected_path} ({result.counts['rejected']} rejected rows)")
+    if url:
+        published = publish(out_dir, url)
+        _say(f"Published to {url}: {published.uploaded} files uploaded, {published.unchanged} unchanged")
     return 0
 
 

@@ -20,6 +20,7 @@ from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, 
 from ..exceptions import BuildError
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
+from .publish import check_url, is_url, publish, staging_root
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
@@ -38,6 +39,7 @@ class BuildResult:
     seconds: float = 0.0
     packs: dict = field(default_factory=dict)     # pack key -> pack result (built this run)
     packs_skipped: list = field(default_factory=list)
+    published: object = None                      # PublishResult when output_dir is a URL
 
     @property
     def failed(self) -> list:
@@ -129,7 +131,13 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         from ..export.pdf import check_pdf_support
 
         check_pdf_support()  # a missing Pango stops the build here, with how to install it
-    root = Path(params.output_dir)
+    publish_to = None
+    if is_url(params.output_dir):  # made locally, then published (see build/publish.py)
+        check_url(params.output_dir)
+        publish_to = f"{str(params.output_dir).rstrip('/')}/{params.name}"
+        root = staging_root(params.output_dir)
+    else:
+        root = Path(params.output_dir)
     folder = root / params.name
     if not inside(folder, root):
         raise BuildError(f"build name {params.name!r} would write outside {root}")
@@ -228,6 +236,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             _build_packs(pack_tasks, workers, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
+    if publish_to:
+        result.published = publish(folder, publish_to)
     result.seconds = time.perf_counter() - started
     _summarise(result)
     return result
@@ -471,3 +481,6 @@ def _summarise(result: BuildResult) -> None:
         for outcome in result.failed_packs:
             _log(f"  failed pack: {outcome['key']}: {outcome['error']}")
     _log(f"Index: {result.folder / 'index.html'}")
+    if result.published is not None:
+        _log(f"Published to {result.published.url}: {result.published.uploaded} files uploaded, "
+             f"{result.published.unchanged} unchanged")

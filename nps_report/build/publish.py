@@ -1,0 +1,121 @@
+"""Builds for an fsspec URL: made in a local staging folder, then published file by file.
+
+``output_dir`` in a build file may be a URL that fsspec understands (``s3://bucket/nps``,
+``gs://...``, ``abfs://...``, ``file:///srv/nps``, ``memory://...``; the protocol's own
+package, such as s3fs, must be installed, and credentials come from its usual places).
+The build runs exactly as for a local folder, in ``output/.remote/<url as a folder
+name>`` under the current folder, which keeps the manifest so that the next build stays
+incremental; then every file that is new or changed since the last publication is
+copied to ``<output_dir>/<build name>/`` with the same layout.
+
+Reports executed on a Dask cluster are written to the staging folder by the workers, so
+it must be on a file system the workers share (as for a local ``output_dir``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import BuildError
+from .plan import safe_name
+
+RECORD = ".published.json"  # what was published, kept in the staging folder
+STAGING = Path("output") / ".remote"
+
+
+@dataclass
+class PublishResult:
+    """What :func:`publish` did: the URL, files uploaded and files already up to date."""
+
+    url: str
+    uploaded: int
+    unchanged: int
+
+
+def is_url(output_dir) -> bool:
+    """True when ``output_dir`` names a location by URL (``protocol://...``)."""
+    return "://" in str(output_dir)
+
+
+def check_url(url: str) -> None:
+    """Fail early, before any work, when fsspec cannot write to ``url``.
+
+    Raises
+    ------
+    BuildError
+        For a protocol fsspec does not know, or whose package is not installed (the
+        message says which package, e.g. s3fs for ``s3://``).
+    """
+    import fsspec
+
+    protocol = url.split("://", 1)[0]
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except (ValueError, ImportError) as exc:
+        raise BuildError(f"output_dir {url!r}: cannot write there: {exc}") from None
+
+
+def staging_root(url: str) -> Path:
+    """The local folder a build for ``url`` is made in: ``output/.remote/<url as a name>``."""
+    return STAGING / safe_name(url.replace("://", "_").replace("/", "_"))
+
+
+def publish(folder, url: str, *, storage_options: dict | None = None) -> PublishResult:
+    """Copy the new and changed files of the build ``folder`` to ``url``.
+
+    Parameters
+    ----------
+    folder : path-like
+        The local build folder (``<staging>/<build name>``).
+    url : str
+        Where the build goes (``s3://bucket/nps/<build name>``); folders are created.
+    storage_options : dict, optional
+        Passed to fsspec (e.g. ``{"anon": False}``).
+
+    Returns
+    -------
+    PublishResult
+
+    Raises
+    ------
+    BuildError
+        When a file cannot be written; the local copy stays complete in ``folder``.
+    """
+    import fsspec
+
+    folder = Path(folder)
+    fs, base = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    base = base.rstrip("/")
+    record_path = folder / RECORD
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    if record.get("url") != url:  # published somewhere else before: everything goes again
+        record = {"url": url, "files": {}}
+    files = record["files"]
+    uploaded = unchanged = 0
+    made = set()
+    try:
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.name == RECORD or path.name.endswith(".partial"):
+                continue
+            relative = path.relative_to(folder).as_posix()
+            stat = path.stat()
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            if files.get(relative) == stamp:
+                unchanged += 1
+                continue
+            target = f"{base}/{relative}"
+            parent = target.rsplit("/", 1)[0]
+            if parent not in made:
+                fs.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            fs.put_file(str(path), target)
+            files[relative] = stamp
+            uploaded += 1
+    except Exception as exc:  # permissions, network: the local build is complete and kept
+        raise BuildError(f"publishing to {url} failed ({type(exc).__name__}: {exc}); the build is "
+                         f"complete in {folder}, and the next build publishes what is missing") from None
+    finally:
+        record_path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return PublishResult(url=url, uploaded=uploaded, unchanged=unchanged)
