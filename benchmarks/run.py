@@ -84,7 +84,12 @@ def time_build(params_path: Path, *, jobs: int, teams=None, force=True) -> dict:
     for entry in entries:
         for key, value in entry["timings"].items():
             split.setdefault(key, []).append(value)
+    stats_path = params_path.parent / "output" / "bench" / "build_stats.json"
+    memory = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return {"wall_seconds": wall, "reports": count,
+            "peak_mb": {"build process": memory.get("build_peak_mb"),
+                        "largest worker": memory.get("worker_peak_mb"),
+                        "largest kernel": memory.get("kernel_peak_mb")},
             "per_report_amortized": wall / max(count, 1),
             "split_mean_seconds": {k: sum(v) / len(v) for k, v in split.items()},
             "failed": sum(1 for e in manifest.values() if e.get("status") == "failed"),
@@ -143,6 +148,7 @@ def main(argv=None) -> int:
     print(f"build: {b['reports']} reports in {b['wall_seconds']:.1f} s wall "
           f"= {b['per_report_amortized']:.2f} s per report amortized; failed {b['failed']}")
     print("  mean per report: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["split_mean_seconds"].items()))
+    print("  peak memory (RSS): " + ", ".join(f"{k} {v} MB" for k, v in b["peak_mb"].items()))
     children = peak_rss_mb(resource.RUSAGE_CHILDREN)
     print(f"  peak RSS of the largest child process (build, workers or kernels): {children:.0f} MB")
     results["peak_child_rss_mb"] = children
@@ -154,7 +160,9 @@ def main(argv=None) -> int:
         for count in [int(c) for c in args.limit_teams.split(",")]:
             timing = time_build(params_path, jobs=args.jobs, teams=teams[:count])
             results["scaling"][count] = timing
-            print(f"  {count} teams: {timing['reports']} reports, {timing['wall_seconds']:.1f} s")
+            print(f"  {count} teams: {timing['reports']} reports, {timing['wall_seconds']:.1f} s "
+                  f"({timing['per_report_amortized']:.2f} s per report; build process peak "
+                  f"{timing['peak_mb']['build process']} MB)")
     if args.naive:
         naive = time_naive(params_path, args.naive)
         results["naive"] = naive

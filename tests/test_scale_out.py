@@ -55,6 +55,17 @@ def test_warm_kernel_isolates_reports(tmp_path):
     kernel_times = sorted(r["timings"]["kernel"] for r in result.results.values())
     assert kernel_times[-1] > 5 * kernel_times[0]
 
+    # the build records its memory for `make bench`: its own peak and the kernel's
+    import json
+    import sys
+
+    stats = json.loads((result.folder / "build_stats.json").read_text())
+    assert stats["reports_built"] == len(result.results) and stats["build_peak_mb"] > 50
+    if sys.platform.startswith("linux"):  # the kernel's peak is read from /proc
+        assert all(r["memory"]["kernel_peak_mb"] > 50 for r in result.results.values())
+        assert stats["kernel_peak_mb"] == round(max(r["memory"]["kernel_peak_mb"]
+                                                    for r in result.results.values()))
+
 
 def _comparable(html: str) -> str:
     """A report page without what legitimately differs between two builds (the build time)."""

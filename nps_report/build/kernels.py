@@ -96,6 +96,18 @@ class WarmKernel:
     def alive(self) -> bool:
         return self.km.is_alive()
 
+    def peak_rss_mb(self):
+        """The kernel process's peak resident memory so far (Linux ``VmHWM``), or None."""
+        try:
+            pid = self.km.provisioner.pid
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except (AttributeError, OSError, ValueError, TypeError):
+            pass
+        return None
+
     def shutdown(self) -> None:
         try:
             self.kc.stop_channels()

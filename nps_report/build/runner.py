@@ -236,11 +236,27 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             _build_packs(pack_tasks, workers, result, manifest)
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     write_index(folder, plan, manifest, context, formats)
+    result.seconds = time.perf_counter() - started
+    _write_build_stats(folder, result, jobs)
     if publish_to:
         result.published = publish(folder, publish_to)
-    result.seconds = time.perf_counter() - started
     _summarise(result)
     return result
+
+
+def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
+    """``build_stats.json``: this run's wall time, its reports and packs, and the peak
+    memory of the build process and of the workers and kernels (for ``make bench``)."""
+    from .worker import peak_rss_mb
+
+    memory = [r.get("memory", {}) for r in result.results.values()]
+    peaks = {name: max((m[name] for m in memory if m.get(name) is not None), default=None)
+             for name in ("kernel_peak_mb", "worker_peak_mb")}
+    stats = {"seconds": round(result.seconds, 2), "jobs": jobs, "reports_built": len(result.results),
+             "reports_failed": len(result.failed), "reports_up_to_date": len(result.skipped),
+             "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
+             **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
+    (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
 
 
 def _write_anomalies(responses, plan, rules, folder: Path) -> Path:
@@ -352,7 +368,8 @@ def _execute(tasks, workers, result, manifest, scheduler=None):
         entry = manifest[key]
         entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
                      cell=outcome.get("cell"), error=outcome.get("error"),
-                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()})
+                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()},
+                     memory={k: round(v) for k, v in outcome.get("memory", {}).items() if v is not None})
         if outcome["status"] != "ok":
             failed += 1
             entry["fingerprint"] = None

@@ -28,7 +28,7 @@ def prepare(warm: bool, pdf: bool) -> None:
 
             kernel = kernels.start_kernel()
             kernel.begin_warmup()
-            import papermill  # noqa: F401  (imported once, here, instead of in the first report)
+            import papermill  # noqa: F401  (imported here, once, not in the first report)
 
             from ..export.html import html_exporter
 
@@ -96,6 +96,8 @@ def execute_report(task: dict) -> dict:
                                      kernel_name=kernel_name, progress_bar=False, log_output=False,
                                      cwd=str(folder), extra_arguments=list(KERNEL_ARGS))
         timings["execute"] = time.perf_counter() - mark
+        if task.get("warm", True):
+            result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark = time.perf_counter()
             export_html(nb, folder / "report.html", title=task["title"],
@@ -112,7 +114,17 @@ def execute_report(task: dict) -> dict:
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
+    result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (``ru_maxrss`` is in kB on Linux)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _export_pdf(task: dict, folder: Path) -> dict:
