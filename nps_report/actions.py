@@ -233,10 +233,10 @@ def load_rules(path=None) -> ActionRules:
     if not shipped.exists():
         raise ParamsError("the shipped action rules are missing (reinstall nps-report or "
                           "pass the path of an actions.yaml)", path=shipped)
-    raw = load_yaml(shipped)
+    raw = load_yaml(shipped, "action rules file")
     if path is None or Path(path).resolve() == shipped:
         return parse_rules(raw, path=shipped)
-    own = load_yaml(path)
+    own = load_yaml(path, "action rules file")
     if own is None:
         own = {}
     if not isinstance(own, dict):

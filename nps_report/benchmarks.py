@@ -656,7 +656,7 @@ def load_external_benchmarks(path) -> pd.DataFrame:
     """
     from .params import load_yaml
 
-    raw = load_yaml(path)
+    raw = load_yaml(path, "benchmarks file")
     if not isinstance(raw, dict):
         raise ParamsError("a benchmarks file is a mapping with a 'benchmarks' list", path=path,
                           key="benchmarks")

@@ -25,15 +25,17 @@ _DateLessLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_yaml(path) -> Any:
-    """Read a YAML file with dates kept as strings; errors name the file and line."""
+def load_yaml(path, what: str = "build file") -> Any:
+    """Read a YAML file with dates kept as strings; errors name the file and line.
+
+    ``what`` names the file in messages ("build file", "theme file", ...)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ParamsError("build file not found", path=path) from None
+        raise ParamsError(f"{what} not found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"cannot read build file: {exc}", path=path) from None
+        raise ParamsError(f"cannot read {what}: {exc}", path=path) from None
     try:
         return pickle.loads(_parse_yaml(text))  # a fresh copy: callers may change what they get
     except yaml.YAMLError as exc:

@@ -113,8 +113,8 @@ def load_taxonomy(path=None) -> Taxonomy:
     if path is None:
         resource = resources.files("nps_report") / "data" / _DEFAULT_TAXONOMY
         with resources.as_file(resource) as default:
-            return parse_taxonomy(load_yaml(default), path=default)
-    return parse_taxonomy(load_yaml(path), path=path)
+            return parse_taxonomy(load_yaml(default, "theme file"), path=default)
+    return parse_taxonomy(load_yaml(path, "theme file"), path=path)
 
 
 def parse_taxonomy(raw, *, path=None) -> Taxonomy:

@@ -94,7 +94,7 @@ def test_build_dry_run_lists_reports(tmp_path, demo_csv):
     build = demo_build_file(tmp_path, demo_csv)
     done = run(["build", str(build), "--dry-run", "-t", "Billing Operations"], tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Plan: 3 reports for 2026Q3: 1 team reports, 1 department summaries, 1 overviews" in done.stderr
+    assert "Plan: 3 reports for 2026Q3: 1 team report, 1 department summary, 1 company overview" in done.stderr
     assert "Billing Operations · 2026Q3" in done.stderr
     assert not (tmp_path / "out" / "demo" / "2026Q3").exists()  # nothing built
 

@@ -76,9 +76,10 @@ class Plan:
 
     def describe(self) -> str:
         kinds = pd.Series([r.kind for r in self.reports]).value_counts()
-        parts = [f"{kinds.get(k, 0)} {label}" for k, label in
-                 (("team", "team reports"), ("department", "department summaries"),
-                  ("overview", "overviews"))]
+        labels = (("team", "team report", "team reports"),
+                  ("department", "department summary", "department summaries"),
+                  ("overview", "company overview", "company overviews"))
+        parts = [f"{kinds.get(k, 0)} {one if kinds.get(k, 0) == 1 else many}" for k, one, many in labels]
         return f"{len(self.reports)} reports for {', '.join(self.quarters)}: " + ", ".join(parts)
 
 
