@@ -109,7 +109,9 @@ def load_context(path=None) -> ReportContext:
     """
     if path is None:
         return demo_context()
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from .storage import read_text
+
+    data = json.loads(read_text(path))  # a path, or a URL on a Dask cluster
     return ReportContext(**data)
 
 

@@ -28,10 +28,13 @@ _DateLessLoader.yaml_implicit_resolvers = {
 def load_yaml(path, what: str = "build file") -> Any:
     """Read a YAML file with dates kept as strings; errors name the file and line.
 
-    ``what`` names the file in messages ("build file", "theme file", ...)."""
-    path = Path(path)
+    ``what`` names the file in messages ("build file", "theme file", ...); ``path`` may
+    be an fsspec URL (a build on a Dask cluster reads its theme and action files so)."""
+    from .storage import is_url, read_text
+
+    path = path if is_url(path) else Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise ParamsError(f"{what} not found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -88,3 +88,36 @@ def test_dask_local_cluster_matches_local_build(tmp_path):
         theirs = (dask_folder / "out" / "scale" / key / "report.html").read_text()
         assert _comparable(mine).replace(str(local_folder), "") == \
             _comparable(theirs).replace(str(dask_folder), ""), key
+
+
+def test_dask_workers_read_and_write_through_the_output_url(tmp_path, monkeypatch):
+    """output_dir is a URL and the reports run on a Dask cluster: the workers read the
+    data, context and template from the URL side and upload their reports there; this
+    machine fetches a copy. Same reports as a local build (file:// stands in for s3://)."""
+    distributed = pytest.importorskip("distributed", reason="the dask extra is part of make test")
+    local_folder, dask_folder = tmp_path / "local", tmp_path / "dask"
+    local_folder.mkdir()
+    dask_folder.mkdir()
+    monkeypatch.chdir(dask_folder)  # the staging folder is output/.remote under the current folder
+    local = run_build(_build_file(local_folder), jobs=1, formats=["html"])
+    url = (tmp_path / "bucket").as_uri() + "/nps"
+    build = _build_file(dask_folder).model_copy(update={"output_dir": url})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = run_build(build, scheduler=client, formats=["html"])
+        again = run_build(build, scheduler=client, formats=["html"])
+    assert remote.exit_code == 0, [r["error"] for r in remote.failed]
+    assert not again.results and len(again.skipped) == len(remote.results)  # still incremental
+    assert sorted(local.results) == sorted(remote.results)
+    published = tmp_path / "bucket" / "nps" / "scale"
+    assert (published / "responses.parquet").exists() and (published / "index.html").exists()
+    for key, outcome in remote.results.items():
+        assert outcome["uploaded"] >= 2, key  # report.ipynb and report.html, sent by the worker
+        mine = (local_folder / "out" / "scale" / key / "report.html").read_text()
+        theirs = (published / key / "report.html").read_text()
+        assert _comparable(mine).replace(str(local_folder), "") == \
+            _comparable(theirs).replace(str(dask_folder), ""), key  # the build file's path differs
+        fetched = remote.folder / key / "report.html"
+        assert fetched.read_text() == theirs, key
+        executed = (published / key / "report.ipynb").read_text()
+        assert f'context_path = \\"{url}/scale/context.json\\"' in executed, key

@@ -8,8 +8,13 @@ name>`` under the current folder, which keeps the manifest so that the next buil
 incremental; then every file that is new or changed since the last publication is
 copied to ``<output_dir>/<build name>/`` with the same layout.
 
-Reports executed on a Dask cluster are written to the staging folder by the workers, so
-it must be on a file system the workers share (as for a local ``output_dir``).
+On a Dask cluster (``--scheduler``) the workers share no file system with this machine:
+before the reports run, the build publishes its data (``responses.parquet``), its
+``context.json`` (which then names them by URL) and copies of the benchmark, theme and
+action files (``inputs/``); each task carries its template's text; a worker makes its
+report in a temporary folder, uploads it to ``<output_dir>/<build>/<report folder>/``,
+and this machine fetches a copy into the staging folder for the packs, the index and
+the next incremental build. Workers need the package installed and access to the URL.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import BuildError
+from ..storage import is_url
+
+__all__ = ["PublishResult", "check_url", "is_url", "publish", "staging_root"]
 from .plan import safe_name
 
 RECORD = ".published.json"  # what was published, kept in the staging folder
@@ -32,11 +40,6 @@ class PublishResult:
     url: str
     uploaded: int
     unchanged: int
-
-
-def is_url(output_dir) -> bool:
-    """True when ``output_dir`` names a location by URL (``protocol://...``)."""
-    return "://" in str(output_dir)
 
 
 def check_url(url: str) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
+from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
 from .publish import check_url, is_url, publish, staging_root
@@ -175,6 +176,12 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     write_responses(responses, data_path)
     slices = slice_fingerprints(responses)
     options = options_of(params)
+    scheduler = scheduler or params.scheduler
+    # On a Dask cluster with a URL output_dir, the workers read the build's inputs from
+    # the URL and write their reports there: they share no file system with this machine.
+    remote = publish_to if scheduler is not None else None
+    if remote:
+        options = _inputs_for_workers(options, folder, remote)
     rejected_by_team = {}
     if len(loaded.rejected) and params.data.columns:
         team_source = next((s for s, t in params.data.columns.items() if t == schema.TEAM), None)
@@ -189,6 +196,9 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
 
     rules = actions.load_rules(params.actions)
     context.paths["anomalies"] = str(_write_anomalies(responses, plan, rules, folder).resolve())
+    if remote:
+        context.data_path = f"{remote}/{RESPONSES_FILE}"
+        context.paths["anomalies"] = f"{remote}/anomalies.csv"
     context_path = write_context(context, folder)
     code = code_fingerprint()
     common = _hash_text(code, json.dumps(options, sort_keys=True, default=str),
@@ -209,8 +219,12 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             result.skipped.append(report.key)
             continue
         template = templates / report.template
+        context_ref = f"{remote}/{context_path.name}" if remote else str(context_path.resolve())
+        remote_fields = ({"upload_to": f"{remote}/{report.folder}",
+                          "template_text": template.read_text(encoding="utf-8")} if remote else {})
         tasks.append({"key": report.key, "template": str(template), "folder": str(target.resolve()),
-                      "parameters": {**report.parameters(), "context_path": str(context_path.resolve())},
+                      "parameters": {**report.parameters(), "context_path": context_ref},
+                      **remote_fields,
                       "title": report.title, "running_header": report.title, "formats": formats,
                       "fingerprint": fingerprint, "report": report,
                       "pdf": {"kind": report.kind, "quarter": report.quarter, "team": report.team,
@@ -222,7 +236,6 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     if result.skipped:
         _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
     jobs = jobs or params.jobs or os.cpu_count() or 1
-    scheduler = scheduler or params.scheduler
     # One pool for reports and packs: each worker starts its kernel and PDF engine once,
     # and starts them now, while this process writes the close-the-loop lists.
     with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
@@ -230,7 +243,9 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             workers.start()
         _write_close_the_loop(responses, plan, params, rules, folder, manifest,
                               rebuilt={t["key"] for t in tasks})
-        _execute(tasks, workers, result, manifest, scheduler)
+        if remote and tasks:
+            publish(folder, remote)  # the data, context and inputs the workers read
+        _execute(tasks, workers, result, manifest, scheduler, fetch_from=remote, folder=folder)
         if "pdf" in formats:
             pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force, code)
             _build_packs(pack_tasks, workers, result, manifest)
@@ -242,6 +257,21 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         result.published = publish(folder, publish_to)
     _summarise(result)
     return result
+
+
+def _inputs_for_workers(options: dict, folder: Path, remote: str) -> dict:
+    """The report options with the benchmark, theme and action files as URLs: copies go
+    into ``<build>/inputs/`` and are published with the build for the workers to read."""
+    import shutil
+
+    options = dict(options)
+    for key in ("benchmarks", "themes", "actions"):
+        if options.get(key):
+            copy = folder / "inputs" / f"{key}.yaml"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(options[key], copy)
+            options[key] = f"{remote}/inputs/{key}.yaml"
+    return options
 
 
 def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
@@ -347,7 +377,7 @@ def _run(function, payloads, workers, record) -> None:
         record(_outcome(future, futures[future]))
 
 
-def _execute(tasks, workers, result, manifest, scheduler=None):
+def _execute(tasks, workers, result, manifest, scheduler=None, fetch_from=None, folder=None):
     if not tasks:
         return
     from tqdm import tqdm
@@ -364,6 +394,12 @@ def _execute(tasks, workers, result, manifest, scheduler=None):
         nonlocal failed
         key = outcome["key"]
         task = by_key[key]
+        if fetch_from and outcome.get("uploaded"):  # a copy here for packs, index and reruns
+            try:
+                download_folder(f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder)
+            except Exception as exc:
+                outcome.update(status="failed", error=f"cannot fetch the report from {fetch_from}: "
+                                                      f"{type(exc).__name__}: {exc}")
         result.results[key] = outcome
         entry = manifest[key]
         entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),

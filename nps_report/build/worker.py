@@ -49,6 +49,36 @@ def ready() -> bool:
 
 
 def execute_report(task: dict) -> dict:
+    """Run one report and export it; never raises (failures are returned).
+
+    With ``upload_to`` in the task (a Dask worker of a build whose ``output_dir`` is a
+    URL), the report is made in a temporary folder from the template text the task
+    carries and its files are copied to that URL: the worker needs no file system in
+    common with the machine that started the build.
+    """
+    if not task.get("upload_to"):
+        return _execute_report(task)
+    import shutil
+    import tempfile
+
+    from ..storage import upload_folder
+
+    work = Path(tempfile.mkdtemp(prefix="nps-report-"))
+    try:
+        template = work / "template.ipynb"
+        template.write_text(task["template_text"], encoding="utf-8")
+        result = _execute_report({**task, "template": str(template), "folder": str(work / "report")})
+        try:
+            result["uploaded"] = upload_folder(work / "report", task["upload_to"])
+        except Exception as exc:  # the report was made but cannot reach the build's storage
+            result.update(status="failed", error=f"upload to {task['upload_to']} failed: "
+                                                 f"{type(exc).__name__}: {exc}")
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _execute_report(task: dict) -> dict:
     """Run one report notebook and export it; never raises (failures are returned).
 
     Parameters

@@ -1,0 +1,77 @@
+"""Local paths and fsspec URLs (``s3://``, ``gs://``, ``file://``, ``memory://``...): read a
+text file from either, copy a folder's files to or from a URL.
+
+fsspec is imported only when a URL is used; a URL's protocol needs its own package
+(s3fs for ``s3://``) and takes its credentials from the usual places.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def is_url(location) -> bool:
+    """True when ``location`` is a URL (``protocol://...``) rather than a local path."""
+    return "://" in str(location)
+
+
+def read_text(location) -> str:
+    """The text (UTF-8) of a local file or of a file at a URL.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such file (for a URL too).
+    """
+    if not is_url(location):
+        return Path(location).read_text(encoding="utf-8")
+    import fsspec
+
+    with fsspec.open(str(location), "r", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def upload_folder(folder, url: str, *, skip=None) -> int:
+    """Copy every file under ``folder`` to ``url`` (same layout); returns how many.
+
+    ``skip(relative_path) -> bool`` leaves files out.
+    """
+    import fsspec
+
+    folder = Path(folder)
+    fs, base = fsspec.core.url_to_fs(url)
+    base = base.rstrip("/")
+    made, count = set(), 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if not path.is_file() or (skip and skip(relative)):
+            continue
+        target = f"{base}/{relative}"
+        parent = target.rsplit("/", 1)[0]
+        if parent not in made:
+            fs.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        fs.put_file(str(path), target)
+        count += 1
+    return count
+
+
+def download_folder(url: str, folder) -> int:
+    """Copy every file under ``url`` into the local ``folder`` (same layout); returns how many."""
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(url)
+    base = base.rstrip("/")
+    folder = Path(folder)
+    count = 0
+    for remote in fs.find(base):
+        relative = remote[len(base):].lstrip("/")
+        if not relative:
+            continue
+        local = folder / relative
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_name(local.name + ".partial")
+        fs.get_file(remote, str(partial))
+        partial.replace(local)
+        count += 1
+    return count
