@@ -47,7 +47,7 @@ def cmd_summary(args) -> int:
 
     url = None
     if is_url(params.output_dir):  # written here, then published (see build/publish.py)
-        check_url(params.output_dir)
+        check_url(params.output_dir, params_file=params.source_file)
         url = f"{str(params.output_dir).rstrip('/')}/{params.name}"
         out_dir = staging_root(params.output_dir) / params.name
     else:

@@ -12,7 +12,7 @@ import pytest
 from nps_report import params
 from nps_report.build import run_build
 from nps_report.build.publish import is_url, staging_root
-from nps_report.exceptions import BuildError
+from nps_report.exceptions import MissingDependencyError, ParamsError
 
 from .test_scale_out import _build_file
 
@@ -53,9 +53,20 @@ def test_build_is_published_file_for_file(tmp_path, monkeypatch):
 def test_unknown_protocol_fails_before_any_work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     build = _with_output_dir(_build_file(tmp_path), "nosuchproto://bucket/nps")
-    with pytest.raises(BuildError, match="nosuchproto"):
+    with pytest.raises(ParamsError, match="output_dir 'nosuchproto://bucket/nps'"):
         run_build(build, jobs=1, formats=["html"])
     assert not (tmp_path / "output").exists()
+
+
+def test_missing_protocol_package_says_what_to_install(tmp_path, monkeypatch):
+    from fsspec.registry import known_implementations
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(known_implementations, "fakes3",
+                        {"class": "no_such_module.FakeS3", "err": "Install fakes3fs to access fakes3"})
+    build = _with_output_dir(_build_file(tmp_path), "fakes3://bucket/nps")
+    with pytest.raises(MissingDependencyError, match="Install fakes3fs"):
+        run_build(build, jobs=1, formats=["html"])
 
 
 def test_is_url():

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..exceptions import BuildError
+from ..exceptions import BuildError, MissingDependencyError, ParamsError
 from ..storage import is_url
 
 __all__ = ["PublishResult", "check_url", "is_url", "publish", "staging_root"]
@@ -42,22 +42,27 @@ class PublishResult:
     unchanged: int
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, *, params_file=None) -> None:
     """Fail early, before any work, when fsspec cannot write to ``url``.
 
     Raises
     ------
-    BuildError
-        For a protocol fsspec does not know, or whose package is not installed (the
-        message says which package, e.g. s3fs for ``s3://``).
+    ParamsError
+        For a protocol fsspec does not know (the build file's ``output_dir`` is wrong).
+    MissingDependencyError
+        When the protocol's package is not installed (e.g. s3fs for ``s3://``).
     """
     import fsspec
 
     protocol = url.split("://", 1)[0]
     try:
         fsspec.get_filesystem_class(protocol)
-    except (ValueError, ImportError) as exc:
-        raise BuildError(f"output_dir {url!r}: cannot write there: {exc}") from None
+    except ImportError as exc:
+        raise MissingDependencyError(f"output_dir {url!r} needs a package that is not installed: "
+                                     f"{exc} (pip install it into the project's environment)") from None
+    except ValueError as exc:
+        raise ParamsError(f"output_dir {url!r}: {exc}; use a local folder or a URL such as "
+                          "s3://bucket/folder", path=params_file, key="output_dir") from None
 
 
 def staging_root(url: str) -> Path:

@@ -134,7 +134,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         check_pdf_support()  # a missing Pango stops the build here, with how to install it
     publish_to = None
     if is_url(params.output_dir):  # made locally, then published (see build/publish.py)
-        check_url(params.output_dir)
+        check_url(params.output_dir, params_file=params.source_file)
         publish_to = f"{str(params.output_dir).rstrip('/')}/{params.name}"
         root = staging_root(params.output_dir)
     else:
