@@ -31,20 +31,21 @@ def read_text(location) -> str:
         return handle.read()
 
 
-def upload_folder(folder, url: str, *, skip=None) -> int:
+def upload_folder(folder, url: str, *, skip=None, on_upload=None, storage_options=None) -> int:
     """Copy every file under ``folder`` to ``url`` (same layout); returns how many.
 
-    ``skip(relative_path) -> bool`` leaves files out.
+    ``skip(relative_path, path) -> bool`` leaves files out; ``on_upload(relative_path,
+    path)`` is called after each copy; ``storage_options`` go to fsspec.
     """
     import fsspec
 
     folder = Path(folder)
-    fs, base = fsspec.core.url_to_fs(url)
+    fs, base = fsspec.core.url_to_fs(url, **(storage_options or {}))
     base = base.rstrip("/")
     made, count = set(), 0
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if not path.is_file() or (skip and skip(relative)):
+        if not path.is_file() or (skip and skip(relative, path)):
             continue
         target = f"{base}/{relative}"
         parent = target.rsplit("/", 1)[0]
@@ -53,6 +54,8 @@ def upload_folder(folder, url: str, *, skip=None) -> int:
             made.add(parent)
         fs.put_file(str(path), target)
         count += 1
+        if on_upload:
+            on_upload(relative, path)
     return count
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import BuildError, MissingDependencyError, ParamsError
-from ..storage import is_url
+from ..storage import is_url, upload_folder
 
 __all__ = ["PublishResult", "check_url", "is_url", "publish", "staging_root"]
 from .plan import safe_name
@@ -91,39 +91,36 @@ def publish(folder, url: str, *, storage_options: dict | None = None) -> Publish
     BuildError
         When a file cannot be written; the local copy stays complete in ``folder``.
     """
-    import fsspec
-
     folder = Path(folder)
-    fs, base = fsspec.core.url_to_fs(url, **(storage_options or {}))
-    base = base.rstrip("/")
     record_path = folder / RECORD
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     if record.get("url") != url:  # published somewhere else before: everything goes again
         record = {"url": url, "files": {}}
     files = record["files"]
-    uploaded = unchanged = 0
-    made = set()
+    unchanged = 0
+
+    def stamp(path: Path) -> list:
+        stat = path.stat()
+        return [stat.st_size, stat.st_mtime_ns]
+
+    def skip(relative: str, path: Path) -> bool:
+        nonlocal unchanged
+        if path.name == RECORD or path.name.endswith(".partial"):
+            return True
+        if files.get(relative) == stamp(path):
+            unchanged += 1
+            return True
+        return False
+
+    def uploaded(relative: str, path: Path) -> None:
+        files[relative] = stamp(path)
+
     try:
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.name == RECORD or path.name.endswith(".partial"):
-                continue
-            relative = path.relative_to(folder).as_posix()
-            stat = path.stat()
-            stamp = [stat.st_size, stat.st_mtime_ns]
-            if files.get(relative) == stamp:
-                unchanged += 1
-                continue
-            target = f"{base}/{relative}"
-            parent = target.rsplit("/", 1)[0]
-            if parent not in made:
-                fs.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            fs.put_file(str(path), target)
-            files[relative] = stamp
-            uploaded += 1
+        count = upload_folder(folder, url, skip=skip, on_upload=uploaded,
+                              storage_options=storage_options)
     except Exception as exc:  # permissions, network: the local build is complete and kept
         raise BuildError(f"publishing to {url} failed ({type(exc).__name__}: {exc}); the build is "
                          f"complete in {folder}, and the next build publishes what is missing") from None
     finally:
         record_path.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    return PublishResult(url=url, uploaded=uploaded, unchanged=unchanged)
+    return PublishResult(url=url, uploaded=count, unchanged=unchanged)
