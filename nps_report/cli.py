@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from . import __version__
 from .exceptions import NpsReportError
@@ -43,15 +42,10 @@ def cmd_summary(args) -> int:
     _say(f"Loading {params.data.path or params.data.sql.url} ...")
     result = io.load_responses(params)
     _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
-    from .build.publish import check_url, is_url, publish, staging_root
+    from .build.publish import output_location, publish
 
-    url = None
-    if is_url(params.output_dir):  # written here, then published (see build/publish.py)
-        check_url(params.output_dir, params_file=params.source_file)
-        url = f"{str(params.output_dir).rstrip('/')}/{params.name}"
-        out_dir = staging_root(params.output_dir) / params.name
-    else:
-        out_dir = Path(params.output_dir) / params.name
+    root, url = output_location(params)  # a URL: written here, then published
+    out_dir = root / params.name
     out_dir.mkdir(parents=True, exist_ok=True)
     rejected_path = io.write_rejected(result, out_dir / "rejected.csv")
     table = summary.team_quarter_table(result.responses, params)

@@ -59,14 +59,15 @@ def upload_folder(folder, url: str, *, skip=None, on_upload=None, storage_option
     return count
 
 
-def download_folder(url: str, folder) -> int:
-    """Copy every file under ``url`` into the local ``folder`` (same layout); returns how many."""
+def download_folder(url: str, folder) -> list:
+    """Copy every file under ``url`` into the local ``folder`` (same layout); returns the
+    local paths written."""
     import fsspec
 
     fs, base = fsspec.core.url_to_fs(url)
     base = base.rstrip("/")
     folder = Path(folder)
-    count = 0
+    written = []
     for remote in fs.find(base):
         relative = remote[len(base):].lstrip("/")
         if not relative:
@@ -76,5 +77,5 @@ def download_folder(url: str, folder) -> int:
         partial = local.with_name(local.name + ".partial")
         fs.get_file(remote, str(partial))
         partial.replace(local)
-        count += 1
-    return count
+        written.append(local)
+    return written

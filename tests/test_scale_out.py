@@ -111,6 +111,9 @@ def test_dask_workers_read_and_write_through_the_output_url(tmp_path, monkeypatc
     assert sorted(local.results) == sorted(remote.results)
     published = tmp_path / "bucket" / "nps" / "scale"
     assert (published / "responses.parquet").exists() and (published / "index.html").exists()
+    # what the workers uploaded (and this machine fetched) is not sent again at the end
+    report_files = sum(outcome["uploaded"] for outcome in remote.results.values())
+    assert remote.published.unchanged >= report_files
     for key, outcome in remote.results.items():
         assert outcome["uploaded"] >= 2, key  # report.ipynb and report.html, sent by the worker
         mine = (local_folder / "out" / "scale" / key / "report.html").read_text()

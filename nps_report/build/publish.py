@@ -25,9 +25,10 @@ from pathlib import Path
 
 from ..exceptions import BuildError, MissingDependencyError, ParamsError
 from ..storage import is_url, upload_folder
-
-__all__ = ["PublishResult", "check_url", "is_url", "publish", "staging_root"]
 from .plan import safe_name
+
+__all__ = ["PublishResult", "check_url", "is_url", "mark_published", "output_location", "publish",
+           "staging_root"]
 
 RECORD = ".published.json"  # what was published, kept in the staging folder
 STAGING = Path("output") / ".remote"
@@ -65,6 +66,21 @@ def check_url(url: str, *, params_file=None) -> None:
                           "s3://bucket/folder", path=params_file, key="output_dir") from None
 
 
+def output_location(params) -> tuple[Path, str | None]:
+    """Where a build (or a summary) of ``params`` writes: the local root folder, and the
+    URL its build folder is published to (None for a local ``output_dir``).
+
+    Raises
+    ------
+    ParamsError, MissingDependencyError
+        See :func:`check_url`.
+    """
+    if not is_url(params.output_dir):
+        return Path(params.output_dir), None
+    check_url(params.output_dir, params_file=params.source_file)
+    return staging_root(params.output_dir), f"{str(params.output_dir).rstrip('/')}/{params.name}"
+
+
 def staging_root(url: str) -> Path:
     """The local folder a build for ``url`` is made in: ``output/.remote/<url as a name>``."""
     return STAGING / safe_name(url.replace("://", "_").replace("/", "_"))
@@ -92,28 +108,21 @@ def publish(folder, url: str, *, storage_options: dict | None = None) -> Publish
         When a file cannot be written; the local copy stays complete in ``folder``.
     """
     folder = Path(folder)
-    record_path = folder / RECORD
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    if record.get("url") != url:  # published somewhere else before: everything goes again
-        record = {"url": url, "files": {}}
+    record = _record(folder, url)
     files = record["files"]
     unchanged = 0
-
-    def stamp(path: Path) -> list:
-        stat = path.stat()
-        return [stat.st_size, stat.st_mtime_ns]
 
     def skip(relative: str, path: Path) -> bool:
         nonlocal unchanged
         if path.name == RECORD or path.name.endswith(".partial"):
             return True
-        if files.get(relative) == stamp(path):
+        if files.get(relative) == _stamp(path):
             unchanged += 1
             return True
         return False
 
     def uploaded(relative: str, path: Path) -> None:
-        files[relative] = stamp(path)
+        files[relative] = _stamp(path)
 
     try:
         count = upload_folder(folder, url, skip=skip, on_upload=uploaded,
@@ -122,5 +131,29 @@ def publish(folder, url: str, *, storage_options: dict | None = None) -> Publish
         raise BuildError(f"publishing to {url} failed ({type(exc).__name__}: {exc}); the build is "
                          f"complete in {folder}, and the next build publishes what is missing") from None
     finally:
-        record_path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        (folder / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
     return PublishResult(url=url, uploaded=count, unchanged=unchanged)
+
+
+def mark_published(folder, url: str, paths) -> None:
+    """Record files of the build ``folder`` as already at ``url`` (a report a Dask worker
+    uploaded and this machine fetched), so that :func:`publish` does not send them again."""
+    folder = Path(folder)
+    record = _record(folder, url)
+    for path in paths:
+        record["files"][Path(path).relative_to(folder).as_posix()] = _stamp(Path(path))
+    (folder / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def _record(folder: Path, url: str) -> dict:
+    """What was published from ``folder`` to ``url`` (empty when it went elsewhere before)."""
+    path = folder / RECORD
+    record = json.loads(path.read_text()) if path.exists() else {}
+    if record.get("url") != url:  # published somewhere else before: everything goes again
+        record = {"url": url, "files": {}}
+    return record
+
+
+def _stamp(path: Path) -> list:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]

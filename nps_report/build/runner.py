@@ -21,7 +21,7 @@ from ..exceptions import BuildError
 from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
-from .publish import check_url, is_url, publish, staging_root
+from .publish import mark_published, output_location, publish
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
@@ -132,13 +132,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         from ..export.pdf import check_pdf_support
 
         check_pdf_support()  # a missing Pango stops the build here, with how to install it
-    publish_to = None
-    if is_url(params.output_dir):  # made locally, then published (see build/publish.py)
-        check_url(params.output_dir, params_file=params.source_file)
-        publish_to = f"{str(params.output_dir).rstrip('/')}/{params.name}"
-        root = staging_root(params.output_dir)
-    else:
-        root = Path(params.output_dir)
+    root, publish_to = output_location(params)  # a URL: made locally, then published
     folder = root / params.name
     if not inside(folder, root):
         raise BuildError(f"build name {params.name!r} would write outside {root}")
@@ -239,7 +233,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     # One pool for reports and packs: each worker starts its kernel and PDF engine once,
     # and starts them now, while this process writes the close-the-loop lists.
     with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
-        if tasks and scheduler is None:
+        if workers.warm:
             workers.start()
         _write_close_the_loop(responses, plan, params, rules, folder, manifest,
                               rebuilt={t["key"] for t in tasks})
@@ -396,7 +390,8 @@ def _execute(tasks, workers, result, manifest, scheduler=None, fetch_from=None, 
         task = by_key[key]
         if fetch_from and outcome.get("uploaded"):  # a copy here for packs, index and reruns
             try:
-                download_folder(f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder)
+                mark_published(folder, fetch_from, download_folder(
+                    f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder))
             except Exception as exc:
                 outcome.update(status="failed", error=f"cannot fetch the report from {fetch_from}: "
                                                       f"{type(exc).__name__}: {exc}")
