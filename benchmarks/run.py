@@ -21,12 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from nps_report.build.worker import peak_rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def make_data(folder: Path, responses: int, teams: int, quarters: int) -> Path:

@@ -10,9 +10,6 @@ import time
 import traceback
 from pathlib import Path
 
-# The kernel's own start-up and shutdown messages are not the analyst's concern.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
-
 
 def prepare(warm: bool, pdf: bool) -> None:
     """Set a new worker process up before its first report (the pool's initializer).
@@ -108,26 +105,19 @@ def _execute_report(task: dict) -> dict:
     timings = {}
     result = {"key": task["key"], "status": "ok", "cell": None, "error": None, "timings": timings}
     try:
-        kernel_name = task.get("kernel", "python3")
-        if task.get("warm", True):
-            from . import kernels
+        from . import kernels
 
-            mark = time.perf_counter()
-            warm = kernels.warm_kernel(kernel_name)  # started once per worker, then reused
-            warm.reset()
-            timings["kernel"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            nb = pm.execute_notebook(task["template"], str(notebook_path), parameters=task["parameters"],
-                                     kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                     engine_name=kernels.ENGINE, warm_kernel=warm)
-        else:
-            mark = time.perf_counter()
-            nb = pm.execute_notebook(task["template"], str(notebook_path), parameters=task["parameters"],
-                                     kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                     cwd=str(folder), extra_arguments=list(KERNEL_ARGS))
+        kernel_name = task.get("kernel", "python3")
+        mark = time.perf_counter()
+        warm = kernels.warm_kernel(kernel_name)  # started once per worker, then reused
+        warm.reset()
+        timings["kernel"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        nb = pm.execute_notebook(task["template"], str(notebook_path), parameters=task["parameters"],
+                                 kernel_name=kernel_name, progress_bar=False, log_output=False,
+                                 engine_name=kernels.ENGINE, warm_kernel=warm)
         timings["execute"] = time.perf_counter() - mark
-        if task.get("warm", True):
-            result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
+        result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark = time.perf_counter()
             export_html(nb, folder / "report.html", title=task["title"],
@@ -148,12 +138,14 @@ def _execute_report(task: dict) -> dict:
     return result
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (``ru_maxrss`` is in kB on Linux)."""
+def peak_rss_mb(who=None) -> float:
+    """Peak resident memory in MB of this process (default) or, with
+    ``resource.RUSAGE_CHILDREN``, of its largest finished child (``ru_maxrss`` is in kB
+    on Linux, bytes on macOS)."""
     import resource
     import sys
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = resource.getrusage(resource.RUSAGE_SELF if who is None else who).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
