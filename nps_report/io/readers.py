@@ -116,18 +116,14 @@ def detect_encoding(data: bytes) -> str:
     head = data[:4096]
     if len(head) >= 8 and len(head) % 2 == 0:
         even, odd = head[0::2], head[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            try:
-                data.decode("utf-16-le")
-                return "utf-16-le"
-            except UnicodeDecodeError:
-                pass
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            try:
-                data.decode("utf-16-be")
-                return "utf-16-be"
-            except UnicodeDecodeError:
-                pass
+        # UTF-16 without a BOM: ASCII text has a zero in every other byte (odd ones for LE)
+        for encoding, zeros, text in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+            if zeros.count(0) > 0.4 * len(zeros) and text.count(0) < 0.05 * len(text):
+                try:
+                    data.decode(encoding)
+                    return encoding
+                except UnicodeDecodeError:
+                    pass
     for encoding in _FALLBACK_ENCODINGS:
         try:
             data.decode(encoding)
