@@ -132,6 +132,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         from ..export.pdf import check_pdf_support
 
         check_pdf_support()  # a missing Pango stops the build here, with how to install it
+    rules = _check_rule_files(params)
     root, publish_to = output_location(params)  # a URL: made locally, then published
     folder = root / params.name
     if not inside(folder, root):
@@ -186,9 +187,6 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    from .. import actions
-
-    rules = actions.load_rules(params.actions)
     context.paths["anomalies"] = str(_write_anomalies(responses, plan, rules, folder).resolve())
     if remote:
         context.data_path = f"{remote}/{RESPONSES_FILE}"
@@ -251,6 +249,20 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         result.published = publish(folder, publish_to)
     _summarise(result)
     return result
+
+
+def _check_rule_files(params):
+    """Read the build's action, theme and benchmark files once, before any work: a missing
+    or malformed one stops the build with its name (exit 2) instead of failing in every
+    report. Returns the action rules (the build uses them itself)."""
+    from .. import actions, benchmarks, themes
+
+    rules = actions.load_rules(params.actions)
+    if params.themes:
+        themes.load_taxonomy(params.themes)
+    if params.benchmarks:
+        benchmarks.load_external_benchmarks(params.benchmarks)
+    return rules
 
 
 def _inputs_for_workers(options: dict, folder: Path, remote: str) -> dict:
