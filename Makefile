@@ -44,7 +44,7 @@ test: system-deps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
-	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name nps-report --display-name "nps-report" >/dev/null

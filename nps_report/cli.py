@@ -42,7 +42,7 @@ def cmd_summary(args) -> int:
     _say(f"Loading {params.data.path or params.data.sql.url} ...")
     result = io.load_responses(params)
     _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
-    from .build.publish import output_location, publish
+    from .pipeline.publish import output_location, publish
 
     root, url = output_location(params)  # a URL: written here, then published
     out_dir = root / params.name
@@ -69,7 +69,7 @@ def _split(values):
 
 def cmd_build(args) -> int:
     from . import params as params_mod
-    from .build import run_build
+    from .pipeline import run_build
 
     params = params_mod.load_params(args.params)
     formats = _split([args.formats]) if args.formats else None

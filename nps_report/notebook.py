@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build.plan import safe_name
+from .pipeline.plan import safe_name
 from .exceptions import NpsReportError
 
 STARTER = [

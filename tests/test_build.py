@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from nps_report import params, stats
-from nps_report.build import make_plan, run_build, safe_name
+from nps_report.pipeline import make_plan, run_build, safe_name
 
 from .conftest import ROOT
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from nps_report import params
-from nps_report.build import run_build
+from nps_report.pipeline import run_build
 
 from .conftest import ROOT
 

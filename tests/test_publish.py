@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from nps_report import params
-from nps_report.build import run_build
-from nps_report.build.publish import is_url, staging_root
+from nps_report.pipeline import run_build
+from nps_report.pipeline.publish import is_url, staging_root
 from nps_report.exceptions import MissingDependencyError, ParamsError
 
 from .test_scale_out import _build_file

@@ -3,8 +3,8 @@ and the same reports built the naive way (papermill CLI + nbconvert CLI + WeasyP
 
 Usage (from the project root; `make bench` runs the demo-size case):
 
-    .venv/bin/python benchmarks/run.py --responses 60000 --teams 30 --quarters 8
-    .venv/bin/python benchmarks/run.py --responses 1000000 --teams 200 --limit-teams 50,100,200 --formats html
+    .venv/bin/python bench/run.py --responses 60000 --teams 30 --quarters 8
+    .venv/bin/python bench/run.py --responses 1000000 --teams 200 --limit-teams 50,100,200 --formats html
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nps_report.build.worker import peak_rss_mb
+from nps_report.pipeline.worker import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
