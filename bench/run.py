@@ -138,6 +138,10 @@ def main(argv=None) -> int:
     data = make_data(folder, args.responses, args.teams, args.quarters)
     params_path = write_params(folder, data, _formats)
     results = {"size": vars(args)}
+    print("components (best of 3 after a warm-up; one run for the slow ones):")
+    from components import run as time_components  # bench/ is on sys.path as the script's folder
+
+    results["components"] = time_components()
     results["load"] = time_load(params_path)
     print(f"load + validation: {results['load']['load_seconds']:.1f} s for {results['load']['rows']:,} rows "
           f"(peak RSS of this process {results['load']['peak_rss_mb']:.0f} MB)")

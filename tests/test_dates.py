@@ -3,7 +3,6 @@ day/month order never guessed, and speed (1,000,000 timestamps in a few seconds)
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -157,19 +156,18 @@ def test_formats_found_are_described():
     assert any("not a date" in line and "junk" in line for line in lines)
 
 
-def test_million_iso_timestamps_parse_in_seconds():
+def test_million_iso_timestamps_all_parse():
+    # Speed is measured by make bench (bench/components.py), never asserted here.
     start = pd.Timestamp("2025-01-01")
     stamps = start + pd.to_timedelta(np.random.default_rng(0).integers(0, 40_000_000, 1_000_000), unit="s")
     text = pd.Series(stamps.strftime("%Y-%m-%d %H:%M:%S"), dtype=object)
-    began = time.perf_counter()
     parsed = parse_timestamps(text, source_timezone="Europe/Paris")
-    elapsed = time.perf_counter() - began
     assert parsed.notna().all()
     assert parsed.iloc[0] == pd.Timestamp(stamps[0], tz="Europe/Paris").tz_convert("UTC")
-    assert elapsed < 5, f"1,000,000 ISO timestamps took {elapsed:.1f} s"  # ~0.5 s measured
+    assert parsed.iloc[-1] == pd.Timestamp(stamps[-1], tz="Europe/Paris").tz_convert("UTC")
 
 
-def test_million_rows_load_in_under_30_seconds(tmp_path):
+def test_million_rows_load_without_losing_one(tmp_path):
     rng = np.random.default_rng(1)
     n = 1_000_000
     stamps = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 180 * 86_400, n), unit="s")
@@ -183,8 +181,6 @@ def test_million_rows_load_in_under_30_seconds(tmp_path):
     })
     path = tmp_path / "million.csv"
     frame.to_csv(path, index=False)
-    began = time.perf_counter()
     result = io.load_source(params.DataSource(path=str(path)))
-    elapsed = time.perf_counter() - began
     assert result.counts["accepted"] == n
-    assert elapsed < 30, f"loading 1,000,000 rows took {elapsed:.1f} s"  # ~8 s measured
+    assert result.responses["score"].sum() == frame["How likely are you to recommend us?"].sum()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -443,18 +442,3 @@ def test_analyze_comments_without_any_comment():
     assert (result.impact["mentions"] == 0).all()
     assert result.comments.empty and result.verbatims.empty
     assert themes.summarize(result.impact) == "No comment mentions any theme."
-
-
-def test_themes_run_fast_enough_on_5000_comments():
-    rng = np.random.default_rng(0)
-    templates = [t for texts in demo.COMMENT_TEMPLATES.values() for t in texts]
-    words = ("honestly we use it every day across the whole company and the team in london "
-             "relies on it for reporting").split()
-    comments = [f"{templates[rng.integers(len(templates))]} "
-                f"{' '.join(rng.choice(words, size=rng.integers(2, 8)))} #{i}" for i in range(5000)]
-    data = pd.DataFrame({"score": rng.integers(0, 11, 5000), "comment": comments})
-    themes.analyze_comments(data.head(200))  # warm-up: imports and caches
-    start = time.perf_counter()
-    themes.analyze_comments(data)
-    # About 0.5 s on an idle machine; the bound leaves room for a busy CI runner.
-    assert time.perf_counter() - start < 2.0
