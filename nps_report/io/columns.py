@@ -19,10 +19,11 @@ __all__ = ["QUALTRICS_META", "canonical_names", "choose", "comment_candidates", 
 
 #: Metadata columns of every Qualtrics export (never a team; their presence marks the layout).
 QUALTRICS_META = {"StartDate", "EndDate", "RecordedDate", "Finished", "Progress", "Status",
-                   "Duration (in seconds)", "DistributionChannel", "UserLanguage"}
+                  "Duration (in seconds)", "DistributionChannel", "UserLanguage"}
 
 
 def snake(name: str) -> str:
+    """A column name as a canonical name would be spelled: ``"Submitted At"`` -> ``"submitted_at"``."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
