@@ -16,6 +16,7 @@ __all__ = [
     "COMMENT_TEMPLATES",
     "DEMO_SEED",
     "DEMO_STORY",
+    "PII_SUFFIXES",
     "generate_demo_export",
     "write_demo_data",
 ]
@@ -244,8 +245,9 @@ _PASSIVE_SUFFIXES = [
     " Some room for improvement though.", " Still a few rough edges.",
     " Nothing special otherwise.", " Could be better overall.", " But not perfect.",
 ]
-# Fake personal data (reserved/fictional numbers and example domains) for redaction tests.
-_PII_SUFFIXES = [
+#: Fake personal data (reserved/fictional numbers and example domains) planted in a few demo
+#: comments, for redaction tests.
+PII_SUFFIXES = [
     " You can reach me at jane.doe@example.org.",
     " Email me at m.garcia@example.net if you need details.",
     " My address is john.smith@example.com.",
@@ -661,6 +663,6 @@ def _comments(score, attr, injected, billing_incident, onboarding, rng):
     # A handful of comments carry fake personal data.
     rows = np.flatnonzero(has)
     pii = rows[rng.random(rows.size) < _PII_SHARE]
-    extra = np.array(_PII_SUFFIXES)[rng.integers(0, len(_PII_SUFFIXES), pii.size)]
+    extra = np.array(PII_SUFFIXES)[rng.integers(0, len(PII_SUFFIXES), pii.size)]
     comment[pii] = np.char.add(comment[pii].astype(str), extra)
     return comment

@@ -363,7 +363,7 @@ def test_redact_docstring_example_runs():
 
 def test_redact_handles_missing_values_and_the_demo_personal_data():
     assert redact(None) == "" and redact(float("nan")) == ""
-    for suffix in demo._PII_SUFFIXES:
+    for suffix in demo.PII_SUFFIXES:
         cleaned = redact("Invoice was wrong again." + suffix)
         assert "@" not in cleaned and not re.search(r"\d{3}", cleaned), cleaned
         assert cleaned.startswith("Invoice was wrong again.")
@@ -371,7 +371,7 @@ def test_redact_handles_missing_values_and_the_demo_personal_data():
 
 def test_redact_on_every_distinct_demo_comment(demo_responses):
     comments = demo_responses.responses["comment"].dropna().unique()
-    with_pii = [c for c in comments if any(c.endswith(s) for s in demo._PII_SUFFIXES)]
+    with_pii = [c for c in comments if any(c.endswith(s) for s in demo.PII_SUFFIXES)]
     assert with_pii  # the demo plants a few
     for text in comments:
         cleaned = redact(text)

@@ -1,12 +1,26 @@
-"""Importers: read survey data from files, survey-tool exports and databases into canonical rows."""
+"""Importers: read survey data from files, survey-tool exports and databases into canonical rows.
+
+Modules, in the order data flows through them (each imports only those above it):
+
+===========  ==========================================================================
+``dates``    parse date and timestamp cells (formats, day/month order, time zones)
+``readers``  read a file or SQL query as a grid of text cells (encoding, delimiter)
+``columns``  guess column roles (score, date, comment, team, id) from headers and cells
+``load``     turn a raw table into canonical, validated responses (rejected rows kept)
+``groups``   check stated Promoter/Passive/Detractor groups against the scores
+``layouts``  survey-tool layouts: detect the tool, apply its header rows, suggest a mapping
+``source``   read a build's data source through the above
+``inspect``  describe an export and suggest the build file that loads it
+===========  ==========================================================================
+"""
 
 from __future__ import annotations
 
 from . import dates
-from .formats import FORMATS, detect_format, import_grid
+from .layouts import FORMATS, detect_format, import_grid
 from .load import LoadResult, parse_scores, resolve_mapping, to_canonical, write_rejected
-from .readers import RawTable, detect_encoding, read_grid, read_sql, read_table
-from .source import import_source, load_source, merged_mapping
+from .readers import RawTable, detect_encoding, read_grid, read_sql
+from .source import import_source, load_source, merged_mapping, read_table
 
 __all__ = ["FORMATS", "LoadResult", "RawTable", "dates", "detect_encoding", "detect_format",
            "import_grid", "import_source", "load_responses", "load_source", "merged_mapping",

@@ -187,7 +187,7 @@ def parse_dates(values, *, source_timezone: str = "UTC", dayfirst="auto", column
         raise ValueError(f"dayfirst must be true, false or 'auto', got {dayfirst!r}")
     index = pd.Series(values).index
     # pyarrow (RE2: ASCII digits only) does the string work; pandas parses ISO 8601.
-    arrow = _arrow_text(values)
+    arrow = arrow_text(values)
     present = _np_bool(pc.greater(pc.utf8_length(arrow), 0))
     n = len(arrow)
     naive_ns = np.full(n, np.iinfo(np.int64).min, dtype="int64")   # NaT as int64
@@ -369,7 +369,7 @@ def parse_dates(values, *, source_timezone: str = "UTC", dayfirst="auto", column
 _NO_OFFSET = np.iinfo(np.int32).min
 
 
-def _arrow_text(values) -> pa.Array:
+def arrow_text(values) -> pa.Array:
     """The cells as a trimmed arrow string array, missing values as ""."""
     series = pd.Series(values)
     if isinstance(series.dtype, pd.ArrowDtype) or getattr(series.dtype, "storage", None) == "pyarrow":
@@ -530,5 +530,5 @@ def ambiguous_day_month(text: pd.Series) -> bool:
     return bool((first <= 12).all() and (second <= 12).all() and (first != second).any())
 
 
-__all__ = ["LABELS", "ParsedDates", "ambiguous_day_month", "day_month_order", "parse_dates",
+__all__ = ["LABELS", "ParsedDates", "ambiguous_day_month", "arrow_text", "day_month_order", "parse_dates",
            "parse_timestamps"]

@@ -12,10 +12,12 @@ import pandas as pd
 from .. import schema
 from ..exceptions import DataError
 from .dates import parse_dates
-from .formats import (comment_candidates, date_candidates, flag_columns, id_candidates,
-                      long_layout, nps_group_problems, score_candidates, team_candidates)
+from .columns import comment_candidates, date_candidates, id_candidates, score_candidates, team_candidates
+from .groups import flag_columns, nps_group_problems
+from .layouts import long_layout
 from .load import DAMAGED_ID, parse_scores
-from .readers import RawTable, read_table
+from .readers import RawTable
+from .source import read_table
 
 # Cells a spreadsheet may run as a formula when the file is opened (CSV injection).
 _FORMULA = r"^[=+\-@\t\r]"
@@ -44,7 +46,7 @@ class InspectReport:
     questions : dict
         Column -> question text, where the header rows give one.
     score, comment, date, team, ids : list of dict
-        Candidate columns, best first (see :mod:`nps_report.io.formats`).
+        Candidate columns, best first (see :mod:`nps_report.io.columns`).
     mapping : dict
         The suggested source column -> canonical column.
     scale : str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +12,8 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..exceptions import DataError
-from .dates import _arrow_text, parse_dates
+from .columns import snake
+from .dates import arrow_text, parse_dates
 
 # The canonical columns a source must provide (from a column or a constant).
 REQUIRED = [schema.SCORE, schema.SUBMITTED_AT, schema.TEAM]
@@ -70,10 +70,6 @@ class LoadResult:
                 f"rejected {c['rejected']:,}, duplicates dropped {dropped:,}")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
-
 def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> dict:
     """Decide which source column feeds each target column.
 
@@ -84,7 +80,7 @@ def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> di
     found = list(columns)
     if not mapping:
         canonical = schema.CORE_COLUMNS + schema.OPTIONAL_COLUMNS
-        mapping = {c: _snake(c) for c in found if _snake(c) in canonical}
+        mapping = {c: snake(c) for c in found if snake(c) in canonical}
     absent = [src for src in mapping if src not in found]
     if absent:
         raise DataError(
@@ -116,7 +112,7 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         ``reasons`` is empty where the score is usable, otherwise why not.
     """
     index = pd.Series(values).index
-    arrow = _arrow_text(values)
+    arrow = arrow_text(values)
     label = pc.struct_field(pc.extract_regex(arrow, _LABELLED_SCORE_RE2), "n")
     text = np.asarray(pc.coalesce(label, arrow).to_numpy(zero_copy_only=False), dtype=object)
     number = np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
@@ -351,7 +347,7 @@ def _text(values, index) -> pd.Series:
     """Stripped text, ``<NA>`` where empty, as the canonical "string" dtype."""
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
-    array = _arrow_text(values)
+    array = arrow_text(values)
     array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
     return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
 

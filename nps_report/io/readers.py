@@ -464,23 +464,6 @@ def read_sql(sql, *, path=None) -> Grid:
     return Grid(as_text(frame), shown, "sql", named=True)
 
 
-def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
-    """Read a file into a :class:`RawTable` of string cells, its layout detected.
-
-    ``format`` is ``auto`` (detect), a survey tool (``qualtrics`` ...) or a plain
-    container (``csv``, ``xlsx``, ``parquet``: one header row, no detection).
-
-    Raises
-    ------
-    DataError
-        Naming the file when it is missing, unreadable or not the format expected.
-    """
-    from .formats import import_grid
-
-    grid = read_grid(path, format=format, encoding=encoding, sheet=sheet)
-    return import_grid(grid, format=format)
-
-
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn typed columns into strings, keeping timestamps in ISO form and blanks empty."""
     out = {}
@@ -514,5 +497,3 @@ def _cell_text(value) -> str:
         pass
     return str(value)
 
-
-_as_text = as_text  # the name used before this module grew

@@ -7,7 +7,9 @@ import pandas as pd
 
 from .. import schema
 from ..exceptions import DataError
-from .formats import import_grid, nps_group_problems
+from .columns import snake
+from .groups import nps_group_problems
+from .layouts import import_grid
 from .load import LoadResult, to_canonical
 from .readers import RawTable, read_grid, read_sql
 
@@ -23,6 +25,21 @@ def import_source(source) -> RawTable:
                            given=given)
     grid = read_grid(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet)
     return import_grid(grid, format=source.format, given=given)
+
+
+def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
+    """Read a file into a :class:`RawTable` of string cells, its layout detected.
+
+    ``format`` is ``auto`` (detect), a survey tool (``qualtrics`` ...) or a plain
+    container (``csv``, ``xlsx``, ``parquet``: one header row, no detection).
+
+    Raises
+    ------
+    DataError
+        Naming the file when it is missing, unreadable or not the format expected.
+    """
+    grid = read_grid(path, format=format, encoding=encoding, sheet=sheet)
+    return import_grid(grid, format=format)
 
 
 def merged_mapping(raw: RawTable, columns: dict, constants: dict) -> dict:
@@ -95,9 +112,7 @@ def _explain_missing(raw: RawTable, mapping: dict, constants: dict) -> None:
     if mapping:
         given = set(mapping.values()) | set(constants)
     else:
-        from .load import _snake
-
-        given = {_snake(c) for c in raw.frame.columns} | set(constants)
+        given = {snake(c) for c in raw.frame.columns} | set(constants)
     found = ", ".join(map(repr, list(raw.frame.columns)[:40]))
     if schema.SCORE not in given and raw.no_score:
         raise DataError(f"no column gives 'score': {raw.no_score} (columns found: {found})",
@@ -109,4 +124,4 @@ def _explain_missing(raw: RawTable, mapping: dict, constants: dict) -> None:
             f"\"2026-09-30\"}}) (columns found: {found})", path=raw.path, column=schema.SUBMITTED_AT)
 
 
-__all__ = ["import_source", "load_source", "merged_mapping"]
+__all__ = ["import_source", "load_source", "merged_mapping", "read_table"]

@@ -27,19 +27,21 @@ import io as stdio
 import json
 import re
 
-import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..exceptions import DataError
-from .readers import Grid, RawTable, drop_empty_unnamed, frame_with_header, unique_names
+from .columns import (QUALTRICS_META, canonical_names, choose, comment_candidates, date_candidates,
+                      sample_cells, score_candidates, snake)
+from .groups import flag_columns
+from .readers import (Grid, RawTable, big_fields, detect_delimiter, detect_encoding, drop_empty_unnamed,
+                      frame_with_header, read_grid, unique_names)
+
+__all__ = ["CONTAINERS", "FORMATS", "detect_format", "detect_layout", "import_grid", "long_layout"]
 
 FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "typeform", "google_forms",
            "delighted", "generic")
 CONTAINERS = ("csv", "xlsx", "parquet", "sql", "json")
-
-_QUALTRICS_META = {"StartDate", "EndDate", "RecordedDate", "Finished", "Progress", "Status",
-                   "Duration (in seconds)", "DistributionChannel", "UserLanguage"}
 _GROUP_SUFFIX = "_NPS_GROUP"
 _SAMPLE = 5000
 
@@ -92,7 +94,7 @@ def detect_layout(rows: list[list[str]], *, named: bool = False) -> tuple[str, i
             ({"ResponseID", "ResponseId"} & set(rows[1])):
         return "qualtrics_legacy", extra(2), "V1, V2, ... ids over a row naming ResponseID (Qualtrics legacy export)"
     group_columns = [c for c in first if c.endswith(_GROUP_SUFFIX)]
-    if ({"ResponseId", "ResponseID"} & names and _QUALTRICS_META & names) or group_columns:
+    if ({"ResponseId", "ResponseID"} & names and QUALTRICS_META & names) or group_columns:
         because = ("a <QID>_NPS_GROUP column" if group_columns and not {"ResponseId", "ResponseID"} & names
                    else "ResponseId with StartDate/EndDate/RecordedDate columns")
         return "qualtrics", extra(_qualtrics_header_rows(rows)), because + " (Qualtrics export)"
@@ -128,17 +130,13 @@ def detect_format(data) -> str:
         it is stored (``csv``, ``xlsx``, ``parquet``, ``json``, ``sql``): the values
         ``data.format`` takes in a build file.
     """
-    from .readers import big_fields, detect_delimiter, detect_encoding, read_grid
-
     if isinstance(data, RawTable):
         return data.format
     if isinstance(data, (bytes, bytearray)):
         data = bytes(data)
         if data.startswith(b"PK\x03\x04"):
-            import io as _io
-
             try:
-                frame = pd.read_excel(_io.BytesIO(data), header=None, dtype=str, nrows=3,
+                frame = pd.read_excel(stdio.BytesIO(data), header=None, dtype=str, nrows=3,
                                       keep_default_na=False, engine="openpyxl")
             except Exception as exc:  # damaged workbooks raise many kinds
                 raise DataError(f"cannot read as an Excel workbook: {exc}") from None
@@ -296,7 +294,7 @@ def _qualtrics_legacy(grid: Grid, header_rows: int, rows) -> dict:
 
 def _qualtrics_mapping(frame, questions, import_ids, id_name, external_name) -> dict:
     columns = list(frame.columns)
-    mapping = _canonical_names(columns)
+    mapping = canonical_names(columns)
     rid = _first_present(columns, id_name, "ResponseId", "ResponseID")
     if rid:
         mapping[rid] = schema.RESPONSE_ID
@@ -307,7 +305,7 @@ def _qualtrics_mapping(frame, questions, import_ids, id_name, external_name) -> 
     if email:
         mapping[email] = "email"
     external = _first_present(columns, external_name, "ExternalReference", "ExternalDataReference")
-    if external and _sample(frame, external):
+    if external and sample_cells(frame, external):
         mapping[external] = schema.RESPONDENT_ID
     pairs = [(c[: -len(_GROUP_SUFFIX)], c) for c in columns
              if c.endswith(_GROUP_SUFFIX) and c[: -len(_GROUP_SUFFIX)] in columns]
@@ -363,7 +361,7 @@ def _surveymonkey(grid: Grid, header_rows: int, rows) -> dict:
             names.append(title or current)
     names = unique_names(names)
     frame = _body(grid, header_rows, names)
-    mapping = _canonical_names(frame.columns)
+    mapping = canonical_names(frame.columns)
     for source, target in (("Respondent ID", schema.RESPONSE_ID), ("Email Address", "email")):
         if source in frame.columns:
             mapping[source] = target
@@ -378,7 +376,7 @@ def _surveymonkey(grid: Grid, header_rows: int, rows) -> dict:
 
 def _typeform(grid: Grid, header_rows: int, rows) -> dict:
     frame = _body(grid, header_rows, rows[0])
-    mapping = _canonical_names(frame.columns)
+    mapping = canonical_names(frame.columns)
     if "#" in frame.columns:
         mapping["#"] = schema.RESPONSE_ID
     date = _first_present(frame.columns, "Submit Date (UTC)", "Submit Date", "Start Date (UTC)")
@@ -393,7 +391,7 @@ def _typeform(grid: Grid, header_rows: int, rows) -> dict:
 
 def _google_forms(grid: Grid, header_rows: int, rows) -> dict:
     frame = _body(grid, header_rows, rows[0])
-    mapping = _canonical_names(frame.columns)
+    mapping = canonical_names(frame.columns)
     stamp = next((c for c in frame.columns if c.lower() == "timestamp"), None)
     if stamp:
         mapping[stamp] = schema.SUBMITTED_AT
@@ -418,7 +416,7 @@ def _delighted(grid: Grid, header_rows: int, rows) -> dict:
     properties = [c for c in frame.columns if c.lower().startswith(("person_properties.", "person_properties_"))]
     # A person property named like a canonical column (Team, Department) is that column.
     for column in properties:
-        target = _snake(column[len("person_properties."):])
+        target = snake(column[len("person_properties."):])
         if target in (schema.TEAM, schema.DEPARTMENT) and target not in mapping.values():
             mapping[column] = target
     segments = tuple(c for c in properties if c not in mapping)
@@ -440,33 +438,16 @@ def _delighted(grid: Grid, header_rows: int, rows) -> dict:
 
 def _generic(grid: Grid, header_rows: int, rows) -> dict:
     frame = _body(grid, header_rows, rows[0])
-    result = {"frame": frame, "mapping": _canonical_names(frame.columns), "notes": [], "guess": ()}
+    result = {"frame": frame, "mapping": canonical_names(frame.columns), "notes": [], "guess": ()}
     long = long_layout(frame)
     if long:
         result["notes"].append(long)
         result["long"] = long
     return result
 
-
 _IMPORTERS = {"qualtrics": _qualtrics, "qualtrics_legacy": _qualtrics_legacy,
               "surveymonkey": _surveymonkey, "typeform": _typeform,
               "google_forms": _google_forms, "delighted": _delighted, "generic": _generic}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
-
-def _canonical_names(columns) -> dict:
-    """Columns whose names already are canonical (ignoring case, spaces and punctuation)."""
-    canonical = schema.CORE_COLUMNS + schema.OPTIONAL_COLUMNS
-    mapping, taken = {}, set()
-    for column in columns:
-        target = _snake(column)
-        if target in canonical and target not in taken:
-            mapping[column] = target
-            taken.add(target)
-    return mapping
 
 
 def _with_guesses(result: dict, exclude=(), given=frozenset()) -> dict:
@@ -521,7 +502,7 @@ def _what_it_looks_like(frame: pd.DataFrame) -> str:
 
 def long_layout(frame: pd.DataFrame) -> str:
     """A message when the table is in long format (one row per answer), else ``""``."""
-    names = {_snake(c): c for c in frame.columns}
+    names = {snake(c): c for c in frame.columns}
     question = next((names[k] for k in ("question_number", "question_id", "question", "questionid",
                                         "item", "question_no") if k in names), None)
     answer = next((names[k] for k in ("answer", "response", "value", "answer_value") if k in names), None)
@@ -534,322 +515,3 @@ def long_layout(frame: pd.DataFrame) -> str:
             f"{answer!r}); reshape it to one row per response with one column per question "
             f"(e.g. pandas: frame.pivot(index=<respondent columns>, columns={question!r}, "
             f"values={answer!r})) and load that")
-
-
-# --------------------------------------------------------------------------- heuristics
-
-_SCORE_WORDS = ((r"recommend", 3), (r"\bnps\b|net promoter", 3), (r"\blikely\b|likelihood", 2),
-                (r"0\s*(?:-|–|to)\s*10", 1), (r"\bscore\b", 1))
-_DATE_WORDS = ((r"submit|recorded|complet|timestamp|end ?date|created|response ?date|finished at", 3),
-               (r"date|time|when|\bat$", 2), (r"birth|\bdob\b|\bage\b|dueDate", -6))
-_COMMENT_WORDS = ((r"why|reason|comment|feedback|explain|tell us|anything else|improve|because|"
-                   r"verbatim|suggestion|open-ended", 2),)
-_TEAM_WORDS = ((r"team|department|dept|division|\bunit\b|store|branch|office|location|site|shop|"
-                r"region|country|airline|product|business|agent|squad|area|market", 2),)
-_ID_WORDS = ((r"response ?id|responseid|^#$|^id$|token|uuid|submission ?id", 3),
-             (r"customer ?id|customerid|respondent|user ?id|client ?id|contact ?id|person", 2))
-
-
-def _header_points(text: str, words) -> int:
-    text = re.sub(r"<[^>]+>", " ", str(text)).lower()
-    return sum(points for pattern, points in words if re.search(pattern, text))
-
-
-# The heuristics judge a sample of each column in plain Python: fast on small files,
-# bounded on big ones.
-_HEURISTIC_ROWS = 1000
-
-
-_HEURISTIC_CHARS = 300
-
-
-def _sample(frame: pd.DataFrame, column) -> list[str]:
-    """The first non-empty cells of a column, each cut to 300 characters: the patterns
-    below then stay cheap whatever a cell holds (a 150,000-character comment)."""
-    cells = frame[column].iloc[:_HEURISTIC_ROWS].tolist()
-    out = []
-    for cell in cells:
-        text = cell if isinstance(cell, str) else ("" if _blank(cell) else str(cell))
-        text = text[: _HEURISTIC_CHARS * 2].strip()[:_HEURISTIC_CHARS]
-        if text:
-            out.append(text)
-    return out
-
-
-def _blank(value) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
-_LABELLED = re.compile(r"^(\d{1,2})\s*[-–:]\s*\D.*$", re.S)
-_LETTER = re.compile(r"[^\W\d_]")
-_WORDY = re.compile(r"[^\W\d_]{2,}\s+\S")
-
-
-def _score_value(text: str):
-    """The 0-10 reading of one cell as :func:`~nps_report.io.load.parse_scores` would take it."""
-    match = _LABELLED.match(text)
-    if match:
-        return int(match.group(1))
-    if _PLAIN_NUMBER.match(text):
-        number = float(text)
-        return int(number) if number.is_integer() else None
-    return None
-
-
-def score_candidates(frame: pd.DataFrame, questions: dict | None = None) -> list[dict]:
-    """Columns that could hold the 0-10 recommend answers, best first.
-
-    Each is a dict: ``column``, ``points`` (header words: recommend, likely, NPS, 0-10,
-    a "why" column after it), ``nps_words`` (the recommend / likely / NPS part), ``scale``
-    (``"0-10"``, ``"1-10"``, ``"-100/0/100"``), ``min``, ``max``, ``answers`` (in the sample).
-    """
-    questions = questions or {}
-    columns = list(frame.columns)
-    found = []
-    for position, column in enumerate(columns):
-        values = [v for v in _sample(frame, column) if v != "-99"]  # Qualtrics: seen, not answered
-        if not values:
-            continue
-        numbers = [_score_value(v) for v in values]
-        usable = [x for x in numbers if x is not None]
-        if len(usable) < 0.95 * len(values):
-            continue
-        header = f"{column} {questions.get(column, '')}"
-        points = _header_points(header, _SCORE_WORDS)
-        nps_words = _header_points(header, _SCORE_WORDS[:3])
-        distinct = set(usable)
-        if distinct <= {-100, 0, 100} and distinct - {0} and points > 0:
-            found.append({"column": column, "points": points, "nps_words": nps_words, "scale": "-100/0/100",
-                          "min": min(usable), "max": max(usable), "answers": len(usable), "position": position})
-            continue
-        valid = [x for x in usable if 0 <= x <= 10]
-        if len(valid) < 0.95 * len(values):
-            continue
-        low, high = min(valid), max(valid)
-        if points < 2 and (high < 7 or len(distinct) < 3):
-            continue
-        if len(distinct) < 2 and len(valid) > 2:
-            continue
-        if position + 1 < len(columns) and _header_points(columns[position + 1], _COMMENT_WORDS):
-            points += 1
-        scale = "0-10" if low == 0 else ("1-10" if high == 10 and low >= 1 else f"{low}-{high}")
-        found.append({"column": column, "points": points, "nps_words": nps_words, "scale": scale,
-                      "min": low, "max": high, "answers": len(valid), "position": position})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
-
-
-_DATE_LIKE = re.compile(r"^(?=.*\d)[\w ,:/.+\-]{5,40}$")
-_SMALL_INT = re.compile(r"^-?\d{1,4}$")
-
-
-def date_candidates(frame: pd.DataFrame) -> list[dict]:
-    """Columns whose cells are mostly dates, best first: ``column``, ``points``, ``share``,
-    ``parsed`` (a :class:`~nps_report.io.dates.ParsedDates` of a sample)."""
-    from .dates import AMBIGUOUS, parse_dates
-
-    found = []
-    for position, column in enumerate(frame.columns):
-        values = _sample(frame, column)
-        if not values:
-            continue
-        shaped = sum(bool(_DATE_LIKE.match(v)) and not _SMALL_INT.match(v) for v in values)
-        if shaped < 0.8 * len(values):
-            continue
-        parsed = parse_dates(pd.Series(values[:300], dtype=object), on_ambiguous="report")
-        share = float((parsed.timestamps.notna() | parsed.reasons.eq(AMBIGUOUS)).mean())
-        if share < 0.8:
-            continue
-        points = _header_points(column, _DATE_WORDS)
-        found.append({"column": column, "points": points, "parsed": parsed, "share": share,
-                      "position": position})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
-
-
-def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None) -> list[dict]:
-    """Free-text columns, best first: ``column``, ``points``, ``answers`` (in the sample)."""
-    questions = questions or {}
-    columns = list(frame.columns)
-    found = []
-    for position, column in enumerate(columns):
-        values = _sample(frame, column)
-        if not values:
-            continue
-        if sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
-            continue
-        points = _header_points(f"{column} {questions.get(column, '')}", _COMMENT_WORDS)
-        if points == 0:
-            length = sum(map(len, values)) / len(values)
-            distinct = len(set(values)) / len(values)
-            wordy = sum(bool(_WORDY.search(v)) for v in values) / len(values)
-            if length < 8 or distinct < 0.5 or wordy < 0.3:
-                continue
-        if after is not None and position > 0 and columns[position - 1] == after:
-            points += 1
-        found.append({"column": column, "points": points, "answers": len(values), "position": position})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
-
-
-_NOT_TEAMS = {"IPAddress", "LocationLatitude", "LocationLongitude", "LocationAccuracy", "RecipientLastName",
-              "RecipientFirstName", "RecipientEmail", "ExternalReference", "ExternalDataReference",
-              "DistributionChannel", "UserLanguage", "ResponseSet", "Name", "EmailAddress", "Status",
-              "IP Address", "Email Address", "First Name", "Last Name", "Collector ID", "Network ID",
-              "Response Type", "#", "survey_type", "permalink"}
-
-
-def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
-    """Short text columns with few distinct values that could name a team or department:
-    ``column``, ``points``, ``distinct`` (in the sample), ``examples``."""
-    found = []
-    for position, column in enumerate(frame.columns):
-        if column in exclude or column in _NOT_TEAMS or column in _QUALTRICS_META:
-            continue
-        if _header_points(column, _DATE_WORDS) > 0 or _header_points(column, _ID_WORDS) > 0:
-            continue
-        values = _sample(frame, column)
-        if not values or sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
-            continue  # numbers, dates, codes
-        distinct = list(dict.fromkeys(values))
-        if sum(map(len, values)) / len(values) > 60 or len(distinct) > max(2, len(values) // 2):
-            continue
-        points = _header_points(column, _TEAM_WORDS)
-        found.append({"column": column, "points": points, "distinct": len(distinct), "position": position,
-                      "examples": distinct[:3]})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
-
-
-def id_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
-    """Columns whose header names an id, with whether their (sampled) values are unique."""
-    found = []
-    for position, column in enumerate(frame.columns):
-        if column in exclude:
-            continue
-        points = _header_points(column, _ID_WORDS)
-        if points <= 0:
-            continue
-        values = _sample(frame, column)
-        found.append({"column": column, "points": points, "unique": len(set(values)) == len(values),
-                      "position": position})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
-
-
-def choose(candidates: list[dict], *, strong: int) -> dict | None:
-    """The first candidate when it has at least ``strong`` header points and beats the second."""
-    if not candidates:
-        return None
-    top = candidates[0]
-    if top["points"] < strong:
-        return None
-    if len(candidates) > 1 and candidates[1]["points"] >= top["points"]:
-        return None
-    return top
-
-
-# --------------------------------------------------------------------------- NPS group checks
-
-_GROUP_NAMES = {"detractor": "detractor", "detractors": "detractor", "passive": "passive",
-                "passives": "passive", "neutral": "passive", "neutrals": "passive",
-                "promoter": "promoter", "promoters": "promoter",
-                # Qualtrics' numeric mode: 1 Detractor, 2 Passive, 3 Promoter
-                "1": "detractor", "2": "passive", "3": "promoter"}
-_TRUE = {"1", "1.0", "true", "yes", "y", "x", "t"}
-
-
-def flag_columns(frame: pd.DataFrame) -> dict:
-    """Promoter / Passive / Detractor flag columns (1 or blank), when all three exist."""
-    found = {}
-    for column in frame.columns:
-        key = str(column).strip().lower().rstrip("s")
-        if key in ("promoter", "passive", "detractor"):
-            found.setdefault(key, column)
-    return found if len(found) == 3 else {}
-
-
-def category(scores) -> pd.Series:
-    """``detractor`` (0-6), ``passive`` (7-8), ``promoter`` (9-10), ``""`` where missing."""
-    values = np.asarray(scores, dtype="float64")
-    with np.errstate(invalid="ignore"):
-        named = np.select([values <= 6, values <= 8, values <= 10], ["detractor", "passive", "promoter"],
-                          default="")
-    named = np.where(np.isnan(values), "", named).astype(object)
-    return pd.Series(named, index=getattr(scores, "index", None))
-
-
-def _cells(frame: pd.DataFrame, column) -> np.ndarray:
-    """A column's cells as stripped Python strings (missing = "")."""
-    from .dates import _arrow_text
-
-    return np.asarray(_arrow_text(frame[column]).to_numpy(zero_copy_only=False), dtype=object)
-
-
-def nps_group_problems(frame: pd.DataFrame, score_column: str, spec: dict) -> tuple[pd.DataFrame, list]:
-    """Rows whose stated NPS group disagrees with their score.
-
-    ``spec`` is ``{"column": name}`` (text ``Detractor/Passive/Promoter``, ``Neutral``, or
-    Qualtrics' numeric 1/2/3) or ``{"flags": {"promoter": col, "passive": col,
-    "detractor": col}}``; with ``"unanswered": "-99"`` a score of -99 is reported as
-    seen but not answered. Returns ``(problems, notes)``: ``problems`` has ``reason,
-    column, value`` indexed like ``frame``; rows with unrecognised group labels are
-    not checked and counted in ``notes``.
-    """
-    from .load import parse_scores
-
-    scores, reasons = parse_scores(frame[score_column])
-    usable = reasons.to_numpy() == ""
-    actual = category(np.where(usable, scores.to_numpy(), np.nan)).to_numpy()
-    raw_score = _cells(frame, score_column)
-    n = len(frame)
-    reason = np.full(n, "", dtype=object)
-    where_column = np.full(n, "", dtype=object)
-    value = np.full(n, "", dtype=object)
-    notes = []
-    unanswered = spec.get("unanswered")
-    if unanswered:
-        skipped = raw_score == unanswered
-        reason[skipped] = f"missing score ({unanswered}: seen but not answered)"
-        where_column[skipped] = score_column
-        value[skipped] = unanswered
-    if "column" in spec:
-        column = spec["column"]
-        text = _cells(frame, column)
-        stated = pd.Series(text, dtype=object).str.lower().map(_GROUP_NAMES).to_numpy(dtype=object)
-        known = pd.notna(stated)
-        unknown = (text != "") & ~known & (text != (unanswered or "\0"))
-        if unknown.any():
-            labels = ", ".join(repr(v) for v in pd.unique(text[unknown])[:5])
-            notes.append(f"{int(unknown.sum())} rows with NPS group labels {labels} in {column}: not checked")
-        labels = text
-    else:
-        flags = spec["flags"]
-        kinds = list(flags)
-        set_ = np.column_stack([pd.Series(_cells(frame, c), dtype=object).str.lower().isin(_TRUE).to_numpy()
-                                for c in flags.values()]) if n else np.zeros((0, 3), dtype=bool)
-        count = set_.sum(axis=1)
-        column = ", ".join(flags.values())
-        several = (count > 1) & (reason == "")
-        for row in np.flatnonzero(several):
-            reason[row] = "several NPS group flags set (" + ", ".join(
-                k for k, on in zip(kinds, set_[row]) if on) + ")"
-            where_column[row] = column
-            value[row] = raw_score[row]
-        stated = np.where(count == 1, np.array(kinds, dtype=object)[set_.argmax(axis=1)] if n else [], None)
-        known = count == 1
-        labels = np.array([f"{k.capitalize()} flag" if k else "" for k in stated], dtype=object)
-    mismatch = known & (actual != "") & (stated != actual) & (reason == "")
-    for row in np.flatnonzero(mismatch):
-        reason[row] = (f"NPS group {labels[row]!r} does not match the score {raw_score[row]} "
-                       f"(a {actual[row]})")
-        where_column[row] = column
-        value[row] = labels[row]
-    bad = reason != ""
-    out = pd.DataFrame({"reason": reason[bad], "column": where_column[bad], "value": value[bad]},
-                       index=frame.index[bad])
-    return out, notes
-
-
-__all__ = ["FORMATS", "category", "choose", "comment_candidates", "date_candidates", "detect_format",
-           "detect_layout", "flag_columns", "id_candidates", "import_grid", "long_layout",
-           "nps_group_problems", "score_candidates", "team_candidates"]

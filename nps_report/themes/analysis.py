@@ -1,0 +1,141 @@
+"""All in one: themes, discovered topics, sentiment, theme impact and verbatims of a group's comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .impact import theme_impact
+from .language import LANGUAGES, detect_texts, main_languages, stop_words_for
+from .quotes import verbatims
+from .taxonomy import Taxonomy, load_taxonomy, match_texts
+from .text import comment_texts, distinct_texts, expand_rows, tfidf
+from .topics import nmf_topics
+from .vader import sentiment
+
+__all__ = ["CommentAnalysis", "analyze_comments"]
+
+
+@dataclass(frozen=True)
+class CommentAnalysis:
+    """Everything :func:`analyze_comments` found, as tables that charts and text share.
+
+    Attributes
+    ----------
+    impact : DataFrame
+        :func:`theme_impact` of taxonomy themes and discovered topics.
+    comments : DataFrame
+        One row per non-blank comment (index of the input): ``comment``,
+        ``language``, ``sentiment``, ``sentiment_label``, ``themes`` (matched theme
+        names joined with ``"; "``), ``topic`` (discovered topic or ``<NA>``).
+    matches : DataFrame of bool
+        Theme and topic columns for every input row.
+    topics : DataFrame
+        :class:`DiscoveredTopics` ``.topics`` (may be empty).
+    verbatims : DataFrame
+        :func:`verbatims`, redacted.
+    taxonomy : Taxonomy
+    """
+
+    impact: pd.DataFrame
+    comments: pd.DataFrame
+    matches: pd.DataFrame
+    topics: pd.DataFrame
+    verbatims: pd.DataFrame
+    taxonomy: Taxonomy
+
+
+def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str = "score",
+                     taxonomy: Taxonomy | None = None, discover: bool = True,
+                     n_topics: int | None = None, min_comments: int = 20,
+                     languages=LANGUAGES, stop_words=None, extra_stop_words=(),
+                     n_verbatims: int = 3, seed: int = 0) -> CommentAnalysis:
+    """Themes, discovered topics, sentiment, theme impact and verbatims of one group's comments.
+
+    Parameters
+    ----------
+    data : DataFrame
+        All responses of the group (a team's quarter, say), with and without comments.
+    comment, score : str
+        Column names.
+    taxonomy : Taxonomy, optional
+        Default :func:`load_taxonomy` ``()``; pass ``load_taxonomy("params/themes.yaml")``
+        to use the build's own.
+    discover : bool, default True
+        Look for topics among the comments no theme matched (when there are at
+        least ``min_comments`` of them).
+    n_topics : int, optional
+        See :func:`discover_topics`.
+    languages : sequence of str
+        Candidate languages for detection.
+    stop_words, extra_stop_words
+        See :func:`discover_topics`.
+    n_verbatims : int, default 3
+        Verbatims per theme.
+    seed : int, default 0
+
+    Returns
+    -------
+    CommentAnalysis
+    """
+    for col in (comment, score):
+        if col not in data.columns:
+            raise KeyError(f"column {col!r} not in data; columns are {list(data.columns)}")
+    if not data.index.is_unique:
+        raise ValueError("data must have a unique index (each response one label); "
+                         "call data.reset_index(drop=True) first")
+    taxonomy = load_taxonomy() if taxonomy is None else taxonomy
+    present = comment_texts(data[comment])
+    tx = distinct_texts(present)  # each distinct text is matched, detected and vectorised once
+    matches = expand_rows(match_texts(tx, taxonomy), tx, present.index, taxonomy.names)
+    language = pd.Series(detect_texts(tx, tuple(languages), None)[tx.codes] if len(tx.index) else [],
+                         index=present.index, dtype="string")
+    sent = sentiment(present, language=language)
+
+    spoken = main_languages(language)
+    words = stop_words_for(stop_words, spoken, extra_stop_words)
+    matrix, terms = tfidf(tx.norm, words, min_df=1) if tx.norm else (None, [])
+    if matrix is not None:
+        matrix = matrix[tx.codes]  # one row per comment again
+
+    polarity = {t.name: t.polarity for t in taxonomy}
+    labels = {t.name: t.label for t in taxonomy}
+    source = {t.name: "taxonomy" for t in taxonomy}
+    topic = pd.Series(pd.NA, index=present.index, dtype="string")
+    topics = pd.DataFrame(columns=["topic", "label", "terms", "comments"])
+    unmatched = ~matches.any(axis=1).to_numpy()
+    if discover and matrix is not None and unmatched.sum() >= max(int(min_comments), 2):
+        sub = matrix[np.flatnonzero(unmatched)]
+        # Terms of the unmatched comments that occur at least twice among them.
+        keep = np.flatnonzero(np.asarray((sub > 0).sum(axis=0)).ravel() >= 2)
+        if keep.size:
+            rows, main = nmf_topics(sub[:, keep], np.asarray(terms)[keep], n_topics=n_topics,
+                              n_terms=8, seed=seed)
+            topics = pd.DataFrame(rows)
+            names = np.array(list(topics["topic"]) + [None], dtype=object)
+            topic.iloc[np.flatnonzero(unmatched)] = pd.array(names[main], dtype="string")
+            for row in rows:
+                matches[row["topic"]] = (topic == row["topic"]).fillna(False).to_numpy()
+                labels[row["topic"]] = row["label"]
+                polarity[row["topic"]] = "unknown"
+                source[row["topic"]] = "discovered"
+
+    full = matches.reindex(data.index, fill_value=False).astype(bool)
+    impact = theme_impact(data, full, score=score, comment=comment, labels=labels,
+                          polarity=polarity, source=source, sentiment=sent["sentiment"])
+    quotes = verbatims(data, full, comment=comment, score=score, k=n_verbatims,
+                       polarity=polarity, labels=labels, language=language,
+                       sentiment=sent["sentiment"], vectors=(matrix, present.index))
+    names = matches.columns.to_numpy()
+    m = matches.to_numpy()
+    per_comment = pd.DataFrame({
+        "comment": present,
+        "language": language,
+        "sentiment": sent["sentiment"],
+        "sentiment_label": sent["sentiment_label"],
+        "themes": ["; ".join(names[row]) for row in m],
+        "topic": topic,
+    }, index=present.index)
+    return CommentAnalysis(impact, per_comment, full, topics, quotes, taxonomy)

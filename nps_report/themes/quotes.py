@@ -1,0 +1,103 @@
+"""Verbatims: representative comments per theme, with personal data redacted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import stats
+from ..redact import redact
+from .text import comment_texts, normalise, tfidf
+
+__all__ = ["VERBATIM_COLUMNS", "verbatims"]
+
+#: Columns of the table :func:`verbatims` returns, in order.
+VERBATIM_COLUMNS = ["theme", "label", "rank", "comment", "score", "category", "language",
+                    "sentiment", "row"]
+
+
+def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comment",
+              score: str = "score", k: int = 3, polarity: dict | None = None,
+              labels: dict | None = None, language=None, sentiment=None,
+              vectors=None) -> pd.DataFrame:
+    """Representative comments per theme, with personal data redacted.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with the comment and score columns.
+    matches : DataFrame of bool
+        Theme columns indexed like ``data``.
+    k : int, default 3
+        Comments per theme (fewer when the theme has fewer distinct comments).
+    polarity : dict, optional
+        Per theme; a ``negative`` theme quotes detractors first, a ``positive`` one
+        promoters first, others anyone.
+    labels : dict, optional
+        Display labels per theme.
+    language, sentiment : Series, optional
+        Per response, copied into the table.
+    vectors : (matrix, index), optional
+        TF-IDF rows of the comments and the index of ``data`` they belong to (as
+        :func:`analyze_comments` passes); computed when missing.
+
+    Returns
+    -------
+    DataFrame
+        ``theme``, ``label``, ``rank`` (1..k), ``comment`` (redacted with
+        :func:`nps_report.redact.redact`), ``score``, ``category``, ``language``,
+        ``sentiment``, ``row`` (the response's index label in ``data``).
+
+    Notes
+    -----
+    Representative means closest (cosine similarity of TF-IDF vectors) to the mean
+    vector of the theme's comments from the preferred category, one comment per
+    distinct text; the preferred category's comments come first.
+    """
+    comments = comment_texts(data[comment]) if comment in data.columns else pd.Series(dtype=str)
+    if vectors is None:
+        matrix, _ = tfidf(normalise(comments), frozenset(), min_df=1)
+        index = comments.index
+    else:
+        matrix, index = vectors
+    position = pd.Series(np.arange(len(index)), index=index)
+    category = stats.categorize(data[score])
+    preferred_cat = {"negative": "detractor", "positive": "promoter"}
+    rows = []
+    for theme in matches.columns:
+        mask = matches[theme].reindex(comments.index, fill_value=False).fillna(False)
+        candidates = comments[mask.to_numpy(dtype=bool)]
+        if candidates.empty:
+            continue
+        want = preferred_cat.get((polarity or {}).get(theme))
+        cats = category.reindex(candidates.index)
+        first = cats == want if want else pd.Series(True, index=candidates.index)
+        pool = candidates[first.to_numpy()] if first.any() else candidates
+        if matrix is not None and matrix.shape[1]:
+            sub = matrix[position.reindex(candidates.index).to_numpy()]
+            centre = np.asarray(matrix[position.reindex(pool.index).to_numpy()].mean(axis=0))
+            similarity = np.asarray(sub @ centre.ravel()).ravel()
+        else:
+            similarity = np.zeros(len(candidates))
+        order = pd.DataFrame({"first": first.to_numpy(), "sim": similarity,
+                              "pos": np.arange(len(candidates))})
+        order = order.sort_values(["first", "sim", "pos"], ascending=[False, False, True])
+        seen = set()
+        for pos in order["pos"]:
+            text = candidates.iloc[pos]
+            key = " ".join(text.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            label = candidates.index[pos]
+            rows.append({
+                "theme": theme, "label": (labels or {}).get(theme, theme),
+                "rank": len(seen), "comment": redact(text),
+                "score": data.at[label, score], "category": cats.loc[label],
+                "language": None if language is None else language.get(label),
+                "sentiment": np.nan if sentiment is None else sentiment.get(label, np.nan),
+                "row": label,
+            })
+            if len(seen) >= k:
+                break
+    return pd.DataFrame(rows, columns=VERBATIM_COLUMNS)
