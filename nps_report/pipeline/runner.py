@@ -193,7 +193,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         context.paths["anomalies"] = f"{remote}/anomalies.csv"
     context_path = write_context(context, folder)
     code = code_fingerprint()
-    common = _hash_text(code, json.dumps(options, sort_keys=True, default=str),
+    common = _hash_text(code, options.model_dump_json(),
                         *([params.page_size] if "pdf" in formats else []))
 
     manifest_path = folder / MANIFEST
@@ -265,19 +265,19 @@ def _check_rule_files(params):
     return rules
 
 
-def _inputs_for_workers(options: dict, folder: Path, remote: str) -> dict:
+def _inputs_for_workers(options, folder: Path, remote: str):
     """The report options with the benchmark, theme and action files as URLs: copies go
     into ``<build>/inputs/`` and are published with the build for the workers to read."""
     import shutil
 
-    options = dict(options)
+    urls = {}
     for key in ("benchmarks", "themes", "actions"):
-        if options.get(key):
+        if getattr(options, key):
             copy = folder / "inputs" / f"{key}.yaml"
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(options[key], copy)
-            options[key] = f"{remote}/inputs/{key}.yaml"
-    return options
+            shutil.copyfile(getattr(options, key), copy)
+            urls[key] = f"{remote}/inputs/{key}.yaml"
+    return options.model_copy(update=urls)
 
 
 def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
