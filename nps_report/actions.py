@@ -692,6 +692,15 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
 
     Ranking: expected effect, largest first (actions whose effect is not estimated
     come after those with one), then urgency, then priority, then the rule order above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> row = nr.grouped_nps(pd.DataFrame({"score": [9, 10, 10, 2, 7, 9]}), []).iloc[0]
+    >>> actions = nr.recommend(team_row=row, team="Support")
+    >>> actions[["title", "priority"]].values.tolist()
+    [['Raise the response rate before drawing conclusions', 'medium']]
     """
     rules = _resolve(rules)
     if team is None and team_row is not None:

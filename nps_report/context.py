@@ -157,6 +157,25 @@ def load_context(path=None) -> ReportContext:
 
     The ``None`` default lets every template run as-is in JupyterLab: it generates the
     seeded demo survey and validates it exactly as ``make demo`` does.
+
+    Parameters
+    ----------
+    path : path-like or URL, optional
+        A build's ``context.json`` (``output/<build>/context.json``).
+
+    Returns
+    -------
+    ReportContext
+        Its ``responses(teams=..., quarters=..., columns=...)`` reads the build's
+        validated responses; ``options`` are the build's :class:`ReportOptions`.
+
+    Examples
+    --------
+    >>> import nps_report as nr
+    >>> ctx = nr.load_context()  # the demo survey
+    >>> billing = ctx.responses(teams=["Billing Operations"], quarters=["2026Q3"])
+    >>> len(billing), ctx.options.confidence
+    (434, 0.95)
     """
     if path is None:
         return demo_context()
