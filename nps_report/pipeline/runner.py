@@ -18,6 +18,7 @@ import pandas as pd
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
+from ..tables.build import write_build_tables
 from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
@@ -187,7 +188,10 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    context.paths["anomalies"] = str(_write_anomalies(responses, plan, rules, folder).resolve())
+    # Build tables (NPS, changes with one multiple-testing family, ranks, anomaly flags,
+    # follow-up counts), once per quarter, before any report reads them.
+    write_build_tables(responses, plan.quarters, options, rules, folder)
+    context.paths["anomalies"] = str((folder / "anomalies.csv").resolve())
     if remote:
         context.data_path = f"{remote}/{RESPONSES_FILE}"
         context.paths["anomalies"] = f"{remote}/anomalies.csv"
@@ -293,18 +297,6 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
              "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
     (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
-
-
-def _write_anomalies(responses, plan, rules, folder: Path) -> Path:
-    """Flag numbers not to trust blindly, once per build for every planned quarter."""
-    from .. import anomalies
-
-    flags = [anomalies.flag_anomalies(responses, quarter=q, rules=rules).assign(quarter=q)
-             for q in plan.quarters]
-    table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
-    path = folder / "anomalies.csv"
-    table.to_csv(path, index=False)
-    return path
 
 
 def _write_close_the_loop(responses, plan, params, rules, folder: Path, manifest: dict, rebuilt: set) -> None:

@@ -60,7 +60,7 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    scalars, attrs = {"kind": kind, "skipped": list(skip)}, {}
+    scalars, attrs, objects = {"kind": kind, "skipped": list(skip)}, {}, {}
     for item in dataclasses.fields(tables):
         value = getattr(tables, item.name)
         if item.name in skip:
@@ -68,11 +68,14 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
         if isinstance(value, pd.DataFrame):
             _frame_for_parquet(value).to_parquet(folder / f"{item.name}.parquet", index=False)
             attrs[item.name] = _plain(dict(value.attrs))
+            # Parquet reads text back as a string dtype: remember which columns were objects.
+            objects[item.name] = [str(c) for c in value.columns if value[c].dtype == object]
         elif item.name == "options":
             scalars["options"] = value.model_dump(mode="json")
         else:
             scalars[item.name] = _plain(value)
     scalars["attrs"] = attrs
+    scalars["object_columns"] = objects
     path = folder / TABLES_FILE
     path.write_text(json.dumps(scalars, indent=1, sort_keys=True), encoding="utf-8")
     return path
@@ -90,6 +93,8 @@ def load_tables(cls, folder):
         path = folder / f"{item.name}.parquet"
         if path.exists():
             frame = pd.read_parquet(path)
+            for column in scalars.get("object_columns", {}).get(item.name, []):
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
             frame.attrs.update({k: v for k, v in (attrs.get(item.name) or {}).items()
                                 if v is not None})
             values[item.name] = frame

@@ -75,6 +75,9 @@ class TeamTables:
         Ranked actions (:func:`nps_report.actions.recommend`) from the tables above.
     anomalies : DataFrame
         The team's anomaly flags this quarter.
+    families : DataFrame
+        The build's multiple-testing families (which one the team's changes belong to,
+        and how many tests it adjusts over).
     data_quality : DataFrame
         One row: ``used``, ``rejected``, ``below_floor`` (quarters of the trend without a
         score, ``"; "``-joined), ``display_floor``, ``trend_responses``, ``expired``.
@@ -104,6 +107,7 @@ class TeamTables:
     previous_themes: pd.DataFrame
     actions: pd.DataFrame
     anomalies: pd.DataFrame
+    families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
 
@@ -276,7 +280,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
         comparison=comparison, gaps=gaps, rank=rank, external=external, drivers=driver,
         drivers_status=status, drivers_reason=reason, themes=impact, topics=topics,
         verbatims=quotes, previous_themes=before, actions=ranked, anomalies=flags,
-        data_quality=quality, window_note=note)
+        families=bt.families, data_quality=quality, window_note=note)
 
 
 def _peer_columns(options: ReportOptions) -> list[str]:
