@@ -80,10 +80,11 @@ def test_team_html_shows_stats_value_and_escapes(small_build):
     responses = pd.read_parquet(folder / "output" / "small" / "responses.parquet")
     mine = responses[(responses.team == "Équipe Montréal") & (responses.quarter == "2026Q3")]
     expected = round(stats.nps(mine.score))
-    headline = re.search(r"<div class=.value.>([+\-]?\d+)</div><div class=.label.>NPS 2026Q3", page)
+    headline = re.search(r'<div class="value" style="[^"]*">([+\-]?\d+)</div>'
+                         r'<div class="label" style="[^"]*">NPS 2026Q3', page)
     assert headline and int(headline.group(1)) == expected
     assert "In&nbsp;[" not in page and 'class="jp-InputPrompt' not in page
-    assert "report.setup()" not in page and "context_path" not in page  # no code
+    assert "render." not in page and "context_path" not in page  # no code
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
     assert "<script" not in page  # no script at all, and customer text never becomes one
     for raw in ("<img src=x", "<svg", "<iframe", "<body onload", "<style>body", "<a href=\"javascript"):
@@ -158,26 +159,7 @@ def test_plan_numbers_colliding_names():
     assert folders == ["2026Q3/teams/a_b", "2026Q3/teams/a_b-2"]
 
 
-@pytest.mark.parametrize("template", ["team_report", "department_summary", "company_overview"])
-def test_template_runs_with_defaults(template, tmp_path):
-    """Each template runs top to bottom on the demo data with its default parameters."""
-    import papermill as pm
-
-    nb = pm.execute_notebook(str(ROOT / "templates" / f"{template}.ipynb"), str(tmp_path / "out.ipynb"),
-                             kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
-    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "display_data"]
-    assert len(shown) >= 5
-
-
-def test_templates_are_stripped_and_parameterised():
-    for path in sorted((ROOT / "templates").glob("*.ipynb")):
-        nb = nbformat.read(path, 4)
-        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-        assert len(tagged) == 1, path.name
-        assert all(not c.get("outputs") and c.get("execution_count") is None
-                   for c in nb.cells if c.cell_type == "code"), path.name
+# The templates' own tests (tags, parameters, execution, exports): tests/test_templates.py
 
 
 def test_heatmap_blanks_groups_below_floor():

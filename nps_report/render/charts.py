@@ -240,11 +240,15 @@ def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
         return Chart(ax, f"No importance-performance chart: {reason or 'not enough data'}.")
     groups = []
     for quadrant in ("fix first", "keep up", "possible overkill", "low priority"):
-        names = table[table["quadrant"] == quadrant]["label"].tolist()
-        if names:
-            groups.append(f"{quadrant}: {_names(names)}")
+        rows = table[table["quadrant"] == quadrant]
+        if len(rows):
+            groups.append(f"{quadrant}: " + _names(
+                f"{r['label']} (rated {r['performance']:.1f}, importance {100 * r['importance']:.0f}%)"
+                for _, r in rows.iterrows()))
+    split = table.attrs.get("performance_split")
+    at = f" (average rating {split:.1f})" if split is not None else ""
     return Chart(ax, "Scatter of each rating's importance against its mean rating, split at the "
-                     "averages into four quadrants; " + "; ".join(groups) + ".")
+                     f"averages{at} into four quadrants; " + "; ".join(groups) + ".")
 
 
 def theme_impact(impact: pd.DataFrame, *, top: int = 8) -> Chart:
