@@ -8,6 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+__all__ = ["CATEGORIES", "INTERVAL_METHODS", "DISPLAY_FLOOR", "PRECISION_MOE", "NPS_COLUMNS",
+           "categorize", "counts", "nps_from_counts", "nps", "variance_from_counts",
+           "se_from_counts", "nps_variance", "nps_se", "interval_from_counts", "nps_interval",
+           "Comparison", "compare_counts", "compare_nps", "grouped_nps",
+           "nps_table_from_counts"]
+
 CATEGORIES = ["detractor", "passive", "promoter"]
 INTERVAL_METHODS = ("adjusted_wald", "wald", "bootstrap")
 

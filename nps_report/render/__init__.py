@@ -10,6 +10,15 @@ any report kind (:func:`nps_report.report_tables`) and call the section of that 
 :mod:`~nps_report.render.team`, :mod:`~nps_report.render.department` or
 :mod:`~nps_report.render.overview`. The building blocks (``note``, ``table``, ``kpis`` ...)
 are in :mod:`~nps_report.render.html`, the charts in :mod:`~nps_report.render.charts`.
+
+Examples
+--------
+>>> import nps_report as nr
+>>> t = nr.report_tables(nr.load_context(), team="Billing Operations", quarter="2026Q3")
+>>> 'class="headline" style="display:flex' in nr.render.headline(t)._repr_html_()
+True
+>>> nr.render.driver_importance(t).alt[:57]
+"Bar chart of how much of the score's variance each rating"
 """
 
 from __future__ import annotations
