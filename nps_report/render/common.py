@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import charts
 from .html import data_quality as quality_box
 from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis, lead,
                    note, table, verbatims)

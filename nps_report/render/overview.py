@@ -14,7 +14,7 @@ __all__ = ["title", "headline", "trend", "departments", "ranking", "movers", "ex
 
 
 def title(o) -> Html:
-    """"Company overview" and the quarter."""
+    """The title, "Company overview", and the quarter."""
     return title_block("Company overview", f"Net Promoter Score for {o.quarter}")
 
 
