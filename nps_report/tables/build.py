@@ -25,8 +25,8 @@ from .saving import load_tables, save_tables
 
 __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS", "LEVELS",
            "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
-           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows", "quarters_needed",
-           "team_departments", "window_quarters", "write_build_tables"]
+           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows",
+           "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
 TABLES_FOLDER = "tables"
