@@ -100,6 +100,14 @@ def test_every_change_has_one_verdict_in_team_department_and_overview(ctx, all_t
     # One family of every team's QoQ and YoY tests for the build and quarter.
     family = bt.families.set_index("family").loc[build.FAMILY_TEAMS]
     assert family["tests"] == bt.changes.query("level == 'team'")["p_value"].notna().sum()
+    # The departments' and the company's own changes: a second family, read the same way.
+    own = bt.families.set_index("family").loc[build.FAMILY_OWN]
+    assert own["tests"] == bt.changes.query("level != 'team'")["p_value"].notna().sum() > 0
+    for name, d in departments.items():
+        assert set(d.changes["family"]) == {build.FAMILY_OWN}
+        rows = bt.changes[(bt.changes["level"] == "department") & (bt.changes["department"] == name)]
+        assert d.changes["sentence"].tolist() == rows["sentence"].tolist()
+    assert set(overview.changes["family"]) == {build.FAMILY_OWN}
 
 
 def test_the_issues_onboarding_change_reads_the_same_everywhere(ctx, all_team_tables):
