@@ -100,6 +100,14 @@ def test_every_change_has_one_verdict_in_team_department_and_overview(ctx, all_t
     # One family of every team's QoQ and YoY tests for the build and quarter.
     family = bt.families.set_index("family").loc[build.FAMILY_TEAMS]
     assert family["tests"] == bt.changes.query("level == 'team'")["p_value"].notna().sum()
+    # The departments' and the company's own changes: a second family, read the same way.
+    own = bt.families.set_index("family").loc[build.FAMILY_OWN]
+    assert own["tests"] == bt.changes.query("level != 'team'")["p_value"].notna().sum() > 0
+    for name, d in departments.items():
+        assert set(d.changes["family"]) == {build.FAMILY_OWN}
+        rows = bt.changes[(bt.changes["level"] == "department") & (bt.changes["department"] == name)]
+        assert d.changes["sentence"].tolist() == rows["sentence"].tolist()
+    assert set(overview.changes["family"]) == {build.FAMILY_OWN}
 
 
 def test_the_issues_onboarding_change_reads_the_same_everywhere(ctx, all_team_tables):
@@ -145,6 +153,22 @@ def test_a_department_in_a_build_reads_its_teams_saved_tables(ctx, tmp_path):
     d = department_tables(built, department="Finance", quarter=QUARTER)
     mine = d.actions[d.actions["team"] == TEAM]
     assert mine["title"].tolist() == ["Fix the recurring pain point: Billing errors"]
+
+
+def test_close_the_loop_is_drawn_up_once_per_team(ctx, monkeypatch):
+    """Not three times per build: the build tables keep the follow-up counts, reports read them."""
+    from nps_report import closeloop
+
+    calls = []
+    original = closeloop.close_the_loop
+    monkeypatch.setattr(closeloop, "close_the_loop",
+                        lambda *a, **k: calls.append(k["team"]) or original(*a, **k))
+    mine = fresh(ctx)
+    teams = mine.build_tables(QUARTER).nps.query("level == 'team'")["team"]
+    assert sorted(calls) == sorted(teams)
+    team_tables(mine, team=TEAM, quarter=QUARTER)
+    department_tables(mine, department="Finance", quarter=QUARTER)
+    assert sorted(calls) == sorted(teams)
 
 
 # ------------------------------------------------------------------------------ save and load
@@ -269,3 +293,17 @@ def test_options_defaults_are_written_once_and_travel_as_json(tmp_path):
     back = context.load_context(path)
     assert back.options == options and isinstance(back.options, ReportOptions)
     assert json.loads(path.read_text())["options"]["windows"]["rolling_days"] == 60
+
+
+# ------------------------------------------------------------------------------ examples
+@pytest.mark.parametrize("module", ["nps_report.options", "nps_report.params",
+                                    "nps_report.tables", "nps_report.tables.build",
+                                    "nps_report.tables.team", "nps_report.tables.department",
+                                    "nps_report.tables.overview", "nps_report.tables.saving",
+                                    "nps_report.tables.theme_change"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

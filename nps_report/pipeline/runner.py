@@ -18,7 +18,7 @@ import pandas as pd
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
-from ..tables.build import write_build_tables
+from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
 from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
@@ -190,7 +190,12 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     # Build tables (NPS, changes with one multiple-testing family, ranks, anomaly flags,
     # follow-up counts), once per quarter, before any report reads them.
-    write_build_tables(responses, plan.quarters, options, rules, folder)
+    # The close-the-loop lists are drawn up once per team: the build tables keep their
+    # counts, the teams' spreadsheets are written from them.
+    loop_lists = {q: close_the_loop_lists(current_responses(responses, quarter=q, options=options)[0],
+                                          quarter=q, options=options, rules=rules)
+                  for q in plan.quarters}
+    write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
     context.paths["anomalies"] = str((folder / "anomalies.csv").resolve())
     if remote:
         context.data_path = f"{remote}/{RESPONSES_FILE}"
@@ -237,7 +242,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
         if workers.warm:
             workers.start()
-        _write_close_the_loop(responses, plan, params, rules, folder, manifest,
+        _write_close_the_loop(loop_lists, plan, folder, manifest,
                               rebuilt={t["key"] for t in tasks})
         if remote and tasks:
             publish(folder, remote)  # the data, context and inputs the workers read
@@ -299,25 +304,27 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
     (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
 
 
-def _write_close_the_loop(responses, plan, params, rules, folder: Path, manifest: dict, rebuilt: set) -> None:
+def _write_close_the_loop(loop_lists: dict, plan, folder: Path, manifest: dict, rebuilt: set) -> None:
     """Write each team's detractors (and promoters to engage) beside its report.
 
     The lists name customers, so they are spreadsheets for the team only: never part of
     an HTML or PDF report or a pack. Written for every report being built, or when missing.
+    ``loop_lists``: quarter -> team -> (detractors, promoters), see
+    :func:`nps_report.tables.build.close_the_loop_lists`.
     """
     from .. import closeloop
 
-    sla = rules.rules.follow_up_detractors.sla_hours
-    by_team = {team: frame for team, frame in responses.groupby(schema.TEAM, sort=False)}
     for report in plan.reports:
         if report.kind != "team":
             continue
         target = folder / report.folder
         if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
             continue
-        detractors, promoters = closeloop.close_the_loop(
-            by_team[report.team], team=report.team, quarter=report.quarter, sla_hours=sla,
-            tz=params.timezone, fiscal_year_start_month=params.fiscal_year_start_month)
+        lists = loop_lists[report.quarter].get(report.team)
+        if lists is None:  # every response of the team expired: empty lists
+            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
+                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
+        detractors, promoters = lists
         target.mkdir(parents=True, exist_ok=True)
         closeloop.write_close_the_loop(detractors, promoters, target)
         manifest.setdefault(report.key, {})["extra_links"] = {
