@@ -218,6 +218,16 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
       responses for one team in the quarter.
     - ``internal_email``: at least ``min_count`` responses whose e-mail domain is one
       of ``internal_domains`` (or a subdomain of one).
+
+    Examples
+    --------
+    >>> import nps_report as nr
+    >>> ctx = nr.load_context()  # the demo survey: every team, five quarters of history
+    >>> data = ctx.responses(quarters=["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"])
+    >>> nr.flag_anomalies(data, quarter="2026Q3")[["team", "flag", "severity"]]
+                     team            flag severity
+    0            Renewals       tens_jump     high
+    1  Account Management  internal_email   medium
     """
     from .actions import _resolve
 

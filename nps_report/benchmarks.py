@@ -230,6 +230,19 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
     with the trinomial variance :math:`p + d - (p - d)^2`; see
     :func:`nps_report.stats.compare_counts`. The interval is not adjusted for
     multiplicity; ``significant`` follows ``p_adjusted``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> data = pd.DataFrame({"team": ["A"] * 20 + ["B"] * 20 + ["C"] * 20, "department": "Sales",
+    ...                      "quarter": "2026Q3",
+    ...                      "score": [10, 9, 9, 3] * 5 + [6, 7, 8, 9] * 5 + [0, 5, 9, 10] * 5})
+    >>> gap = nr.team_vs_rest(data, quarter="2026Q3", team="A").iloc[0]
+    >>> gap["comparator"], float(gap["diff"])
+    ('rest of Sales', 50.0)
+    >>> gap["sentence"]
+    'NPS 50 points above the rest of Sales; statistically significant (BH-adjusted p = 0.04)'
     """
     levels = _as_list(level)
     for lv in levels:
@@ -557,6 +570,18 @@ def trend(data: pd.DataFrame, *, quarter: str, n_quarters: int = 8, by=None,
     Each quarter's interval is computed on its own (no smoothing): with the
     adjusted Wald method, :math:`\\mathrm{NPS} \\pm z\\sqrt{\\mathrm{var}/n}` on
     counts plus 0.75 detractors, 1.5 passives and 0.75 promoters (Rocks 2016).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> data = pd.DataFrame({"quarter": ["2026Q1"] * 3 + ["2026Q2"] * 6 + ["2026Q3"] * 6,
+    ...                      "score": [10, 9, 0, 10, 10, 9, 8, 7, 2, 9, 9, 10, 10, 5, 8]})
+    >>> nr.trend(data, quarter="2026Q3", n_quarters=3)[["quarter", "n", "nps", "shown"]]
+      quarter  n        nps  shown
+    0  2026Q1  3        NaN  False
+    1  2026Q2  6  33.333333   True
+    2  2026Q3  6  50.000000   True
     """
     if int(n_quarters) < 1:
         raise ValueError(f"n_quarters must be 1 or more, got {n_quarters!r}")

@@ -96,6 +96,24 @@ def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
         promoter (9-10), most recent first. ``email`` is missing (``<NA>``) where the
         source has none. Comments are not redacted. ``attrs``: ``as_of``,
         ``sla_hours``, ``team``, ``quarter``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> data = pd.DataFrame({
+    ...     "team": "Support", "quarter": "2026Q3", "score": [2, 9, 10, 5],
+    ...     "submitted_at": pd.to_datetime(["2026-09-01", "2026-09-02", "2026-09-03",
+    ...                                     "2026-09-29"], utc=True),
+    ...     "response_id": ["r1", "r2", "r3", "r4"], "respondent_id": ["a", "b", "c", "d"],
+    ...     "comment": ["slow", "", "great", "late"]})
+    >>> detractors, promoters = nr.close_the_loop(data, team="Support", quarter="2026Q3")
+    >>> detractors[["response_id", "score", "age_days", "sla_status"]]
+      response_id  score  age_days  sla_status
+    0          r1      2      30.0     overdue
+    1          r4      5       2.0  within SLA
+    >>> len(promoters)
+    2
     """
     if float(sla_hours) <= 0:
         raise ValueError(f"sla_hours must be positive, got {sla_hours!r}")

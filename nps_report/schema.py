@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["RESPONSE_ID", "RESPONDENT_ID", "SUBMITTED_AT", "SCORE", "COMMENT", "TEAM", "DEPARTMENT",
+           "QUARTER", "CORE_COLUMNS", "DERIVED_COLUMNS", "OPTIONAL_COLUMNS", "DTYPES", "quarter_label",
+           "previous_quarter", "parse_quarter", "quarter_range"]
+
 # Columns every canonical response table has, in this order.
 RESPONSE_ID = "response_id"
 RESPONDENT_ID = "respondent_id"

@@ -8,6 +8,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+__all__ = ["CATEGORIES", "INTERVAL_METHODS", "DISPLAY_FLOOR", "PRECISION_MOE", "NPS_COLUMNS",
+           "categorize", "counts", "nps_from_counts", "nps", "variance_from_counts",
+           "se_from_counts", "nps_variance", "nps_se", "interval_from_counts", "nps_interval",
+           "Comparison", "compare_counts", "compare_nps", "grouped_nps",
+           "nps_table_from_counts"]
+
 CATEGORIES = ["detractor", "passive", "promoter"]
 INTERVAL_METHODS = ("adjusted_wald", "wald", "bootstrap")
 
@@ -236,7 +242,16 @@ def compare_counts(counts1, counts2, *, confidence: float = 0.95) -> Comparison:
 
 
 def compare_nps(scores1, scores2, *, confidence: float = 0.95) -> Comparison:
-    """Signed two-sample comparison of raw scores; see :func:`compare_counts`."""
+    """Signed two-sample comparison of raw scores; see :func:`compare_counts`.
+
+    Examples
+    --------
+    >>> import nps_report as nr
+    >>> pro, basic = [9, 10, 10, 8, 9, 6] * 10, [0, 6, 9, 10, 7, 3] * 10
+    >>> c = nr.compare_nps(pro, basic)
+    >>> round(c.diff), round(c.ci_low), round(c.ci_high), c.significant()
+    (67, 37, 96, True)
+    """
     return compare_counts(counts(scores1), counts(scores2), confidence=confidence)
 
 
@@ -271,6 +286,17 @@ def grouped_nps(data: pd.DataFrame, by, *, score: str = "score", method: str = "
         ``pct_promoters`` (0..100), ``nps``, ``ci_low``, ``ci_high``, ``moe``,
         ``se`` (points), ``shown``, ``imprecise``. Values are unrounded; round at
         presentation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> data = pd.DataFrame({"plan": ["Basic"] * 6 + ["Pro"] * 6,
+    ...                      "score": [0, 6, 9, 10, 7, 3, 9, 10, 10, 8, 9, 6]})
+    >>> nr.grouped_nps(data, "plan")[["plan", "n", "nps", "shown"]]
+        plan  n        nps  shown
+    0  Basic  6 -16.666667   True
+    1    Pro  6  50.000000   True
     """
     by = [by] if isinstance(by, str) else list(by)
     missing = [c for c in by + [score] if c not in data.columns]

@@ -8,8 +8,13 @@ from pathlib import Path
 from .. import __version__
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "export_templates"
-# Cells tagged with these never reach a report (set-up code, parameters).
+# The tags of Jupyter Book / nbconvert's TagRemovePreprocessor, so a template reads the same
+# here and in stock nbconvert: whole cells (set-up, parameters, the analyst's tables) ...
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+# ... a cell's code, its output kept (every code cell's input is dropped here anyway) ...
+REMOVE_INPUT_TAGS = {"remove-input"}
+# ... or a cell's output, its code kept (and then dropped with every input).
+REMOVE_OUTPUT_TAGS = {"remove-output"}
 
 
 @lru_cache(maxsize=1)
@@ -27,7 +32,9 @@ def html_exporter():
     exporter = HTMLExporter(template_name="nps_report", extra_template_basedirs=[str(TEMPLATE_DIR)],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS), enabled=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags=REMOVE_TAGS, remove_input_tags=REMOVE_INPUT_TAGS,
+        remove_all_outputs_tags=REMOVE_OUTPUT_TAGS), enabled=True)
     return exporter
 
 

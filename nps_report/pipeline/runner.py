@@ -18,6 +18,7 @@ import pandas as pd
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
+from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
 from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
@@ -187,13 +188,21 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
         fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    context.paths["anomalies"] = str(_write_anomalies(responses, plan, rules, folder).resolve())
+    # Build tables (NPS, changes with one multiple-testing family, ranks, anomaly flags,
+    # follow-up counts), once per quarter, before any report reads them.
+    # The close-the-loop lists are drawn up once per team: the build tables keep their
+    # counts, the teams' spreadsheets are written from them.
+    loop_lists = {q: close_the_loop_lists(current_responses(responses, quarter=q, options=options)[0],
+                                          quarter=q, options=options, rules=rules)
+                  for q in plan.quarters}
+    write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
+    context.paths["anomalies"] = str((folder / "anomalies.csv").resolve())
     if remote:
         context.data_path = f"{remote}/{RESPONSES_FILE}"
         context.paths["anomalies"] = f"{remote}/anomalies.csv"
     context_path = write_context(context, folder)
     code = code_fingerprint()
-    common = _hash_text(code, json.dumps(options, sort_keys=True, default=str),
+    common = _hash_text(code, options.model_dump_json(),
                         *([params.page_size] if "pdf" in formats else []))
 
     manifest_path = folder / MANIFEST
@@ -233,7 +242,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
         if workers.warm:
             workers.start()
-        _write_close_the_loop(responses, plan, params, rules, folder, manifest,
+        _write_close_the_loop(loop_lists, plan, folder, manifest,
                               rebuilt={t["key"] for t in tasks})
         if remote and tasks:
             publish(folder, remote)  # the data, context and inputs the workers read
@@ -265,19 +274,19 @@ def _check_rule_files(params):
     return rules
 
 
-def _inputs_for_workers(options: dict, folder: Path, remote: str) -> dict:
+def _inputs_for_workers(options, folder: Path, remote: str):
     """The report options with the benchmark, theme and action files as URLs: copies go
     into ``<build>/inputs/`` and are published with the build for the workers to read."""
     import shutil
 
-    options = dict(options)
+    urls = {}
     for key in ("benchmarks", "themes", "actions"):
-        if options.get(key):
+        if getattr(options, key):
             copy = folder / "inputs" / f"{key}.yaml"
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(options[key], copy)
-            options[key] = f"{remote}/inputs/{key}.yaml"
-    return options
+            shutil.copyfile(getattr(options, key), copy)
+            urls[key] = f"{remote}/inputs/{key}.yaml"
+    return options.model_copy(update=urls)
 
 
 def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
@@ -295,37 +304,27 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
     (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
 
 
-def _write_anomalies(responses, plan, rules, folder: Path) -> Path:
-    """Flag numbers not to trust blindly, once per build for every planned quarter."""
-    from .. import anomalies
-
-    flags = [anomalies.flag_anomalies(responses, quarter=q, rules=rules).assign(quarter=q)
-             for q in plan.quarters]
-    table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
-    path = folder / "anomalies.csv"
-    table.to_csv(path, index=False)
-    return path
-
-
-def _write_close_the_loop(responses, plan, params, rules, folder: Path, manifest: dict, rebuilt: set) -> None:
+def _write_close_the_loop(loop_lists: dict, plan, folder: Path, manifest: dict, rebuilt: set) -> None:
     """Write each team's detractors (and promoters to engage) beside its report.
 
     The lists name customers, so they are spreadsheets for the team only: never part of
     an HTML or PDF report or a pack. Written for every report being built, or when missing.
+    ``loop_lists``: quarter -> team -> (detractors, promoters), see
+    :func:`nps_report.tables.build.close_the_loop_lists`.
     """
     from .. import closeloop
 
-    sla = rules.rules.follow_up_detractors.sla_hours
-    by_team = {team: frame for team, frame in responses.groupby(schema.TEAM, sort=False)}
     for report in plan.reports:
         if report.kind != "team":
             continue
         target = folder / report.folder
         if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
             continue
-        detractors, promoters = closeloop.close_the_loop(
-            by_team[report.team], team=report.team, quarter=report.quarter, sla_hours=sla,
-            tz=params.timezone, fiscal_year_start_month=params.fiscal_year_start_month)
+        lists = loop_lists[report.quarter].get(report.team)
+        if lists is None:  # every response of the team expired: empty lists
+            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
+                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
+        detractors, promoters = lists
         target.mkdir(parents=True, exist_ok=True)
         closeloop.write_close_the_loop(detractors, promoters, target)
         manifest.setdefault(report.key, {})["extra_links"] = {

@@ -1,0 +1,267 @@
+"""Report charts with alt text: a figure from :mod:`nps_report.plots` and a sentence saying what it shows.
+
+A :class:`Chart` shows itself as an ``<img>`` with its ``alt`` text (nbconvert's own PNG
+output has no place for one: it writes "No description has been provided for this image").
+The figure stays available (``chart.figure``, ``chart.ax``) for an analyst to change.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+
+from .html import STYLES, Html, esc, fmt_nps
+
+__all__ = ["Chart", "chart", "score_distribution", "trend", "benchmark", "ranking", "heatmap",
+           "driver_importance", "driver_quadrant", "theme_impact"]
+
+
+class Chart:
+    """A matplotlib figure and its alt text, shown as a PNG ``<img alt=...>``.
+
+    The figure is closed as soon as it is wrapped, so a notebook shows it once (as this
+    object), not a second time through the inline backend; it can still be drawn and saved.
+
+    Parameters
+    ----------
+    figure : matplotlib Figure or Axes
+    alt : str
+        What the chart shows, in a sentence or two (the numbers a reader would take from it).
+
+    Attributes
+    ----------
+    figure : matplotlib Figure
+    ax : matplotlib Axes
+        The figure's first Axes.
+    alt : str
+    """
+
+    def __init__(self, figure, alt: str):
+        import matplotlib.pyplot as plt
+
+        figure = figure.figure if hasattr(figure, "figure") and not hasattr(figure, "savefig") else figure
+        if not alt or not str(alt).strip():
+            raise ValueError("a chart needs alt text saying what it shows")
+        self.figure = figure
+        self.alt = str(alt)
+        self._png = None
+        plt.close(figure)
+
+    @property
+    def ax(self):
+        return self.figure.axes[0] if self.figure.axes else None
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes (laid out with ``tight_layout`` and drawn once, at the figure's dpi)."""
+        if self._png is None:
+            self.figure.tight_layout()
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+            self._png = buffer.getvalue()
+        return self._png
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png()).decode("ascii")
+        return (f'<figure class="chart" style="{STYLES["chart"]}">'
+                f'<img src="data:image/png;base64,{data}" alt="{esc(self.alt)}" style="{STYLES["img"]}">'
+                "</figure>")
+
+    def __html__(self) -> str:
+        return self._repr_html_()
+
+    def html(self) -> Html:
+        """The chart as an :class:`Html` fragment, to combine with notes."""
+        return Html(self._repr_html_())
+
+    def __repr__(self) -> str:
+        return f"Chart(alt={self.alt!r})"
+
+
+def chart(ax_or_figure, alt: str) -> Chart:
+    """Wrap a figure (or one of its Axes) drawn by :mod:`nps_report.plots` with its alt text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from nps_report import plots
+    >>> figure = chart(plots.score_distribution(pd.DataFrame({"score": [0, 9, 10]})),
+    ...                alt="Share of responses at each score: 0, 9 and 10, one third each.")
+    >>> 'alt="Share of responses' in figure._repr_html_()
+    True
+    """
+    return Chart(ax_or_figure, alt)
+
+
+def _names(values, limit: int = 6) -> str:
+    values = [str(v) for v in values]
+    if len(values) > limit:
+        values = values[:limit] + [f"{len(values) - limit} more"]
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["shown"].astype(bool) & table["nps"].notna()]
+
+
+def score_distribution(responses: pd.DataFrame, *, who: str = "", score: str = "score") -> Chart:
+    """Bar chart of the share of responses at each score 0..10."""
+    from .. import plots
+
+    ax = plots.score_distribution(responses, score=score)
+    counts = responses[score].value_counts().reindex(range(11), fill_value=0)
+    n = int(counts.sum())
+    if n == 0:
+        return Chart(ax, f"Score distribution{' for ' + who if who else ''}: no responses.")
+    share = 100 * counts / n
+    top = int(counts.idxmax())
+    alt = (f"Bar chart of the share of responses at each score from 0 to 10{' for ' + who if who else ''} "
+           f"(n = {n:,}): {share[:7].sum():.0f}% detractors (0-6), {share[7:9].sum():.0f}% passives "
+           f"(7-8), {share[9:].sum():.0f}% promoters (9-10); the most frequent score is {top} "
+           f"({share[top]:.0f}%).")
+    return Chart(ax, alt)
+
+
+def trend(table: pd.DataFrame, *, who: str = "", hue: str | None = None, title: str | None = None) -> Chart:
+    """Line chart of NPS per quarter with its interval band (a :func:`benchmarks.trend` table)."""
+    from .. import plots
+
+    ax = plots.trend_chart(table, hue=hue, quarter="quarter", title=title)
+    quarters = sorted(table["quarter"].astype(str).unique())
+    hidden = table[~table["shown"].astype(bool)]["quarter"].astype(str).tolist()
+    shown = _shown(table).sort_values("quarter")
+    span = f"from {quarters[0]} to {quarters[-1]}" if quarters else ""
+    if hue is not None or shown.empty:
+        alt = f"Line chart of NPS per quarter {span}{' for ' + who if who else ''}."
+    else:
+        first, last = shown.iloc[0], shown.iloc[-1]
+        high, low = shown.loc[shown["nps"].idxmax()], shown.loc[shown["nps"].idxmin()]
+        alt = (f"Line chart of NPS per quarter{' for ' + who if who else ''} {span}, with its confidence "
+               f"band: {fmt_nps(first['nps'])} in {first['quarter']}, {fmt_nps(last['nps'])} in "
+               f"{last['quarter']}; highest {fmt_nps(high['nps'])} ({high['quarter']}), lowest "
+               f"{fmt_nps(low['nps'])} ({low['quarter']}).")
+    if hidden:
+        alt += f" No score (too few responses) in {_names(hidden)}."
+    return Chart(ax, alt)
+
+
+def benchmark(comparison: pd.DataFrame, *, external: pd.DataFrame | None = None,
+              name: str = "name", title: str | None = None, confidence: float = 0.95) -> Chart:
+    """Bars of NPS with intervals for the team, its department and the company."""
+    from .. import plots
+
+    ax = plots.benchmark_chart(comparison, external=external, name=name, title=title)
+    parts = []
+    for _, row in comparison.iterrows():
+        if bool(row["shown"]) and pd.notna(row["nps"]):
+            parts.append(f"{row[name]} {fmt_nps(row['nps'])} ({fmt_nps(row['ci_low'])} to "
+                         f"{fmt_nps(row['ci_high'])})")
+        else:
+            parts.append(f"{row[name]}: too few responses")
+    return Chart(ax, f"Bar chart of NPS with {confidence:.0%} confidence intervals: " + "; ".join(parts) + ".")
+
+
+def ranking(table: pd.DataFrame, *, label: str = "team", highlight: str | None = None,
+            title: str | None = None, what: str = "teams") -> Chart:
+    """Horizontal bars of groups ranked by NPS (a :func:`benchmarks.team_ranks` table)."""
+    from .. import plots
+
+    ax = plots.rank_chart(table, label=label, highlight=highlight, title=title)
+    shown = _shown(table).sort_values("nps", ascending=False, kind="mergesort")
+    hidden = len(table) - len(shown)
+    if shown.empty:
+        alt = f"Ranking of {what} by NPS: none has enough responses for a score."
+    else:
+        best, worst = shown.iloc[0], shown.iloc[-1]
+        alt = (f"Bar chart ranking {len(shown)} {what} by NPS: highest {best[label]} "
+               f"({fmt_nps(best['nps'])}), lowest {worst[label]} ({fmt_nps(worst['nps'])}); "
+               f"top three: {_names(f'{r[label]} {fmt_nps(r.nps)}' for _, r in shown.head(3).iterrows())}.")
+    if hidden:
+        alt += f" {hidden} with too few responses not shown."
+    return Chart(ax, alt)
+
+
+def heatmap(table: pd.DataFrame, *, row: str = "team", column: str = "quarter") -> Chart:
+    """Heatmap of NPS by team and quarter (cells below the display floor blank)."""
+    from .. import plots
+
+    ax = plots.heatmap(table, row=row, column=column)
+    rows = table[row].nunique()
+    columns = sorted(table[column].astype(str).unique())
+    last = _shown(table[table[column].astype(str) == columns[-1]]) if columns else table.iloc[:0]
+    alt = (f"Heatmap of NPS for {rows} {row}s over {len(columns)} quarters"
+           + (f" ({columns[0]} to {columns[-1]})" if columns else "") + ", green positive, red negative")
+    if len(last):
+        best, worst = last.loc[last["nps"].idxmax()], last.loc[last["nps"].idxmin()]
+        alt += (f"; in {columns[-1]} the highest is {best[row]} ({fmt_nps(best['nps'])}) and the "
+                f"lowest {worst[row]} ({fmt_nps(worst['nps'])})")
+    return Chart(ax, alt + ".")
+
+
+def _driver_status(drivers: pd.DataFrame, status: str | None, reason: str | None):
+    status = status or drivers.attrs.get("status", "ok")
+    reason = reason or drivers.attrs.get("reason", "")
+    return status, reason
+
+
+def driver_importance(drivers: pd.DataFrame, *, status: str | None = None,
+                      reason: str | None = None) -> Chart:
+    """Bars of each rating's importance (share of explained score variance) with its interval."""
+    from .. import plots
+
+    table = drivers.copy()
+    table.attrs.update(drivers.attrs)
+    status, reason = _driver_status(drivers, status, reason)
+    table.attrs["status"], table.attrs["reason"] = status, reason
+    ax = plots.driver_importance(table)
+    if status != "ok" or table.empty:
+        return Chart(ax, f"No key-driver chart: {reason or 'not enough data'}.")
+    ordered = table.dropna(subset=["importance"]).sort_values("importance", ascending=False)
+    parts = [f"{r['label']} {100 * r['importance']:.0f}% ({100 * r['ci_low']:.0f} to {100 * r['ci_high']:.0f}%)"
+             for _, r in ordered.iterrows()]
+    return Chart(ax, "Bar chart of how much of the score's variance each rating explains, most "
+                     "important first, with 95% bootstrap intervals: " + "; ".join(parts) + ".")
+
+
+def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
+                    reason: str | None = None) -> Chart:
+    """Importance against performance: which ratings to fix first."""
+    from .. import plots
+
+    table = drivers.copy()
+    table.attrs.update(drivers.attrs)
+    status, reason = _driver_status(drivers, status, reason)
+    table.attrs["status"], table.attrs["reason"] = status, reason
+    ax = plots.driver_quadrant(table)
+    if status != "ok" or table.empty:
+        return Chart(ax, f"No importance-performance chart: {reason or 'not enough data'}.")
+    groups = []
+    for quadrant in ("fix first", "keep up", "possible overkill", "low priority"):
+        rows = table[table["quadrant"] == quadrant]
+        if len(rows):
+            groups.append(f"{quadrant}: " + _names(
+                f"{r['label']} (rated {r['performance']:.1f}, importance {100 * r['importance']:.0f}%)"
+                for _, r in rows.iterrows()))
+    split = table.attrs.get("performance_split")
+    at = f" (average rating {split:.1f})" if split is not None else ""
+    return Chart(ax, "Scatter of each rating's importance against its mean rating, split at the "
+                     f"averages{at} into four quadrants; " + "; ".join(groups) + ".")
+
+
+def theme_impact(impact: pd.DataFrame, *, top: int = 8) -> Chart:
+    """Bars of the complaint themes that weigh most on the NPS (points gained if fixed)."""
+    from .. import plots
+
+    ax = plots.theme_impact_bars(impact, value="gain", top=top)
+    table = impact[(impact["mentions"] > 0) & impact["polarity"].isin(["negative", "unknown"])]
+    table = table.dropna(subset=["gain"])
+    if table.empty:
+        return Chart(ax, "No comment mentions a complaint theme.")
+    table = table.reindex(table["gain"].abs().sort_values(ascending=False).index).head(top)
+    parts = [f"{r['label']} {r['gain']:.1f}" for _, r in table.iterrows()]
+    return Chart(ax, "Bar chart of the NPS points gained if the detractors mentioning each theme "
+                     "became passives, largest first: " + "; ".join(parts) + ".")
+
