@@ -149,7 +149,7 @@ def test_a_department_in_a_build_reads_its_teams_saved_tables(ctx, tmp_path):
         t = team_tables(built, team=team, quarter=QUARTER)
         if team == TEAM:  # what this team's report showed: its top action only
             t = dataclasses.replace(t, actions=t.actions.head(1))
-        t.save(folder / QUARTER / "teams" / f"folder-{i}" / "tables")
+        t.save(folder / QUARTER / "teams" / f"folder-{i}")
     d = department_tables(built, department="Finance", quarter=QUARTER)
     mine = d.actions[d.actions["team"] == TEAM]
     assert mine["title"].tolist() == ["Fix the recurring pain point: Billing errors"]
@@ -176,7 +176,8 @@ def test_report_tables_round_trip_through_parquet(ctx, tmp_path):
     for name, tables in [("team", team_tables(ctx, team=TEAM, quarter=QUARTER)),
                          ("department", department_tables(ctx, department="Finance", quarter=QUARTER)),
                          ("overview", overview_tables(ctx, quarter=QUARTER))]:
-        tables.save(tmp_path / name)
+        assert tables.save(tmp_path / name) == tmp_path / name / "tables"
+        assert (tmp_path / name / "tables" / "tables.json").exists()
         back = load_report_tables(tmp_path / name)
         assert type(back) is type(tables)
         if name == "team":  # the responses name customers: never written

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import anomalies, benchmarks, closeloop, schema, stats, windows
 from ..options import ReportOptions
+from . import saving
 from .saving import load_tables, save_tables
 
 __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS", "LEVELS",
@@ -29,7 +30,7 @@ __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS"
            "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
-TABLES_FOLDER = "tables"
+TABLES_FOLDER = saving.TABLES_FOLDER
 #: Levels of the NPS, trend and change tables.
 LEVELS = ("team", "department", "company")
 #: Quarters back a change compares with: previous quarter (QoQ), same quarter last year (YoY).
@@ -96,8 +97,8 @@ class BuildTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write the tables into ``folder / quarter`` (``folder`` is ``<build>/tables``)."""
-        return save_tables(self, Path(folder) / self.quarter, kind="build").parent
+        """Write the tables into ``<folder>/tables/<quarter>/`` (``folder``: the build folder)."""
+        return save_tables(self, Path(folder) / TABLES_FOLDER / self.quarter, kind="build").parent
 
     def nps_row(self, level: str, name: str | None = None) -> pd.Series | None:
         """The NPS row of a team, a department (by name) or the company; None if absent."""
@@ -108,8 +109,8 @@ class BuildTables:
 
 
 def load_build_tables(folder, quarter: str) -> BuildTables:
-    """Read the build tables of ``quarter`` from ``folder`` (``<build>/tables``)."""
-    return load_tables(BuildTables, Path(folder) / quarter)
+    """Read the build tables of ``quarter`` saved in the build folder ``folder``."""
+    return load_tables(BuildTables, Path(folder) / TABLES_FOLDER / quarter)
 
 
 # ----------------------------------------------------------------------------- current responses
@@ -378,7 +379,7 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
 
 def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions, rules,
                        folder, *, loop_lists: dict | None = None) -> dict:
-    """Compute and save the build tables of every quarter into ``folder / "tables"``.
+    """Compute and save the build tables of every quarter into ``<folder>/tables/<quarter>/``.
 
     The build calls this once, before any report runs; reports read the files through
     :meth:`nps_report.context.ReportContext.build_tables`. Also writes the build-wide
@@ -396,7 +397,7 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
     for quarter in quarters:
         out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules,
                                             loop_lists=(loop_lists or {}).get(quarter))
-        out[quarter].save(folder / TABLES_FOLDER)
+        out[quarter].save(folder)
     flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
         columns=anomalies.ANOMALY_COLUMNS + ["quarter"])

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import actions, benchmarks, drivers, schema, stats, themes
 from ..options import ReportOptions
 from .build import as_quarter, current_responses, window_quarters
-from .saving import load_tables, save_tables
+from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
 
 __all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "driver_table", "external_table",
            "segment_table", "team_tables"]
@@ -112,16 +112,18 @@ class TeamTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write every table into ``folder`` (``<name>.parquet`` + ``tables.json``).
+        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
 
-        The responses are not written: they are the build's data, and name customers.
+        ``folder`` is the report's folder; returns the tables folder. The responses are not
+        written: they are the build's data, and name customers.
         """
-        return save_tables(self, folder, kind="team", skip=("responses",)).parent
+        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="team",
+                           skip=("responses",)).parent
 
     @classmethod
     def load(cls, folder) -> "TeamTables":
-        """Read tables written by :meth:`save` (``responses`` comes back empty)."""
-        return load_tables(cls, folder)
+        """Read tables written by :meth:`save` (given the report's folder; ``responses`` is empty)."""
+        return load_tables(cls, tables_folder(folder))
 
 
 # ----------------------------------------------------------------------------- building blocks
