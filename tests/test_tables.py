@@ -233,6 +233,25 @@ def test_a_rolling_window_is_the_current_responses_of_every_section(ctx):
     assert int(company["n"]) < int(ctx.build_tables(QUARTER).nps_row("company")["n"])
 
 
+@pytest.mark.parametrize("window", [Windows(), Windows(rolling_days=45)])
+def test_comparisons_from_the_build_rows_equal_the_benchmark_functions(ctx, window):
+    """The team's comparison and gaps are the build's rows: the same numbers as
+    internal_benchmarks / team_vs_rest on every team's current responses."""
+    from nps_report import benchmarks
+
+    mine = dataclasses.replace(ctx, options=ctx.options.model_copy(update={"windows": window}))
+    t = team_tables(mine, team=TEAM, quarter=QUARTER)
+    current = build.current_responses(ctx.responses(), quarter=QUARTER, options=mine.options)[0]
+    current = build.as_quarter(current, QUARTER)
+    expected = benchmarks.internal_benchmarks(current, team=TEAM, quarter=QUARTER,
+                                              **mine.options.interval_kwargs())
+    pd.testing.assert_frame_equal(t.comparison, expected, check_dtype=False)
+    gaps = benchmarks.team_vs_rest(current, quarter=QUARTER, team=TEAM,
+                                   level=["department", "company"], **mine.options.changes_kwargs())
+    pd.testing.assert_frame_equal(t.gaps.drop(columns="family"), gaps, check_dtype=False)
+    assert set(t.gaps["family"]) == {build.FAMILY_GAPS}
+
+
 def test_current_responses_is_the_quarter_without_a_window(ctx):
     rows, expired, note = build.current_responses(ctx.responses(), quarter=QUARTER,
                                                   options=ctx.options)
