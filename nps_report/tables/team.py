@@ -18,6 +18,7 @@ from .. import actions, benchmarks, drivers, schema, stats, themes
 from ..options import ReportOptions
 from .build import current_responses, window_quarters
 from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
+from .theme_change import theme_shares
 
 __all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "comparison_table", "driver_table",
            "external_table",
@@ -248,9 +249,8 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
 
     driver, status, reason = driver_table(current, ctx.attributes, options, rules)
     impact, topics, quotes = comment_tables(current, options)
+    # The decline rule names the themes that grew since the previous quarter.
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
-    from .theme_change import theme_shares
-
     before = theme_shares(previous, taxonomy=themes.load_taxonomy(options.themes))
 
     ranked = actions.recommend(
