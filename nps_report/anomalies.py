@@ -229,9 +229,9 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
     0            Renewals       tens_jump     high
     1  Account Management  internal_email   medium
     """
-    from .actions import _resolve
+    from .actions import resolve_rules
 
-    checks = _resolve(rules).anomalies
+    checks = resolve_rules(rules).anomalies
     missing = [c for c in (schema.TEAM, schema.QUARTER, score) if c not in data.columns]
     if missing:
         raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")

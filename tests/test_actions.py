@@ -398,7 +398,7 @@ def test_equal_effects_are_ordered_by_urgency():
         "priority": ["medium", "medium", "low"],
         "urgency": ["next quarter", "immediate", "next quarter"],
     })
-    ranked = actions._rank(table)
+    ranked = actions.rank_actions(table)
     assert ranked["subject"].tolist() == ["c", "b", "a"]
 
 

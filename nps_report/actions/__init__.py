@@ -1,0 +1,45 @@
+"""Recommended actions: editable rules turn a report's result tables into ranked next steps.
+
+One module per step, each importing only the ones before it:
+
+==============  ===================================================================
+``rules``       the rules file (``params/actions.yaml``): schema of the rules, owners
+                and anomaly-check thresholds; read, merge over the shipped file, check
+``table``       the actions table: its columns, one action's row, the ranking, a
+                copy for display
+``effects``     the expected NPS effect of a key driver (:func:`driver_effects`)
+``engine``      each rule applied to one group's result tables (:func:`recommend`,
+                :func:`team_actions`)
+``gathering``   the top actions across a department's teams (:func:`gather`)
+==============  ===================================================================
+
+The names below are the package's public API; import them from here
+(``from nps_report import actions; actions.recommend(...)``).
+"""
+
+from __future__ import annotations
+
+from .effects import driver_effects
+from .engine import recommend, team_actions
+from .gathering import gather
+from .rules import (PRIORITIES, RULE_ORDER, URGENCIES, ActionRules, default_rules_path, load_rules,
+                    parse_rules, resolve_rules)
+from .table import ACTION_COLUMNS, display_table, rank_actions
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "PRIORITIES",
+    "RULE_ORDER",
+    "URGENCIES",
+    "ActionRules",
+    "default_rules_path",
+    "display_table",
+    "driver_effects",
+    "gather",
+    "load_rules",
+    "parse_rules",
+    "rank_actions",
+    "recommend",
+    "resolve_rules",
+    "team_actions",
+]
