@@ -79,6 +79,24 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     Returns
     -------
     CommentAnalysis
+
+    Examples
+    --------
+    Two of the three detractors write about billing errors: were they passives, the
+    NPS of these five responses would rise from -20 to 20 (``gain``, in points).
+
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> data = pd.DataFrame({"score": [2, 3, 9, 10, 6], "comment": ["Billing error on my invoice",
+    ...     "Wrong invoice again", "Great support", "Friendly staff", ""]})
+    >>> a = nr.analyze_comments(data, discover=False)
+    >>> a.impact.loc[a.impact["mentions"] > 0, ["label", "mentions", "detractors", "gain"]]
+                label  mentions  detractors  gain
+    0  Billing errors         2           2  40.0
+    1  Friendly staff         1           0   0.0
+    2    Fast support         1           0   0.0
+    >>> a.verbatims.loc[a.verbatims["theme"] == "billing errors", "comment"].tolist()
+    ['Wrong invoice again', 'Billing error on my invoice']
     """
     for col in (comment, score):
         if col not in data.columns:
