@@ -60,3 +60,12 @@ def demo_responses(demo_params):
     from nps_report import io
 
     return io.load_responses(demo_params)
+
+
+@pytest.fixture(scope="session")
+def small_pack(tmp_path_factory):
+    """The small department of :func:`tests.helpers.build_small_pack`, built once per session
+    (tests/test_packs.py and tests/test_pdf.py read it): a :class:`tests.helpers.PackBuild`."""
+    from .helpers import build_small_pack
+
+    return build_small_pack(tmp_path_factory.mktemp("packs"))

@@ -15,12 +15,8 @@ from nps_report import params, stats
 from nps_report.pipeline import make_plan, run_build, safe_name
 
 from .conftest import ROOT
+from .helpers import HOSTILE
 
-# OWASP XSS filter-evasion classics: every one must reach the page as text, never as markup.
-HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
-           "\"><script>alert(2)</script>", "<iframe src=javascript:alert(3)></iframe>",
-           "[click](javascript:alert(4))", "<a href=\"javascript:alert(5)\">late delivery</a>",
-           "<body onload=alert(6)>", "{{7*7}} ${7*7} <style>body{display:none}</style>"]
 TEAMS = {"Équipe Montréal": "Ventes", "../escape": "Ventes"}
 
 

@@ -1,86 +1,36 @@
 """Department packs, read back with pypdf: cover, contents page numbers, bookmarks, parts.
 
-One small build (module-scoped, shared with tests/test_pdf.py): a department of four
-teams over two quarters, built for the latest quarter with html and pdf. "Mini Team" is
-below the display floor this quarter; "Broken Desk" fails on purpose (a planted cell in
-a copy of the team template), so the pack must leave it out and say so.
+One small build (the session fixture ``small_pack``, shared with tests/test_pdf.py): a
+department of four teams over two quarters, built for the latest quarter with html and pdf.
+"Mini Team" is below the display floor this quarter; "Broken Desk" fails on purpose (a
+planted cell in a copy of the team template), so the pack must leave it out and say so
+(see tests/helpers.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 
-import nbformat
-import numpy as np
-import pandas as pd
 import pytest
 
-from nps_report import params
 from nps_report.pipeline import run_build
 
-from .conftest import ROOT
+from .helpers import PACK_BROKEN as BROKEN
+from .helpers import PACK_DEPARTMENT as DEPARTMENT
+from .helpers import PACK_OK_TEAMS as OK_TEAMS
+from .helpers import PACK_QUARTER as QUARTER
 
 pypdf = pytest.importorskip("pypdf")
 
-DEPARTMENT = "Field Care"
-QUARTER = "2026Q3"
-TEAMS = {"Zulu Desk": 40, "alpha Desk": 40, "Mini Team": 3, "Broken Desk": 30}  # responses in 2026Q3
-BROKEN = "Broken Desk"
-OK_TEAMS = sorted((t for t in TEAMS if t != BROKEN), key=str.casefold)  # the pack's order
-_BUILT = {}
-
-
-def small_pack_build(tmp_path_factory):
-    """Build once per test session (tests/test_pdf.py reuses it)."""
-    if "build" in _BUILT:
-        return _BUILT["build"]
-    folder = tmp_path_factory.mktemp("packs")
-    rng = np.random.default_rng(5)
-    rows = []
-    for team, current in TEAMS.items():
-        for quarter_start, count in (("2026-04-10", 40), ("2026-07-10", current)):
-            for i in range(count):
-                rows.append({
-                    "id": f"{team}-{quarter_start}-{i}", "when": f"{quarter_start}T09:{i:02d}:00Z",
-                    "score": int(rng.integers(0, 11)), "team": team, "dept": DEPARTMENT,
-                    "plan": ["Basic", "Pro"][i % 2], "email": f"customer{i}@example.com",
-                    "comment": "slow reply" if i % 3 else ""})
-    pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
-    (folder / "build.yaml").write_text(
-        "name: packs\n"
-        f"data:\n  path: {folder / 'survey.csv'}\n"
-        "  columns: {id: response_id, when: submitted_at, score: score, team: team, dept: department,"
-        " plan: plan, email: email, comment: comment}\n"
-        "  segments: [plan]\n"
-        f"quarters: [{QUARTER}]\n"
-        "formats: [html, pdf]\n"
-        f"output_dir: {folder / 'output'}\n")
-    templates = folder / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    nb = nbformat.read(templates / "team_report.ipynb", 4)
-    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 2
-    nb.cells.insert(position, nbformat.v4.new_code_cell(
-        f'if team == "{BROKEN}":\n    raise RuntimeError("planted failure")'))
-    nbformat.write(nb, templates / "team_report.ipynb")
-    build = params.load_params(folder / "build.yaml")
-    result = run_build(build, jobs=2, templates_dir=templates)
-    out = folder / "output" / "packs"
-    # the date the reports were built (a later incremental run rewrites context.json)
-    _BUILT["created"] = json.loads((out / "context.json").read_text())["created"]
-    _BUILT["build"] = (out, build, result, templates)
-    return _BUILT["build"]
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return small_pack_build(tmp_path_factory)
+def built(small_pack):
+    return small_pack
 
 
 @pytest.fixture(scope="module")
 def pack(built):
-    out = built[0]
+    out = built.out
     path = out / QUARTER / "packs" / f"{DEPARTMENT}.pdf"
     assert path.exists()
     return pypdf.PdfReader(path)
@@ -138,7 +88,7 @@ def part_pdf(out, team=None):
 
 
 def test_build_records_packs_and_the_failure(built):
-    out, _, result, _ = built
+    out, result = built.out, built.result
     assert [r["key"] for r in result.failed] == [f"{QUARTER}/teams/{BROKEN}"]
     assert result.exit_code == 1
     manifest = json.loads((out / "manifest.json").read_text())
@@ -174,7 +124,7 @@ def test_every_team_has_a_bookmark_with_its_sections(pack):
 def test_page_count_is_cover_contents_and_parts(built, pack):
     """Each part rendered on its own (its report.pdf, minus that PDF's cover) has as many
     pages as it takes in the pack; the contents take the pages before the first part."""
-    out = built[0]
+    out = built.out
     starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
     contents_pages = starts[f"Department summary: {DEPARTMENT}"] - starts["Contents"]
     assert starts["Contents"] == 2 and contents_pages >= 1
@@ -212,7 +162,7 @@ def test_every_page_after_the_cover_carries_the_pack_page_number(built, pack):
     for number in range(2, total + 1):
         assert f"Pack page {number} of {total}" in pack.pages[number - 1].extract_text(), number
     starts = {title: page for level, title, page in outline_entries(pack) if level == 1}
-    alone = part_pdf(built[0], OK_TEAMS[0])
+    alone = part_pdf(built.out, OK_TEAMS[0])
     first = pack.pages[starts[OK_TEAMS[0]] - 1].extract_text()
     assert f"Page 2 of {len(alone.pages)}" in first  # the report's own numbering, after its cover
 
@@ -231,7 +181,7 @@ def test_team_below_display_floor_is_kept(pack):
 
 
 def test_charts_are_images_in_every_part(built, pack):
-    out = built[0]
+    out = built.out
     entries = [(t, p) for level, t, p in outline_entries(pack) if level == 1]
     bounds = {title: (start, end) for (title, start), (_, end) in
               zip(entries, [*entries[1:], ("end", len(pack.pages) + 1)])}
@@ -253,7 +203,7 @@ def test_close_the_loop_lists_are_pointed_to_not_included(pack):
 
 
 def test_packs_rebuild_only_when_a_part_changed(built):
-    out, build, _, templates = built
+    out, build, templates = built.out, built.build, built.templates
     key = f"{QUARTER}/packs/{DEPARTMENT}.pdf"
     up_to_date = run_build(build, jobs=1, teams=["alpha Desk"], templates_dir=templates)
     assert not up_to_date.results and key in up_to_date.packs_skipped and not up_to_date.packs
@@ -279,7 +229,7 @@ def test_pack_without_its_summary_and_without_any_part(built, tmp_path):
     from nps_report.exceptions import BuildError
     from nps_report.export.packs import PackPart, build_pack
 
-    out = built[0]
+    out = built.out
     summary = PackPart("department", DEPARTMENT, f"{QUARTER}/departments/{DEPARTMENT}",
                        str(out / QUARTER / "departments" / DEPARTMENT / "report.html"), status="failed")
     team = PackPart("team", "alpha Desk", f"{QUARTER}/teams/alpha Desk",

@@ -14,7 +14,9 @@ import pytest
 from nps_report.exceptions import MissingDependencyError
 from nps_report.export import pdf
 
-from .test_packs import _BUILT, DEPARTMENT, OK_TEAMS, QUARTER, small_pack_build
+from .helpers import PACK_DEPARTMENT as DEPARTMENT
+from .helpers import PACK_OK_TEAMS as OK_TEAMS
+from .helpers import PACK_QUARTER as QUARTER
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -24,13 +26,13 @@ TEAM = OK_TEAMS[0]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return small_pack_build(tmp_path_factory)
+def built(small_pack):
+    return small_pack
 
 
 @pytest.fixture(scope="module")
 def team_pdf(built):
-    out = built[0]
+    out = built.out
     return pypdf.PdfReader(out / QUARTER / "teams" / TEAM / "report.pdf")
 
 
@@ -40,7 +42,7 @@ def size_of(page):
 
 
 def test_every_built_report_has_a_pdf_beside_its_html(built):
-    out, _, result, _ = built
+    out, result = built.out, built.result
     for report in result.plan.reports:
         folder = out / report.folder
         if result.results[report.key]["status"] == "ok":
@@ -52,7 +54,7 @@ def test_every_built_report_has_a_pdf_beside_its_html(built):
 
 
 def test_cover_says_team_department_quarter_and_date(built, team_pdf):
-    created = _BUILT["created"]
+    created = built.created
     cover = " ".join(team_pdf.pages[0].extract_text().split())
     for expected in (TEAM, f"{DEPARTMENT} department", QUARTER, f"Built {created}"):
         assert expected in cover
@@ -87,7 +89,7 @@ def test_no_code_and_embedded_dejavu_fonts(team_pdf):
 
 
 def test_letter_page_size(built, tmp_path):
-    out = built[0]
+    out = built.out
     cover = pdf.report_cover("team", quarter=QUARTER, team=TEAM, department=DEPARTMENT)
     made = pdf.export_pdf(out / QUARTER / "teams" / TEAM / "report.html", tmp_path / "letter.pdf",
                           cover=cover, page_size="Letter")
@@ -120,7 +122,7 @@ def _content_boxes(page_box):
 
 @pytest.mark.parametrize("which", ["team", "department", "overview"])
 def test_headings_stay_with_their_content_and_tables_fit(built, which):
-    out = built[0]
+    out = built.out
     folder = {"team": f"teams/{TEAM}", "department": f"departments/{DEPARTMENT}",
               "overview": "overview"}[which]
     for number, page_box in _layout(out / QUARTER / folder / "report.html"):
@@ -194,7 +196,7 @@ def test_missing_pango_says_how_to_install_it(no_pango):
 def test_build_with_pdf_stops_early_without_pango(built, no_pango, capsys):
     from nps_report import cli
 
-    build = built[1]
+    build = built.build
     code = cli.main(["build", str(build.source_file), "--formats", "html,pdf", "--dry-run"])
     assert code == 0  # a dry run makes no PDF
     code = cli.main(["build", str(build.source_file), "--formats", "html,pdf"])

@@ -15,7 +15,7 @@ from nps_report import context, demo, render
 from nps_report.render import charts, html
 from nps_report.tables import department_tables, overview_tables, team_tables
 
-from .test_build import HOSTILE
+from .helpers import HOSTILE
 
 QUARTER = demo.DEMO_STORY["last_quarter"]
 TEAM = "Billing Operations"
