@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, schema
+from .resources import input_file
 
 CONTEXT_FILE = "context.json"
 RESPONSES_FILE = "responses.parquet"
@@ -122,15 +123,15 @@ def demo_context() -> ReportContext:
     """The embedded demo survey, loaded through the demo build file's mapping (cached)."""
     if "ctx" not in _DEMO:
         from . import demo, io, params
+        from .resources import demo_build_file
 
-        root = Path(__file__).resolve().parents[1]
-        build = params.load_params(root / "params" / "demo.yaml")
+        build = params.load_params(demo_build_file())
         raw = demo.generate_demo_export()
         source = build.data
         result = io.to_canonical(raw.astype(str).replace("nan", ""), mapping=source.columns,
                                  segments=source.segments, attributes=source.attributes)
         _DEMO["ctx"] = ReportContext(
-            build="demo (in memory)", data_path=None, options=options_of(build, root),
+            build="demo (in memory)", data_path=None, options=options_of(build),
             counts=result.counts, segments=result.segments, attributes=result.attributes,
             fingerprint="demo-seed-%d" % demo.DEMO_SEED, _frame=result.responses)
     return _DEMO["ctx"]
@@ -157,7 +158,8 @@ def options_of(build, base=None) -> dict:
         "alpha": build.comparisons.alpha, "fdr": build.comparisons.fdr,
         "trend_quarters": build.trend_quarters, "timezone": build.timezone,
         "fiscal_year_start_month": build.fiscal_year_start_month,
-        "benchmarks": _absolute(build.benchmarks, base), "themes": _absolute(build.themes, base),
-        "actions": _absolute(build.actions, base),
+        # "shipped" or left out: the package's own file (resources.input_file)
+        **{key: _absolute(input_file(key, getattr(build, key)), base)
+           for key in ("benchmarks", "themes", "actions")},
         "windows": build.windows.model_dump(),
     }

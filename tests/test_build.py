@@ -158,6 +158,7 @@ def test_plan_numbers_colliding_names():
     assert folders == ["2026Q3/teams/a_b", "2026Q3/teams/a_b-2"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("template", ["team_report", "department_summary", "company_overview"])
 def test_template_runs_with_defaults(template, tmp_path):
     """Each template runs top to bottom on the demo data with its default parameters."""

@@ -76,21 +76,19 @@ def test_demo_data_command(tmp_path, capsys):
 
 
 def demo_build_file(tmp_path, demo_csv):
-    """The shipped demo build file, pointed at the session's demo CSV, the project's
-    benchmark, theme and action files, and a temporary output."""
+    """The shipped demo build file, pointed at the session's demo CSV and a temporary output."""
     build = tmp_path / "b.yaml"
     text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
-    text = text.replace(": params/", f": {ROOT / 'params'}/")
     build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
     return build
 
 
 def test_missing_theme_file_stops_the_build_before_any_report(tmp_path, demo_csv):
     build = demo_build_file(tmp_path, demo_csv)
-    build.write_text(build.read_text().replace("themes.yaml", "themez.yaml"))
+    build.write_text(build.read_text() + f"themes: {tmp_path / 'themez.yaml'}\n")
     done = run(["build", str(build), "--formats", "html", "-t", "Billing Operations"], tmp_path)
     assert done.returncode == 2, done.stderr
-    assert f"{ROOT / 'params' / 'themez.yaml'}: theme file not found" in done.stderr
+    assert f"{tmp_path / 'themez.yaml'}: theme file not found" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
 
 

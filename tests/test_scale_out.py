@@ -15,6 +15,8 @@ from nps_report.pipeline import run_build
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every test here runs builds
+
 LEAK_CHECK = '''
 import matplotlib
 assert "leaked_from_previous_report" not in globals(), "a variable survived from the previous report"

@@ -6,8 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..resources import export_templates_dir
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "export_templates"
+TEMPLATE_DIR = export_templates_dir()
 # Cells tagged with these never reach a report (set-up code, parameters).
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 

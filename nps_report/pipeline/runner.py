@@ -18,13 +18,14 @@ import pandas as pd
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
+from ..resources import input_file, shipped_path, templates_dir
 from ..storage import download_folder
 from .index import write_index
 from .plan import Plan, Report, inside, make_plan
 from .publish import mark_published, output_location, publish
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+PACKAGE_DIR = shipped_path()
+TEMPLATES_DIR = templates_dir()
 MANIFEST = "manifest.json"
 
 
@@ -257,11 +258,11 @@ def _check_rule_files(params):
     report. Returns the action rules (the build uses them itself)."""
     from .. import actions, benchmarks, themes
 
-    rules = actions.load_rules(params.actions)
-    if params.themes:
-        themes.load_taxonomy(params.themes)
-    if params.benchmarks:
-        benchmarks.load_external_benchmarks(params.benchmarks)
+    rules = actions.load_rules(input_file("actions", params.actions))
+    themes.load_taxonomy(input_file("themes", params.themes))
+    published = input_file("benchmarks", params.benchmarks)
+    if published:
+        benchmarks.load_external_benchmarks(published)
     return rules
 
 
