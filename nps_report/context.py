@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, schema
-from .resources import input_file
 
 CONTEXT_FILE = "context.json"
 RESPONSES_FILE = "responses.parquet"
@@ -110,10 +109,31 @@ def load_context(path=None) -> ReportContext:
     """
     if path is None:
         return demo_context()
-    from .storage import read_text
+    from .storage import is_url, read_text
 
     data = json.loads(read_text(path))  # a path, or a URL on a Dask cluster
+    # The build writes paths relative to its folder (the one holding context.json), so a
+    # build folder moved or zipped still opens; they are made absolute here.
+    base = str(path).rsplit("/", 1)[0] if is_url(path) else Path(path).resolve().parent
+    data["data_path"] = _from_build_folder(data.get("data_path"), base)
+    data["paths"] = {k: _from_build_folder(v, base) for k, v in (data.get("paths") or {}).items()}
+    options = dict(data.get("options") or {})
+    for key in ("benchmarks", "themes", "actions"):
+        if options.get(key):
+            options[key] = _from_build_folder(options[key], base)
+    data["options"] = options
     return ReportContext(**data)
+
+
+def _from_build_folder(location, base):
+    """``location`` as written in context.json, made absolute from the build folder ``base``."""
+    from .storage import is_url
+
+    if not location or is_url(location) or Path(location).is_absolute():
+        return location
+    if isinstance(base, str):  # the build folder is a URL
+        return f"{base}/{location}"
+    return str(base / location)
 
 
 _DEMO = {}
@@ -158,8 +178,7 @@ def options_of(build, base=None) -> dict:
         "alpha": build.comparisons.alpha, "fdr": build.comparisons.fdr,
         "trend_quarters": build.trend_quarters, "timezone": build.timezone,
         "fiscal_year_start_month": build.fiscal_year_start_month,
-        # "shipped" or left out: the package's own file (resources.input_file)
-        **{key: _absolute(input_file(key, getattr(build, key)), base)
-           for key in ("benchmarks", "themes", "actions")},
+        "benchmarks": _absolute(build.benchmarks, base), "themes": _absolute(build.themes, base),
+        "actions": _absolute(build.actions, base),
         "windows": build.windows.model_dump(),
     }

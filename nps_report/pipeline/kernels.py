@@ -89,9 +89,11 @@ class WarmKernel:
             content = reply["content"]
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
-    def reset(self) -> None:
-        """Clear the namespace and plotting state left by the previous notebook."""
-        self.run(RESET)
+    def reset(self, cwd=None) -> None:
+        """Clear the namespace and plotting state left by the previous notebook; with
+        ``cwd``, move the kernel into that folder (a report runs in its own folder, so the
+        relative paths its parameters name resolve from there, as papermill's ``cwd``)."""
+        self.run(RESET + (f"\nimport os as _os\n_os.chdir({str(cwd)!r})\ndel _os" if cwd else ""))
 
     def alive(self) -> bool:
         return self.km.is_alive()
