@@ -113,6 +113,47 @@ def test_index_lists_every_report(small_build):
     assert {v["status"] for v in manifest.values()} == {"ok"}
 
 
+def test_build_folder_shows_no_path_of_the_build_machine(small_build):
+    """Notebooks, context.json, reports, manifest and index name the build's files relative
+    to the build folder: neither the build folder nor the package's location appears."""
+    folder, _, _ = small_build
+    build = folder / "output" / "small"
+    context = json.loads((build / "context.json").read_text())
+    assert context["data_path"] == "responses.parquet" and context["params_file"] == "build.yaml"
+    nb = nbformat.read(build / "2026Q3" / "teams" / "Équipe Montréal" / "report.ipynb", 4)
+    assert nb.metadata.papermill.parameters["context_path"] == "../../../context.json"
+    assert nb.metadata.papermill.parameters["tables_dir"] == "tables"
+    machine = [str(folder), str(ROOT), "site-packages", "/tmp/"]
+    texts = [p for p in build.rglob("*") if p.suffix in {".ipynb", ".html", ".json", ".csv", ".yaml"}]
+    assert len(texts) > 10
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        assert not [m for m in machine if m in text], path.relative_to(build)
+
+
+def test_moved_build_folder_still_runs(small_build, tmp_path):
+    """A build folder copied elsewhere (or zipped and unpacked): its notebooks run from there."""
+    import papermill as pm
+
+    folder, _, _ = small_build
+    moved = tmp_path / "elsewhere" / "small"
+    shutil.copytree(folder / "output" / "small", tmp_path / "copy")
+    shutil.move(tmp_path / "copy", moved)
+    original = folder / "output" / "small"
+    hidden = original.with_name("small-hidden")
+    original.rename(hidden)  # nothing may still read the original place
+    try:
+        for report in ("2026Q3/teams/Équipe Montréal", "2026Q3/departments/Ventes"):
+            here = moved / report
+            nb = pm.execute_notebook(str(here / "report.ipynb"), str(here / "rerun.ipynb"),
+                                     kernel_name="python3", progress_bar=False, cwd=str(here))
+            errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "error"]
+            assert not errors, report
+    finally:
+        hidden.rename(original)
+
+
 def test_rerun_skips_up_to_date(small_build):
     _, build, _ = small_build
     again = run_build(build, jobs=2)
