@@ -19,7 +19,6 @@ __all__ = [
     "URGENCIES",
     "ActionRules",
     "default_rules_path",
-    "department_actions",
     "display_table",
     "driver_effects",
     "gather",
@@ -27,7 +26,6 @@ __all__ = [
     "parse_rules",
     "recommend",
     "team_actions",
-    "theme_table",
 ]
 
 #: Columns of the table :func:`recommend` returns, in order.
@@ -643,7 +641,8 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         The group's row of :func:`nps_report.stats.grouped_nps` (``n``, ``promoters``,
         ``pct_promoters``, ``moe``, ``imprecise`` ...).
     themes : DataFrame, optional
-        Theme impact table (``CommentAnalysis.impact`` or :func:`theme_table`).
+        Theme impact table (``CommentAnalysis.impact`` or
+        :func:`nps_report.tables.theme_change.theme_shares`).
     drivers : DataFrame, optional
         :func:`nps_report.drivers.key_drivers` table, optionally with the
         ``expected_effect`` of :func:`driver_effects`.
@@ -785,113 +784,6 @@ def gather(actions_by_team: dict, top: int = 5, *, sizes: Optional[dict] = None,
     out = table[keep].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1, dtype="int64")
     return out[columns]
-
-
-# ----------------------------------------------------------------------------- conveniences
-def theme_table(data: pd.DataFrame, *, taxonomy=None, comment: str = "comment",
-                score: str = "score") -> pd.DataFrame:
-    """Theme impact of ``data`` with the taxonomy's themes only (no topic discovery).
-
-    The same numbers :func:`nps_report.themes.analyze_comments` gives for the taxonomy
-    themes, faster: for a previous quarter's comparison or a department's teams.
-    """
-    from . import themes
-
-    taxonomy = themes.load_taxonomy() if taxonomy is None else (
-        taxonomy if isinstance(taxonomy, themes.Taxonomy) else themes.load_taxonomy(taxonomy))
-    frame = data.reset_index(drop=True)
-    matches = themes.match_themes(frame[comment], taxonomy)
-    return themes.theme_impact(frame, matches, score=score, comment=comment,
-                               labels={t.name: t.label for t in taxonomy},
-                               polarity={t.name: t.polarity for t in taxonomy},
-                               source={t.name: "taxonomy" for t in taxonomy})
-
-
-def department_actions(data: pd.DataFrame, *, quarter: str, attributes=(), anomalies=None,
-                       changes=None, taxonomy=None, rules=None, options: Optional[dict] = None,
-                       as_of=None, top: int = 5) -> pd.DataFrame:
-    """Top actions across a department's teams for one quarter (see :func:`gather`).
-
-    Parameters
-    ----------
-    data : DataFrame
-        The department's responses: the quarter and the quarters ``changes`` compare
-        with (a department view's ``history``).
-    quarter : str
-    attributes : list of str
-        Rating columns for the key-driver rule (none: the rule does not run).
-    anomalies : DataFrame, optional
-        :func:`nps_report.anomalies.flag_anomalies` of the quarter over *all* teams
-        (peers are the whole company).
-    changes : DataFrame, optional
-        :func:`nps_report.benchmarks.changes` by team; default computed from ``data``
-        with the rule's lags (one Benjamini-Hochberg family for the department).
-    taxonomy : Taxonomy or path, optional
-    rules : ActionRules or path, optional
-    options : dict, optional
-        Report options (``display_floor``, ``precision_moe``, ``confidence``,
-        ``interval``, ``alpha``, ``fdr``, ``seed``).
-    as_of : timestamp, optional
-        For the follow-up SLA; see :func:`nps_report.closeloop.close_the_loop`.
-    top : int, default 5
-
-    Notes
-    -----
-    Each team gets :func:`team_actions` from tables computed here: :func:`theme_table`
-    (taxonomy themes), key drivers without bootstrap (importance and quadrant only),
-    its close-the-loop list and its changes. The ranking uses each action's effect on
-    the department (:func:`gather` with the teams' response counts).
-    """
-    from . import benchmarks, closeloop, schema, stats
-
-    options = options or {}
-    rules = _resolve(rules)
-    floor = int(options.get("display_floor", stats.DISPLAY_FLOOR))
-    kwargs = dict(method=options.get("interval", "adjusted_wald"),
-                  confidence=options.get("confidence", 0.95), display_floor=floor,
-                  precision_moe=options.get("precision_moe", stats.PRECISION_MOE))
-    current = data[data[schema.QUARTER] == quarter]
-    previous = data[data[schema.QUARTER] == schema.previous_quarter(quarter)]
-    decline = rules.rules.investigate_decline
-    if changes is None and decline.enabled:
-        changes = benchmarks.changes(data, quarter=quarter, by=[schema.TEAM], lags=decline.lags,
-                                     fdr=options.get("fdr", True),
-                                     alpha=options.get("alpha", 0.05),
-                                     confidence=options.get("confidence", 0.95),
-                                     display_floor=floor)
-    if taxonomy is not None and not hasattr(taxonomy, "themes"):
-        from . import themes as _themes
-
-        taxonomy = _themes.load_taxonomy(taxonomy)
-    by_team, sizes = {}, {}
-    for team in sorted(current[schema.TEAM].dropna().unique()):
-        rows = current[current[schema.TEAM] == team].reset_index(drop=True)
-        sizes[team] = len(rows)
-        row = stats.grouped_nps(rows, [], **kwargs).iloc[0]
-        impact = theme_table(rows, taxonomy=taxonomy)
-        team_changes = None
-        if changes is not None and not changes.empty:
-            team_changes = changes[changes[schema.TEAM] == team]
-        prev_impact = None
-        if team_changes is not None and (team_changes["significant"]
-                                         & (team_changes["diff"] < 0)).any():
-            before = previous[previous[schema.TEAM] == team]
-            prev_impact = theme_table(before, taxonomy=taxonomy) if len(before) else None
-        driver_table = None
-        if attributes and rules.rules.fix_driver.enabled:
-            from . import drivers as _drivers
-
-            driver_table = _drivers.key_drivers(rows, drivers=list(attributes), n_boot=0,
-                                                seed=int(options.get("seed", 0)))
-        detractors, _ = closeloop.close_the_loop(
-            data, team=team, quarter=quarter, as_of=as_of,
-            sla_hours=rules.rules.follow_up_detractors.sla_hours,
-            tz=options.get("timezone", "UTC"),
-            fiscal_year_start_month=options.get("fiscal_year_start_month", 1))
-        by_team[team] = team_actions(row, impact, driver_table, team_changes, detractors,
-                                     anomalies, prev_impact, team=team, responses=rows,
-                                     rules=rules, display_floor=floor)
-    return gather(by_team, top=top, sizes=sizes)
 
 
 def display_table(actions: pd.DataFrame) -> pd.DataFrame:

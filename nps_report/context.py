@@ -9,6 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, schema
+from .options import ReportOptions
+
+__all__ = ["CONTEXT_FILE", "RESPONSES_FILE", "ReportContext", "demo_context", "load_context",
+           "options_of", "write_context", "write_responses"]
 
 CONTEXT_FILE = "context.json"
 RESPONSES_FILE = "responses.parquet"
@@ -28,9 +32,9 @@ class ReportContext:
     data_path : str or None
         The canonical responses (Parquet) written once per build; ``None`` when the
         responses are held in memory (the demo opened in JupyterLab).
-    options : dict
-        The build's statistics and comparison options (``confidence``, ``interval``,
-        ``display_floor``, ``precision_moe``, ``alpha``, ``fdr``, ``trend_quarters`` ...).
+    options : ReportOptions
+        The build's statistics, comparison, window and file options (a dict, as read
+        from ``context.json``, is validated into one).
     counts : dict
         Rows read, accepted, rejected and dropped when the build loaded its data.
     rejected_by_team : dict
@@ -41,7 +45,7 @@ class ReportContext:
 
     build: str
     data_path: str | None
-    options: dict
+    options: ReportOptions
     counts: dict
     segments: list = field(default_factory=list)
     attributes: list = field(default_factory=list)
@@ -52,6 +56,52 @@ class ReportContext:
     created: str = ""
     paths: dict = field(default_factory=dict)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
+    # Build tables computed here (in-memory contexts): never copied by dataclasses.replace.
+    _build_tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.options, ReportOptions):
+            self.options = ReportOptions.model_validate(self.options or {})
+
+    @property
+    def folder(self):
+        """The build folder (where ``responses.parquet`` lives), or ``None`` in memory."""
+        if self.data_path is None:
+            return None
+        from .storage import is_url
+
+        if is_url(self.data_path):
+            return str(self.data_path).rsplit("/", 1)[0]
+        return Path(self.data_path).parent
+
+    def build_tables(self, quarter: str):
+        """The build tables of ``quarter`` (:class:`nps_report.tables.build.BuildTables`).
+
+        In a build, read from ``<build>/tables/<quarter>/`` (written once by the build);
+        otherwise (the in-memory demo, or a build without them) computed from this
+        context's responses once and kept.
+        """
+        from .tables import build
+
+        if quarter not in self._build_tables:
+            folder = self.folder
+            tables = None
+            if folder is not None and not isinstance(folder, str):
+                root = Path(folder) / build.TABLES_FOLDER
+                if (root / quarter).is_dir():
+                    tables = build.load_build_tables(root, quarter)
+            if tables is None:
+                tables = build.compute_build_tables(
+                    self.responses(quarters=build.quarters_needed(quarter, self.options)),
+                    quarter=quarter, options=self.options, rules=self.action_rules())
+            self._build_tables[quarter] = tables
+        return self._build_tables[quarter]
+
+    def action_rules(self):
+        """The build's action rules (:func:`nps_report.actions.load_rules` of ``options.actions``)."""
+        from . import actions
+
+        return actions.load_rules(self.options.actions)
 
     def responses(self, *, teams=None, departments=None, quarters=None, columns=None) -> pd.DataFrame:
         """The canonical responses, filtered on read (only the rows a report needs).
@@ -79,6 +129,7 @@ class ReportContext:
 
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        data["options"] = self.options.model_dump(mode="json")
         return json.dumps(data, indent=2, default=str)
 
 
@@ -157,28 +208,11 @@ def demo_context() -> ReportContext:
     return _DEMO["ctx"]
 
 
-def _absolute(path, base):
-    if not path:
-        return None
-    path = Path(path)
-    return str(path if path.is_absolute() else (Path(base) / path).resolve())
+def options_of(build, base=None) -> ReportOptions:
+    """The options of a build's reports, with their file paths as the kernels read them.
 
-
-def options_of(build, base=None) -> dict:
-    """The options a report needs, flattened from :class:`~nps_report.params.BuildParams`.
-
-    File paths (benchmarks, themes, actions) become absolute, taken from ``base``
+    The one place report file paths are decided: today absolute, resolved from ``base``
     (default: the current folder), because report kernels run in their own folders.
     """
-    base = Path.cwd() if base is None else base
-    return {
-        "confidence": build.stats.confidence, "interval": build.stats.interval,
-        "display_floor": build.stats.display_floor, "precision_moe": build.stats.precision_moe,
-        "bootstrap_samples": build.stats.bootstrap_samples, "seed": build.stats.seed,
-        "alpha": build.comparisons.alpha, "fdr": build.comparisons.fdr,
-        "trend_quarters": build.trend_quarters, "timezone": build.timezone,
-        "fiscal_year_start_month": build.fiscal_year_start_month,
-        "benchmarks": _absolute(build.benchmarks, base), "themes": _absolute(build.themes, base),
-        "actions": _absolute(build.actions, base),
-        "windows": build.windows.model_dump(),
-    }
+    base = Path.cwd() if base is None else Path(base)
+    return build.report_options(base.resolve())

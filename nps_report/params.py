@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import schema
 from .exceptions import ParamsError
+from .options import ReportOptions, Windows, default
+
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "SqlSource", "StatsOptions",
+           "Windows", "load_params", "load_yaml", "parse_params"]
 
 
 class _DateLessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -97,32 +101,30 @@ class DataSource(_Frozen):
         return self
 
 
+def _option(name: str):
+    """A field of a build-file section with the default and checks of :class:`ReportOptions`."""
+    bounds = {k: getattr(m, k) for m in ReportOptions.model_fields[name].metadata
+              for k in ("gt", "ge", "lt", "le") if hasattr(m, k)}
+    return Field(default(name), **bounds)
+
+
 class StatsOptions(_Frozen):
-    """How intervals and small groups are handled."""
+    """How intervals and small groups are handled (defaults: :class:`ReportOptions`)."""
 
-    confidence: float = Field(0.95, gt=0, lt=1)
-    interval: Literal["adjusted_wald", "wald", "bootstrap"] = "adjusted_wald"
-    display_floor: int = Field(5, ge=1)
-    precision_moe: float = Field(10.0, gt=0)
-    bootstrap_samples: int = Field(2000, ge=100)
-    seed: int = 0
-
-
-class Windows(_Frozen):
-    """Which responses count as "current": date used, rolling window, expiry age."""
-
-    # Use the transaction date (when the customer was served) where a source has one.
-    date: Literal["submitted_at", "transaction_at"] = "submitted_at"
-    rolling_days: Optional[int] = Field(None, ge=1)
-    max_age_days: Optional[int] = Field(None, ge=1)
+    confidence: float = _option("confidence")
+    interval: Literal["adjusted_wald", "wald", "bootstrap"] = _option("interval")
+    display_floor: int = _option("display_floor")
+    precision_moe: float = _option("precision_moe")
+    bootstrap_samples: int = _option("bootstrap_samples")
+    seed: int = _option("seed")
 
 
 class Comparisons(_Frozen):
-    """Significance testing of changes and gaps."""
+    """Significance testing of changes and gaps (defaults: :class:`ReportOptions`)."""
 
-    alpha: float = Field(0.05, gt=0, lt=1)
+    alpha: float = _option("alpha")
     # Benjamini-Hochberg control of the false discovery rate where a report lists many tests.
-    fdr: bool = True
+    fdr: bool = _option("fdr")
 
 
 class Dedupe(_Frozen):
@@ -139,9 +141,9 @@ class BuildParams(_Frozen):
     quarters: Union[Literal["latest", "all"], list[str]] = "latest"
     teams: Union[Literal["all"], list[str]] = "all"
     departments: Union[Literal["all"], list[str]] = "all"
-    timezone: str = "UTC"
-    fiscal_year_start_month: int = Field(1, ge=1, le=12)
-    trend_quarters: int = Field(8, ge=2)
+    timezone: str = _option("timezone")
+    fiscal_year_start_month: int = _option("fiscal_year_start_month")
+    trend_quarters: int = _option("trend_quarters")
     stats: StatsOptions = StatsOptions()
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
@@ -166,6 +168,26 @@ class BuildParams(_Frozen):
         from .resources import SHIPPED, input_file
 
         return input_file(info.field_name, value) if value == SHIPPED else value
+
+    def report_options(self, base=None) -> ReportOptions:
+        """The options every report of this build reads (one typed object).
+
+        ``base``: the folder the build file's benchmark, theme and action paths are
+        relative to (default: as written; see :func:`nps_report.options.resolve_file`).
+
+        Examples
+        --------
+        >>> from nps_report.params import parse_params
+        >>> build = parse_params({"data": {"path": "x.csv"}, "stats": {"confidence": 0.9}})
+        >>> build.report_options().confidence
+        0.9
+        """
+        options = ReportOptions(
+            **self.stats.model_dump(), **self.comparisons.model_dump(),
+            trend_quarters=self.trend_quarters, timezone=self.timezone,
+            fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
+            benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
+        return options if base is None else options.with_files_from(base)
 
     @field_validator("quarters")
     @classmethod

@@ -75,13 +75,14 @@ def fmt_nps(value, *, signed: bool = True) -> str:
     return f"{rounded:+d}" if signed and rounded != 0 else f"{rounded:d}"
 
 
-def stats_kwargs(options: dict) -> dict:
-    """The keyword arguments of :func:`~nps_report.stats.grouped_nps` from a build's options."""
-    return {"method": options.get("interval", "adjusted_wald"),
-            "confidence": options.get("confidence", 0.95),
-            "display_floor": options.get("display_floor", stats.DISPLAY_FLOOR),
-            "precision_moe": options.get("precision_moe", stats.PRECISION_MOE),
-            "n_boot": options.get("bootstrap_samples", 2000), "seed": options.get("seed", 0)}
+def stats_kwargs(options) -> dict:
+    """The keyword arguments of :func:`~nps_report.stats.grouped_nps` from a build's options.
+
+    ``options``: a :class:`~nps_report.options.ReportOptions` (or a dict of its fields).
+    """
+    from .options import ReportOptions
+
+    return ReportOptions.model_validate(options).grouped_nps_kwargs()
 
 
 def title_block(title: str, subtitle: str = "", lead: str = "") -> str:
@@ -140,6 +141,6 @@ def provenance(ctx) -> str:
     return (f"<div class='provenance'>Build {esc(ctx.build)} · data fingerprint {esc(ctx.fingerprint)}"
             f" · build file {esc(ctx.params_file or '(none)')} · nps-report {esc(ctx.version)}"
             f"{' · built ' + esc(ctx.created) if ctx.created else ''}. Intervals: "
-            f"{esc(ctx.options.get('interval', 'adjusted_wald').replace('_', ' '))}, "
-            f"{ctx.options.get('confidence', 0.95):.0%} confidence; scores hidden below "
-            f"{ctx.options.get('display_floor', stats.DISPLAY_FLOOR)} responses.</div>")
+            f"{esc(ctx.options.interval.replace('_', ' '))}, "
+            f"{ctx.options.confidence:.0%} confidence; scores hidden below "
+            f"{ctx.options.display_floor} responses.</div>")

@@ -1,8 +1,8 @@
-"""Report sections: what each template shows, computed from the package's result tables.
+"""Report sections as HTML, drawn from the report tables (a shim until the render layer lands).
 
-A view holds the slices one report needs (read once) and turns the analysis modules'
-tables into the HTML and charts of a section. Analysts in JupyterLab can reach the
-tables directly (``view.current``, ``view.trend``, ``view.changes`` ...).
+Every number comes from :mod:`nps_report.tables` (``view.tables``): a view computes its
+report's tables once, in its constructor, and its sections only format them. No section
+depends on another having run. The templates of the render layer replace this module.
 """
 
 from __future__ import annotations
@@ -10,217 +10,135 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import report, schema, stats
-from .report import esc, fmt_nps, stats_kwargs
+from . import report, schema
+from .report import esc, fmt_nps
 
 FLOOR_TEXT = "too few responses this quarter"
-
 
 def _interval_text(row) -> str:
     return f"{fmt_nps(row['ci_low'])} to {fmt_nps(row['ci_high'])}"
 
 
-def _period_changes(history: pd.DataFrame, quarter: str, options: dict, by=None) -> pd.DataFrame:
-    """Quarter-over-quarter and year-over-year changes (delegates to :mod:`benchmarks`)."""
-    from . import benchmarks
+def _drivers_html(table, status, reason, *, who: str) -> str:
+    """Key drivers: importance with intervals, quadrant, summary (from a report's driver table)."""
+    from . import drivers
+    from .plots import driver_importance, driver_quadrant
 
-    return benchmarks.changes(history, by=by or [], quarter=quarter, lags=(1, 4),
-                              fdr=options.get("fdr", True), alpha=options.get("alpha", 0.05),
-                              display_floor=options.get("display_floor", stats.DISPLAY_FLOOR),
-                              confidence=options.get("confidence", 0.95))
-
-
-class _View:
-    def __init__(self, ctx, quarter: str):
-        self.ctx = ctx
-        self.options = ctx.options
-        self.quarter = quarter
-        self.window = schema.quarter_range(quarter, int(self.options.get("trend_quarters", 8)))
-        self.floor = int(self.options.get("display_floor", stats.DISPLAY_FLOOR))
-
-    def current_of(self, history: pd.DataFrame) -> pd.DataFrame:
-        """The responses the report's "current" figures use.
-
-        By default the report's quarter. With ``windows.rolling_days`` in the build file,
-        the responses of that many days up to the end of the quarter; with
-        ``windows.max_age_days``, responses older than that at the end of the quarter are
-        left out and counted as expired (:attr:`expired`).
-        """
-        from . import closeloop, windows
-
-        in_quarter = history[history[schema.QUARTER] == self.quarter]
-        window = self.options.get("windows") or {}
-        self.expired = 0
-        self.window_note = ""
-        if not (window.get("rolling_days") or window.get("max_age_days")):
-            return in_quarter
-        as_of = closeloop.quarter_end(self.quarter, tz=self.options.get("timezone", "UTC"),
-                                      fiscal_year_start_month=self.options.get("fiscal_year_start_month", 1)) \
-            - pd.Timedelta(seconds=1)
-        source = history if window.get("rolling_days") else in_quarter
-        current, self.expired = windows.current_responses(
-            source, as_of=as_of, rolling_days=window.get("rolling_days"),
-            max_age_days=window.get("max_age_days"), date=window.get("date", "submitted_at"))
-        parts = []
-        if window.get("rolling_days"):
-            parts.append(f"responses of the {window['rolling_days']} days up to {as_of:%Y-%m-%d}")
-        if window.get("max_age_days"):
-            parts.append(f"responses older than {window['max_age_days']} days left out ({self.expired} expired)")
-        self.window_note = "Current figures use " + "; ".join(parts) + "."
-        return current.reset_index(drop=True)
-
-    def grouped(self, data, by):
-        return stats.grouped_nps(data, by, **stats_kwargs(self.options))
-
-    def _trend_table(self, data, by=None):
-        from . import benchmarks
-
-        return benchmarks.trend(data, quarter=self.quarter, n_quarters=len(self.window), by=by,
-                                method=self.options.get("interval", "adjusted_wald"),
-                                confidence=self.options.get("confidence", 0.95),
-                                display_floor=self.floor)
-
-    def drivers_html(self, data, *, who: str) -> str:
-        """Key drivers of ``data``'s score: importance with intervals, quadrant, summary."""
-        from . import drivers
-        from .plots import driver_importance, driver_quadrant
-
-        if not self.ctx.attributes:
-            return report.note("The build file lists no attribute-rating columns, so there is no "
-                               "key-driver analysis (add them under data.attributes).")
-        table = drivers.key_drivers(data, drivers=self.ctx.attributes, n_boot=200,
-                                    seed=int(self.options.get("seed", 0)),
-                                    confidence=self.options.get("confidence", 0.95))
-        self.driver_table = table
-        if table.attrs.get("status") != "ok":
-            return report.note(f"Not enough data for a key-driver analysis of {who}: "
-                               f"{table.attrs.get('reason', '')}")
-        report.show(driver_importance(table))
-        report.show(driver_quadrant(table))
-        return (f"<p class='lead'>{esc(drivers.summarize(table))}</p>" + report.note(
-            "Importance is each rating's share of the explained variance of the score (Shapley / LMG "
-            "decomposition of R²) with 95% bootstrap intervals; responses missing a rating are left out "
-            f"of this analysis ({table.attrs.get('n_dropped', 0):,} here). 'Fix first' = above-average "
-            "importance and below-average rating."))
-
-    def themes_html(self, data, *, who: str) -> str:
-        """Comment themes of ``data``: impact chart, summary, discovered topics, redacted verbatims."""
-        from . import themes
-        from .plots import theme_impact_bars
-
-        taxonomy = themes.load_taxonomy(self.options.get("themes"))
-        analysis = themes.analyze_comments(data, taxonomy=taxonomy, seed=int(self.options.get("seed", 0)))
-        self.comment_analysis = analysis
-        impact = analysis.impact
-        if impact.empty or impact["mentions"].sum() == 0:
-            return report.note(f"Too few comments from {who} this quarter to find themes.")
-        report.show(theme_impact_bars(impact))
-        parts = [f"<p class='lead'>{esc(themes.summarize(impact))}</p>"]
-        top = impact.head(8)
-        parts.append(report.table(
-            top[["label", "mentions", "share_detractors", "share_promoters", "nps", "gain"]].rename(columns={
-                "label": "theme", "share_detractors": "% of commenting detractors",
-                "share_promoters": "% of commenting promoters", "nps": "NPS of mentions",
-                "gain": "points if its detractors became passives"}),
-            formats={"% of commenting detractors": "{:.0f}%", "% of commenting promoters": "{:.0f}%",
-                     "NPS of mentions": fmt_nps, "points if its detractors became passives": "{:.1f}"}))
-        if not analysis.topics.empty:
-            items = "".join(f"<li>{esc(r['terms'])} ({int(r['comments'])} comments)</li>"
-                            for _, r in analysis.topics.iterrows())
-            parts.append(f"<h3>Topics the theme list does not cover</h3><ul>{items}</ul>")
-        quotes = analysis.verbatims
-        if not quotes.empty:
-            parts.append("<h3>What customers say</h3>")
-            for theme_label, group in quotes.groupby("label", sort=False):
-                if theme_label not in set(top["label"].head(4)):
-                    continue
-                lines = "".join(f"<div class='verbatim'>“{esc(r['comment'])}” "
-                                f"<span class='muted'>(score {int(r['score'])})</span></div>"
-                                for _, r in group.iterrows())
-                parts.append(f"<p><b>{esc(theme_label)}</b></p>{lines}")
-            parts.append(report.note("Comments are quoted with e-mail addresses, phone numbers, long "
-                                     "digit runs and link tokens removed."))
-        return "".join(parts)
-
-    def action_rules(self):
-        from . import actions
-
-        return actions.load_rules(self.options.get("actions"))
-
-    def anomaly_flags(self, rules):
-        """The build's anomaly flags for this quarter (computed once per build), or computed here."""
-        from . import anomalies
-
-        path = (self.ctx.paths or {}).get("anomalies")
-        if path:
-            table = pd.read_csv(path)
-            if table.empty:
-                return pd.DataFrame(columns=["team", "flag", "evidence", "severity"])
-            return table[table["quarter"] == self.quarter].drop(columns="quarter")
-        peers = self.ctx.responses(quarters=schema.quarter_range(self.quarter, 5))
-        return anomalies.flag_anomalies(peers, quarter=self.quarter, rules=rules)
-
-    def actions_html(self, table) -> str:
-        from . import actions
-
-        if table.empty:
-            return report.note("No action rule fired this quarter.")
-        shown = actions.display_table(table)
-        rows = []
-        for _, r in shown.iterrows():
-            owner = f" · owner: {esc(r['owner'])}" if isinstance(r["owner"], str) and r["owner"] else ""
-            team = f"<b>{esc(r['team'])}</b>: " if "team" in shown and isinstance(r["team"], str) else ""
-            effect = r.get("effect on the department", r["expected effect"])
-            rows.append(f"<li><b>{esc(r['action'])}</b> <span class='muted'>({esc(r['priority'])} priority, "
-                        f"{esc(r['urgency'])}{owner}; expected effect: {esc(effect)})</span>"
-                        f"<br>{team}{esc(r['why'])}</li>")
-        return (f"<ol>{''.join(rows)}</ol>" + report.note(
-            "Ranked by expected effect on the NPS, then urgency. Effects are estimates from the theme and "
-            "driver analyses above, not promises; the rules live in params/actions.yaml."))
-
-    def external(self):
-        """External benchmarks of the build (``None`` when the build file names none)."""
-        from . import benchmarks
-
-        path = self.options.get("benchmarks")
-        return benchmarks.load_external_benchmarks(path) if path else None
-
-    def external_html(self, nps_value, *, who: str, limit: int = 8) -> str:
-        from . import benchmarks
-
-        table = self.external()
-        if table is None or table.empty:
-            return report.note("No external benchmarks: name a benchmarks file in the build file "
-                               "(benchmarks: params/benchmarks.yaml) to compare with published figures.")
-        if pd.isna(nps_value):
-            return report.note(f"{FLOOR_TEXT.capitalize()}: no comparison with external benchmarks.")
-        gaps = benchmarks.external_gaps(nps_value, table).head(limit)
-        shown = gaps.assign(gap=[fmt_nps(g) for g in gaps["gap"]], value=[fmt_nps(v) for v in gaps["value"]])
-        html = report.table(shown[["name", "value", "gap", "citation"]].rename(
-            columns={"name": "benchmark", "value": "NPS", "gap": f"{who} minus benchmark", "citation": "source"}))
-        if gaps["example"].any():
-            html += report.note("Figures marked as examples in the benchmarks file: published values from "
-                                "different studies, shown to illustrate; choose the ones that fit your market.")
-        if len(table) > limit:
-            html += report.note(f"{len(table) - limit} more benchmarks in the file are not shown.")
-        return html
+    if status == "no_attributes":
+        return report.note("The build file lists no attribute-rating columns, so there is no "
+                           "key-driver analysis (add them under data.attributes).")
+    if status != "ok":
+        return report.note(f"Not enough data for a key-driver analysis of {who}: {reason}")
+    report.show(driver_importance(table))
+    report.show(driver_quadrant(table))
+    return (f"<p class='lead'>{esc(drivers.summarize(table))}</p>" + report.note(
+        "Importance is each rating's share of the explained variance of the score (Shapley / LMG "
+        "decomposition of R²) with 95% bootstrap intervals; responses missing a rating are left out "
+        f"of this analysis ({table.attrs.get('n_dropped', 0):,} here). 'Fix first' = above-average "
+        "importance and below-average rating."))
 
 
-class TeamView(_View):
-    """One team, one quarter: headline, distribution, trend, segments, comparisons."""
+def _themes_html(impact, topics, quotes, *, who: str) -> str:
+    """Comment themes: impact chart, summary, discovered topics, redacted verbatims."""
+    from . import themes
+    from .plots import theme_impact_bars
+
+    if impact.empty or impact["mentions"].sum() == 0:
+        return report.note(f"Too few comments from {who} this quarter to find themes.")
+    report.show(theme_impact_bars(impact))
+    parts = [f"<p class='lead'>{esc(themes.summarize(impact))}</p>"]
+    top = impact.head(8)
+    parts.append(report.table(
+        top[["label", "mentions", "share_detractors", "share_promoters", "nps", "gain"]].rename(columns={
+            "label": "theme", "share_detractors": "% of commenting detractors",
+            "share_promoters": "% of commenting promoters", "nps": "NPS of mentions",
+            "gain": "points if its detractors became passives"}),
+        formats={"% of commenting detractors": "{:.0f}%", "% of commenting promoters": "{:.0f}%",
+                 "NPS of mentions": fmt_nps, "points if its detractors became passives": "{:.1f}"}))
+    if not topics.empty:
+        items = "".join(f"<li>{esc(r['terms'])} ({int(r['comments'])} comments)</li>"
+                        for _, r in topics.iterrows())
+        parts.append(f"<h3>Topics the theme list does not cover</h3><ul>{items}</ul>")
+    if not quotes.empty:
+        parts.append("<h3>What customers say</h3>")
+        for theme_label, group in quotes.groupby("label", sort=False):
+            if theme_label not in set(top["label"].head(4)):
+                continue
+            lines = "".join(f"<div class='verbatim'>“{esc(r['comment'])}” "
+                            f"<span class='muted'>(score {int(r['score'])})</span></div>"
+                            for _, r in group.iterrows())
+            parts.append(f"<p><b>{esc(theme_label)}</b></p>{lines}")
+        parts.append(report.note("Comments are quoted with e-mail addresses, phone numbers, long "
+                                 "digit runs and link tokens removed."))
+    return "".join(parts)
+
+
+def _actions_html(table) -> str:
+    from . import actions
+
+    if table.empty:
+        return report.note("No action rule fired this quarter.")
+    shown = actions.display_table(table)
+    rows = []
+    for _, r in shown.iterrows():
+        owner = f" · owner: {esc(r['owner'])}" if isinstance(r["owner"], str) and r["owner"] else ""
+        team = f"<b>{esc(r['team'])}</b>: " if "team" in shown and isinstance(r["team"], str) else ""
+        effect = r.get("effect on the department", r["expected effect"])
+        rows.append(f"<li><b>{esc(r['action'])}</b> <span class='muted'>({esc(r['priority'])} priority, "
+                    f"{esc(r['urgency'])}{owner}; expected effect: {esc(effect)})</span>"
+                    f"<br>{team}{esc(r['why'])}</li>")
+    return (f"<ol>{''.join(rows)}</ol>" + report.note(
+        "Ranked by expected effect on the NPS, then urgency. Effects are estimates from the theme and "
+        "driver analyses above, not promises; the rules live in params/actions.yaml."))
+
+
+def _external_html(gaps, options, nps_value, *, who: str, limit: int = 8) -> str:
+    if not options.benchmarks:
+        return report.note("No external benchmarks: name a benchmarks file in the build file "
+                           "(benchmarks: params/benchmarks.yaml) to compare with published figures.")
+    if pd.isna(nps_value):
+        return report.note(f"{FLOOR_TEXT.capitalize()}: no comparison with external benchmarks.")
+    if gaps.empty:
+        return report.note("The benchmarks file lists no benchmark.")
+    top = gaps.head(limit)
+    shown = top.assign(gap=[fmt_nps(g) for g in top["gap"]], value=[fmt_nps(v) for v in top["value"]])
+    html = report.table(shown[["name", "value", "gap", "citation"]].rename(
+        columns={"name": "benchmark", "value": "NPS", "gap": f"{who} minus benchmark", "citation": "source"}))
+    if top["example"].any():
+        html += report.note("Figures marked as examples in the benchmarks file: published values from "
+                            "different studies, shown to illustrate; choose the ones that fit your market.")
+    if len(gaps) > limit:
+        html += report.note(f"{len(gaps) - limit} more benchmarks in the file are not shown.")
+    return html
+
+
+def _family_note(families, family: str) -> str:
+    rows = families[families["family"] == family]
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    how = ("p-values adjusted for the false discovery rate (Benjamini-Hochberg)"
+           if row["adjustment"] != "none" else "p-values not adjusted")
+    return f"One family of {int(row['tests'])} tests ({family}) for the whole build; {how}."
+
+
+class TeamView:
+    """One team, one quarter: the sections of a team report, from :func:`~nps_report.tables.team_tables`."""
 
     def __init__(self, ctx, *, team: str, quarter: str):
-        super().__init__(ctx, quarter)
-        self.team = team
-        self.history = ctx.responses(teams=[team], quarters=self.window)
-        self.current = self.current_of(self.history)
-        if self.history.empty:
-            raise ValueError(f"team {team!r} has no responses in {self.window[0]}..{quarter}")
-        self.department = str(self.history[schema.DEPARTMENT].iloc[-1])
-        self.row = self.grouped(self.current, [])
-        self.row = self.row.iloc[0]
-        self.trend = self._trend_table(self.history)
-        self.changes = _period_changes(self.history, quarter, self.options)
+        from .tables import team_tables
+
+        self.ctx, self.team, self.quarter = ctx, team, quarter
+        self.options = ctx.options
+        self.tables = team_tables(ctx, team=team, quarter=quarter)
+        self.department = self.tables.department
+        self.current = self.tables.responses
+        self.row = self.tables.headline.iloc[0]
+        self.trend = self.tables.trend
+        self.changes = self.tables.changes
+        self.actions = self.tables.actions
+        self.window_note = self.tables.window_note
+        self.expired = int(self.tables.data_quality["expired"].iloc[0])
 
     def title_html(self) -> str:
         return report.title_block(f"{self.team}", f"{self.department} · NPS report for {self.quarter}")
@@ -229,18 +147,20 @@ class TeamView(_View):
         row = self.row
         if not row["shown"]:
             return (report.kpis([("—", f"NPS, {FLOOR_TEXT} (n = {int(row['n'])})")])
-                    + report.note(f"Fewer than {self.floor} responses: no score is shown, because one "
-                                  "answer would move it by tens of points."))
-        conf = int(round(100 * self.options.get("confidence", 0.95)))
+                    + report.note(f"Fewer than {self.options.display_floor} responses: no score is "
+                                  "shown, because one answer would move it by tens of points."))
+        conf = int(round(100 * self.options.confidence))
         items = [(fmt_nps(row["nps"]), f"NPS {self.quarter}"),
                  (_interval_text(row), f"{conf}% confidence interval"),
                  (f"{int(row['n']):,}", "responses"),
                  (f"{row['pct_promoters']:.0f}% / {row['pct_detractors']:.0f}%", "promoters / detractors")]
         sentences = [f"<li>{esc(s)}</li>" for s in self.changes["sentence"]]
         precision = ("<p class='note'>The interval is wide (margin of error above "
-                     f"{self.options.get('precision_moe', 10):.0f} points): read the score as a range.</p>"
+                     f"{self.options.precision_moe:.0f} points): read the score as a range.</p>"
                      if row["imprecise"] else "")
-        return report.kpis(items) + f"<ul class='lead'>{''.join(sentences)}</ul>" + precision
+        family = self.changes["family"].iloc[0] if len(self.changes) else None
+        note = report.note(_family_note(self.tables.families, family)) if family else ""
+        return report.kpis(items) + f"<ul class='lead'>{''.join(sentences)}</ul>" + precision + note
 
     def trend_section(self):
         from .plots import trend_chart
@@ -251,111 +171,87 @@ class TeamView(_View):
         return trend_chart(self.trend, quarter=schema.QUARTER)
 
     def segments_html(self) -> str:
-        parts = []
-        for segment in self.ctx.segments:
-            table = self.grouped(self.current, [segment])
-            table = table.sort_values("n", ascending=False)
-            shown = table.assign(
-                NPS=[fmt_nps(v) if s else FLOOR_TEXT for v, s in zip(table["nps"], table["shown"])],
-                interval=[_interval_text(r) if r["shown"] else "" for _, r in table.iterrows()])
-            parts.append(f"<h3>{esc(segment.replace('_', ' ').capitalize())}</h3>" + report.table(
-                shown[[segment, "n", "NPS", "interval"]].rename(columns={segment: segment.replace('_', ' ')})))
-        if not parts:
+        table = self.tables.segments
+        if table.empty and not self.ctx.segments:
             return report.note("The build file lists no segment columns.")
+        parts = []
+        for segment, rows in table.groupby("segment", sort=False):
+            shown = rows.assign(
+                NPS=[fmt_nps(v) if s else FLOOR_TEXT for v, s in zip(rows["nps"], rows["shown"])],
+                interval=[_interval_text(r) if r["shown"] else "" for _, r in rows.iterrows()])
+            name = segment.replace("_", " ")
+            parts.append(f"<h3>{esc(name.capitalize())}</h3>" + report.table(
+                shown[["value", "n", "NPS", "interval"]].rename(columns={"value": name})))
         return "".join(parts)
 
     def benchmarks_section(self) -> str:
-        from . import benchmarks
         from .plots import benchmark_chart
 
-        # every team of the quarter, but only the columns the comparisons use
-        quarter_data = self.ctx.responses(quarters=[self.quarter], columns=[
-            schema.TEAM, schema.DEPARTMENT, schema.QUARTER, schema.SCORE])
-        opts = dict(confidence=self.options.get("confidence", 0.95), display_floor=self.floor)
-        internal = benchmarks.internal_benchmarks(quarter_data, team=self.team, quarter=self.quarter,
-                                                  method=self.options.get("interval", "adjusted_wald"), **opts)
-        gaps = benchmarks.team_vs_rest(quarter_data, quarter=self.quarter, team=self.team,
-                                       level=["department", "company"], alpha=self.options.get("alpha", 0.05),
-                                       fdr=self.options.get("fdr", True), **opts)
-        ranks = benchmarks.team_ranks(quarter_data, quarter=self.quarter, display_floor=self.floor)
-        mine = ranks[ranks[schema.TEAM] == self.team].iloc[0]
-        report.show(benchmark_chart(internal))
-        items = [f"<li>{esc(s)}</li>" for s in gaps["sentence"]]
-        if mine["shown"]:
+        t = self.tables
+        if not t.comparison.empty:
+            report.show(benchmark_chart(t.comparison))
+        items = [f"<li>{esc(s)}</li>" for s in t.gaps["sentence"]]
+        if len(t.rank) and bool(t.rank["shown"].iloc[0]):
+            mine = t.rank.iloc[0]
             items.append(f"<li>Rank {int(mine['rank'])} of {int(mine['n_ranked'])} teams with a score this "
                          f"quarter (percentile {mine['percentile']:.0f}).</li>")
         html = f"<ul>{''.join(items)}</ul>" + report.note(
             "Gaps compare the team with the rest of its department and of the company (the team's own "
             "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).")
-        return html + "<h3>Published benchmarks</h3>" + self.external_html(self.row["nps"] if self.row["shown"]
-                                                                           else np.nan, who="team")
+        return html + "<h3>Published benchmarks</h3>" + _external_html(
+            t.external, self.options, self.row["nps"] if self.row["shown"] else np.nan, who="team")
 
     def drivers_section(self) -> str:
-        return self.drivers_html(self.current, who="this team")
+        t = self.tables
+        return _drivers_html(t.drivers, t.drivers_status, t.drivers_reason, who="this team")
 
     def themes_section(self) -> str:
-        return self.themes_html(self.current, who="this team")
+        t = self.tables
+        return _themes_html(t.themes, t.topics, t.verbatims, who="this team")
 
     def actions_section(self) -> str:
-        from . import actions, closeloop
-
-        rules = self.action_rules()
-        detractors, _ = closeloop.close_the_loop(
-            self.current, team=self.team, quarter=self.quarter,
-            sla_hours=rules.rules.follow_up_detractors.sla_hours,
-            tz=self.options.get("timezone", "UTC"),
-            fiscal_year_start_month=self.options.get("fiscal_year_start_month", 1))
-        previous = self.history[self.history[schema.QUARTER] == schema.previous_quarter(self.quarter)]
-        analysis = getattr(self, "comment_analysis", None)
-        table = actions.team_actions(
-            self.row, analysis.impact if analysis is not None else None, getattr(self, "driver_table", None),
-            self.changes, detractors, self.anomaly_flags(rules),
-            actions.theme_table(previous, taxonomy=self.options.get("themes")),
-            team=self.team, responses=self.current, rules=rules, display_floor=self.floor)
-        self.actions = table
-        return self.actions_html(table) + report.note(
+        return _actions_html(self.tables.actions) + report.note(
             "The list of detractors to call back and promoters to thank names customers, so it is not "
             "in this report: it is the team's close_the_loop.xlsx, linked from the build's index.")
 
     def data_quality_html(self) -> str:
-        below = [q for q, s in zip(self.trend[schema.QUARTER], self.trend["shown"]) if not s]
-        rejected = self.ctx.rejected_by_team.get(self.team, 0)
-        extra = f"Responses in the {len(self.window)}-quarter trend: {len(self.history):,}"
+        q = self.tables.data_quality.iloc[0]
+        below = [b for b in str(q["below_floor"]).split("; ") if b]
+        extra = f"Responses in the {int(q['trend_quarters'])}-quarter trend: {int(q['trend_responses']):,}"
         if self.window_note:
             extra += ". " + self.window_note
-        return report.data_quality(used=int(self.row["n"]), rejected=rejected, below_floor=below,
-                                   display_floor=self.floor, extra=extra)
+        return report.data_quality(used=int(q["used"]), rejected=int(q["rejected"]), below_floor=below,
+                                   display_floor=int(q["display_floor"]), extra=extra)
 
 
-class DepartmentView(_View):
-    """One department, one quarter: teams ranked, team x quarter heatmap, significant changes."""
+class DepartmentView:
+    """One department, one quarter, from :func:`~nps_report.tables.department_tables`."""
 
     def __init__(self, ctx, *, department: str, quarter: str):
-        super().__init__(ctx, quarter)
-        self.department = department
-        self.history = ctx.responses(departments=[department], quarters=self.window)
-        self.current = self.current_of(self.history)
-        self.row = self.grouped(self.current, []).iloc[0]
-        from . import benchmarks
+        from .tables import department_tables
 
-        self.teams = benchmarks.team_ranks(self.current, quarter=quarter, display_floor=self.floor,
-                                           method=self.options.get("interval", "adjusted_wald"),
-                                           confidence=self.options.get("confidence", 0.95))
-        self.team_trend = self._trend_table(self.history, [schema.TEAM])
-        self.changes = _period_changes(self.history, quarter, self.options, by=[schema.TEAM])
+        self.ctx, self.department, self.quarter = ctx, department, quarter
+        self.options = ctx.options
+        self.tables = department_tables(ctx, department=department, quarter=quarter)
+        self.row = self.tables.headline.iloc[0]
+        self.teams = self.tables.teams
+        self.team_trend = self.tables.team_trend
+        self.changes = self.tables.team_changes
+        self.actions = self.tables.actions
 
     def title_html(self) -> str:
         return report.title_block(f"{self.department}", f"Department summary for {self.quarter}")
 
     def headline_html(self) -> str:
         row = self.row
-        own = _period_changes(self.history, self.quarter, self.options)
         items = [(fmt_nps(row["nps"]) if row["shown"] else "—", f"department NPS {self.quarter}"),
                  (_interval_text(row) if row["shown"] else "", "confidence interval"),
                  (f"{int(row['n']):,}", "responses"),
                  (f"{len(self.teams)}", "teams")]
+        own = self.tables.changes
         sentences = "".join(f"<li>{esc(s)}</li>" for s in own["sentence"])
-        return report.kpis(items) + f"<ul class='lead'>{sentences}</ul>"
+        note = report.note(_family_note(self.tables.families, own["family"].iloc[0])) if len(own) else ""
+        return report.kpis(items) + f"<ul class='lead'>{sentences}</ul>" + note
 
     def ranking_section(self):
         from .plots import rank_chart
@@ -375,61 +271,59 @@ class DepartmentView(_View):
     def changes_section(self) -> str:
         table = self.changes
         significant = table[table["significant"]]
+        family = _family_note(self.tables.families, table["family"].iloc[0]) if len(table) else ""
         if significant.empty:
             return report.note("No team's change is statistically significant after correcting for "
-                               "the number of comparisons (Benjamini-Hochberg).")
+                               "the number of comparisons (Benjamini-Hochberg). " + family)
         items = "".join(f"<li><b>{esc(r[schema.TEAM])}</b>: {esc(r['sentence'])}</li>"
                         for _, r in significant.iterrows())
-        return (f"<ul>{items}</ul>" + report.note(
-            f"{len(table)} comparisons tested; p-values adjusted for the false discovery rate "
-            "(Benjamini-Hochberg)." if self.options.get("fdr", True) else ""))
+        return f"<ul>{items}</ul>" + report.note(f"{len(table)} comparisons of this department's teams. "
+                                                 + family)
 
     def drivers_section(self) -> str:
-        return self.drivers_html(self.current, who="the department") + "<h3>Comment themes</h3>" + \
-            self.themes_html(self.current, who="the department")
+        t = self.tables
+        return (_drivers_html(t.drivers, t.drivers_status, t.drivers_reason, who="the department")
+                + "<h3>Comment themes</h3>"
+                + _themes_html(t.themes, t.topics, t.verbatims, who="the department"))
 
     def actions_section(self) -> str:
-        from . import actions
-
-        rules = self.action_rules()
-        table = actions.department_actions(
-            self.history, quarter=self.quarter, attributes=self.ctx.attributes,
-            anomalies=self.anomaly_flags(rules), changes=self.changes,
-            taxonomy=self.options.get("themes"), rules=rules, options=self.options, top=5)
-        self.actions = table
-        return self.actions_html(table)
+        return _actions_html(self.tables.actions)
 
     def data_quality_html(self) -> str:
-        below = self.teams[~self.teams["shown"]][schema.TEAM].tolist()
-        return report.data_quality(used=int(self.row["n"]), rejected=None, below_floor=below,
-                                   display_floor=self.floor)
+        q = self.tables.data_quality.iloc[0]
+        below = [b for b in str(q["below_floor"]).split("; ") if b]
+        extra = self.tables.window_note
+        return report.data_quality(used=int(q["used"]), rejected=None, below_floor=below,
+                                   display_floor=int(q["display_floor"]), extra=extra)
 
 
-class OverviewView(_View):
-    """One quarter for the whole company: departments, teams, trend, biggest movers."""
+class OverviewView:
+    """One quarter for the whole company, from :func:`~nps_report.tables.overview_tables`."""
 
     def __init__(self, ctx, *, quarter: str):
-        super().__init__(ctx, quarter)
-        self.history = ctx.responses(quarters=self.window)
-        self.current = self.current_of(self.history)
-        self.row = self.grouped(self.current, []).iloc[0]
-        self.trend = self._trend_table(self.history)
-        self.departments = self.grouped(self.current, [schema.DEPARTMENT]).sort_values("nps", ascending=False)
-        self.teams = self.grouped(self.current, [schema.DEPARTMENT, schema.TEAM]).sort_values("nps", ascending=False)
-        self.changes = _period_changes(self.history, quarter, self.options, by=[schema.TEAM])
+        from .tables import overview_tables
+
+        self.ctx, self.quarter = ctx, quarter
+        self.options = ctx.options
+        self.tables = overview_tables(ctx, quarter=quarter)
+        self.row = self.tables.headline.iloc[0]
+        self.trend = self.tables.trend
+        self.departments = self.tables.departments
+        self.teams = self.tables.teams
 
     def title_html(self) -> str:
         return report.title_block("Company overview", f"Net Promoter Score for {self.quarter}")
 
     def headline_html(self) -> str:
         row = self.row
-        own = _period_changes(self.history, self.quarter, self.options)
         items = [(fmt_nps(row["nps"]), f"company NPS {self.quarter}"),
                  (_interval_text(row), "confidence interval"),
                  (f"{int(row['n']):,}", "responses"),
                  (f"{self.teams[schema.TEAM].nunique()}", "teams")]
+        own = self.tables.changes
         sentences = "".join(f"<li>{esc(s)}</li>" for s in own["sentence"])
-        return report.kpis(items) + f"<ul class='lead'>{sentences}</ul>"
+        note = report.note(_family_note(self.tables.families, own["family"].iloc[0])) if len(own) else ""
+        return report.kpis(items) + f"<ul class='lead'>{sentences}</ul>" + note
 
     def trend_section(self):
         from .plots import trend_chart
@@ -448,32 +342,31 @@ class OverviewView(_View):
         return rank_chart(self.teams, label=schema.TEAM)
 
     def movers_section(self) -> str:
-        table = self.changes[self.changes["significant"]].copy()
-        if table.empty:
+        from .tables.build import FAMILY_TEAMS
+
+        t = self.tables
+        if t.movers.empty:
             return report.note("No team moved significantly (after Benjamini-Hochberg correction).")
-        table = table.reindex(table["diff"].abs().sort_values(ascending=False).index).head(10)
-        flags = self.anomaly_flags(self.action_rules())
-        flagged = set(flags["team"]) if not flags.empty else set()
         items = "".join(
             f"<li><b>{esc(r[schema.TEAM])}</b>: {esc(r['sentence'])}"
             + (" <span class='sig-down'>Score pattern flagged: check before trusting this change "
-               "(see below).</span>" if r[schema.TEAM] in flagged else "") + "</li>"
-            for _, r in table.iterrows())
+               "(see below).</span>" if r["flagged"] else "") + "</li>"
+            for _, r in t.movers.iterrows())
         checks = ""
-        if not flags.empty:
-            rows = "".join(f"<li><b>{esc(r['team'])}</b>: {esc(r['evidence'])}</li>" for _, r in flags.iterrows())
+        if not t.anomalies.empty:
+            rows = "".join(f"<li><b>{esc(r['team'])}</b>: {esc(r['evidence'])}</li>"
+                           for _, r in t.anomalies.iterrows())
             checks = ("<h3>Numbers to check before trusting them</h3>"
                       f"<ul>{rows}</ul>" + report.note("Flags ask for a check of how the survey was sent "
                                                        "and answered; they do not say anything went wrong."))
-        return f"<ul>{items}</ul>" + checks + report.note(
-            f"Out of {len(self.changes)} quarter-over-quarter and year-over-year comparisons; "
-            "p-values adjusted with Benjamini-Hochberg.")
+        return f"<ul>{items}</ul>" + checks + report.note(_family_note(t.families, FAMILY_TEAMS))
 
     def external_section(self) -> str:
-        return self.external_html(self.row["nps"], who="company", limit=20)
+        return _external_html(self.tables.external, self.options, self.row["nps"], who="company", limit=20)
 
     def data_quality_html(self) -> str:
-        counts = self.ctx.counts
-        below = self.teams[~self.teams["shown"]][schema.TEAM].tolist()
-        return report.data_quality(used=int(self.row["n"]), rejected=counts.get("rejected"),
-                                   below_floor=below, display_floor=self.floor)
+        q = self.tables.data_quality.iloc[0]
+        below = [b for b in str(q["below_floor"]).split("; ") if b]
+        rejected = None if pd.isna(q["rejected"]) else int(q["rejected"])
+        return report.data_quality(used=int(q["used"]), rejected=rejected, below_floor=below,
+                                   display_floor=int(q["display_floor"]), extra=self.tables.window_note)

@@ -440,6 +440,7 @@ def demo_frame(demo_responses):
 
 def test_team_actions_on_the_declining_demo_team(demo_frame, rules):
     from nps_report import benchmarks, closeloop, drivers, schema
+    from nps_report.tables.theme_change import theme_shares
 
     quarter = demo.DEMO_STORY["last_quarter"]
     team = demo.DEMO_STORY["declining_team"]
@@ -447,13 +448,13 @@ def test_team_actions_on_the_declining_demo_team(demo_frame, rules):
     current = history[history["quarter"] == quarter].reset_index(drop=True)
     previous = history[history["quarter"] == schema.previous_quarter(quarter)]
     row = stats.grouped_nps(current, []).iloc[0]
-    impact = actions.theme_table(current)
+    impact = theme_shares(current)
     driver_table = drivers.key_drivers(current, drivers=["billing_accuracy", "support_speed",
                                                          "reliability"], n_boot=0)
     changes = benchmarks.changes(history, quarter=quarter, by=[])
     detractors, _ = closeloop.close_the_loop(history, team=team, quarter=quarter)
     table = actions.team_actions(row, impact, driver_table, changes, detractors, None,
-                                 actions.theme_table(previous), team=team, responses=current,
+                                 theme_shares(previous), team=team, responses=current,
                                  rules=rules)
     top = table.iloc[0]
     assert (top["rule"], top["subject"], top["owner"]) == ("fix_pain_point", "billing errors",
@@ -468,23 +469,22 @@ def test_team_actions_on_the_declining_demo_team(demo_frame, rules):
         assert not FORBIDDEN.search(text)
 
 
-def test_department_actions_on_the_demo_flag_the_suspicious_team(demo_frame, rules):
-    from nps_report import anomalies, schema
+def test_department_actions_on_the_demo_flag_the_suspicious_team():
+    """The department summary gathers its teams' actions; a score to check is always listed."""
+    from nps_report import context
+    from nps_report.tables import department_tables
+    from nps_report.tables.department import TOP_ACTIONS
 
+    ctx = context.load_context(None)
     quarter = demo.DEMO_STORY["last_quarter"]
     team = demo.DEMO_STORY["suspicious_team"]
-    department = demo_frame.loc[demo_frame["team"] == team, "department"].iloc[0]
-    window = schema.quarter_range(quarter, 5)
-    flags = anomalies.flag_anomalies(demo_frame[demo_frame["quarter"].isin(window)],
-                                     quarter=quarter, rules=rules)
-    dept = demo_frame[(demo_frame["department"] == department)
-                      & demo_frame["quarter"].isin(window)]
-    out = actions.department_actions(dept, quarter=quarter, anomalies=flags, rules=rules,
-                                     attributes=["billing_accuracy", "support_speed"], top=3)
+    frame = ctx.responses(quarters=[quarter])
+    department = frame.loc[frame["team"] == team, "department"].iloc[0]
+    out = department_tables(ctx, department=department, quarter=quarter).actions
     checks = out[out["rule"] == "check_score_pattern"]
     assert team in checks["team"].tolist()
-    assert set(out["team"]) <= set(dept["team"])
-    assert (out["rule"] != "check_score_pattern").sum() == 3
+    assert set(out["team"]) <= set(frame.loc[frame["department"] == department, "team"])
+    assert (out["rule"] != "check_score_pattern").sum() == TOP_ACTIONS
     shown = actions.display_table(out)
     assert shown.columns[:3].tolist() == ["#", "team", "action"]
     assert all(t.endswith("NPS points") or t == "not estimated" for t in shown["expected effect"])
@@ -492,12 +492,13 @@ def test_department_actions_on_the_demo_flag_the_suspicious_team(demo_frame, rul
 
 def test_theme_table_matches_analyze_comments_for_taxonomy_themes(demo_frame):
     from nps_report import themes
+    from nps_report.tables.theme_change import theme_shares
 
     quarter = demo.DEMO_STORY["last_quarter"]
     team = demo.DEMO_STORY["declining_team"]
     current = demo_frame[(demo_frame["team"] == team)
                          & (demo_frame["quarter"] == quarter)].reset_index(drop=True)
-    fast = actions.theme_table(current).set_index("theme")
+    fast = theme_shares(current).set_index("theme")
     full = themes.analyze_comments(current, discover=False).impact.set_index("theme")
     columns = ["mentions", "detractors", "share_detractors", "gain", "impact"]
     pd.testing.assert_frame_equal(fast[columns], full.loc[fast.index, columns])

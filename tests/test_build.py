@@ -235,57 +235,39 @@ def test_heatmap_blanks_groups_below_floor():
 
 def test_overview_warns_that_a_flagged_mover_needs_checking():
     """The suspicious team's jump appears among the movers with the caveat, never as plain good news."""
-    from nps_report import context, demo, views
+    from nps_report import context, demo
+    from nps_report.tables import overview_tables
 
-    view = views.OverviewView(context.demo_context(), quarter=demo.DEMO_STORY["last_quarter"])
-    html = view.movers_section()
+    tables = overview_tables(context.demo_context(), quarter=demo.DEMO_STORY["last_quarter"])
     suspicious = demo.DEMO_STORY["suspicious_team"]
-    items = re.findall(r"<li><b>(.*?)</b>: (.*?)</li>", html)
-    flagged_movers = {team for team, text in items if "Score pattern flagged" in text}
+    flagged_movers = set(tables.movers.loc[tables.movers["flagged"], "team"])
     assert flagged_movers == {suspicious}
-    assert "Numbers to check before trusting them" in html
-
-
-def test_changing_one_team_rebuilds_only_its_reports(tmp_path, small_build):
-    """After one team's data changes: that team, its department and the overview; nothing else."""
-    folder, build, _ = small_build
-    shutil.copytree(folder / "output", tmp_path / "output")
-    survey = pd.read_csv(folder / "survey.csv")
-    first = survey.index[survey.team == "Équipe Montréal"][0]
-    survey.loc[first, "score"] = 10 - survey.loc[first, "score"] if survey.loc[first, "score"] != 5 else 0
-    survey.to_csv(tmp_path / "survey.csv", index=False)
-    changed = build.model_copy(update={
-        "output_dir": str(tmp_path / "output"),
-        "data": build.data.model_copy(update={"path": str(tmp_path / "survey.csv")})})
-    result = run_build(changed, jobs=2)
-    assert result.exit_code == 0
-    rebuilt = {r for r in result.results}
-    kinds = {(r.kind, r.team) for r in result.plan.reports if r.key in rebuilt}
-    assert ("team", "Équipe Montréal") in kinds
-    assert all(team != "../escape" for kind, team in kinds)  # the other team is untouched
-    assert {r.key for r in result.plan.reports if r.kind in ("department", "overview")} <= rebuilt
-    assert {r.key for r in result.plan.reports if r.team == "../escape"} == set(result.skipped)
+    assert suspicious in set(tables.anomalies["team"])  # "Numbers to check before trusting them"
 
 
 def test_rolling_window_and_expiry_change_the_current_figures():
     """With windows in the build file, "current" means the last N days (and expired ones are counted)."""
     import dataclasses
 
-    from nps_report import closeloop, context, demo, views
+    from nps_report import closeloop, context, demo
+    from nps_report.options import Windows
+    from nps_report.tables import team_tables
 
     ctx = context.demo_context()
     quarter = demo.DEMO_STORY["last_quarter"]
     team = demo.DEMO_STORY["declining_team"]
-    plain = views.TeamView(ctx, team=team, quarter=quarter)
-    windowed_ctx = dataclasses.replace(ctx, options={**ctx.options, "windows": {
-        "date": "submitted_at", "rolling_days": 30, "max_age_days": None}})
-    windowed = views.TeamView(windowed_ctx, team=team, quarter=quarter)
+    plain = team_tables(ctx, team=team, quarter=quarter)
+    history = ctx.responses(teams=[team])
+    windowed_ctx = dataclasses.replace(ctx, options=ctx.options.model_copy(update={
+        "windows": Windows(rolling_days=30)}))
+    windowed = team_tables(windowed_ctx, team=team, quarter=quarter)
     end = closeloop.quarter_end(quarter)
-    recent = plain.history[(plain.history.submitted_at >= end - pd.Timedelta(days=30) - pd.Timedelta(seconds=1))
-                           & (plain.history.submitted_at < end)]
-    assert len(windowed.current) == len(recent) < len(plain.current)
-    assert "30 days up to" in windowed.data_quality_html()
-    expiring_ctx = dataclasses.replace(ctx, options={**ctx.options, "windows": {
-        "date": "submitted_at", "rolling_days": None, "max_age_days": 45}})
-    expiring = views.TeamView(expiring_ctx, team=team, quarter=quarter)
-    assert expiring.expired > 0 and len(expiring.current) + expiring.expired == len(plain.current)
+    recent = history[(history.submitted_at >= end - pd.Timedelta(days=30) - pd.Timedelta(seconds=1))
+                     & (history.submitted_at < end)]
+    assert len(windowed.responses) == len(recent) < len(plain.responses)
+    assert "30 days up to" in windowed.window_note
+    expiring_ctx = dataclasses.replace(ctx, options=ctx.options.model_copy(update={
+        "windows": Windows(max_age_days=45)}))
+    expiring = team_tables(expiring_ctx, team=team, quarter=quarter)
+    expired = int(expiring.data_quality["expired"].iloc[0])
+    assert expired > 0 and len(expiring.responses) + expired == len(plain.responses)

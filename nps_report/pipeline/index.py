@@ -92,7 +92,7 @@ duplicates dropped {dropped:,}.</div>
 {f"<h2>No longer in the data</h2><ul>{gone_items}</ul>" if gone_items else ""}
 <div class="provenance">Data fingerprint {html.escape(context.fingerprint)} · build file
 {html.escape(context.params_file or '(none)')} · nps-report {html.escape(context.version)} ·
-built {html.escape(context.created)}<br>Options: {html.escape(json.dumps(context.options, default=str))}</div>
+built {html.escape(context.created)}<br>Options: {html.escape(context.options.model_dump_json())}</div>
 </main></body></html>"""
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -29,6 +29,7 @@ from .. import __version__, io, schema
 from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
 from ..resources import DEFAULT_FILES
+from ..tables.build import printed_build_rows
 from .execution import Workers, execute_reports
 from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
                            report_fingerprint, slice_fingerprints)
@@ -267,17 +268,11 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     code = code_fingerprint()
-    common = hash_text(code, _options_json(options), sorted(input_hashes.items()), sorted(formats),
+    common = hash_text(code, options.model_dump_json(), sorted(input_hashes.items()), sorted(formats),
                        *([params.page_size] if "pdf" in formats else []))
     return _Build(params=params, folder=folder, templates=templates, formats=formats, force=force,
                   remote=remote, responses=responses, context=context, tables=tables,
                   manifest=manifest, slices=slice_fingerprints(responses), common=common, code=code)
-
-
-def _options_json(options) -> str:
-    if isinstance(options, dict):
-        return json.dumps(options, sort_keys=True, default=str)
-    return options.model_dump_json()
 
 
 def _copy_inputs(options, folder: Path):
@@ -291,7 +286,7 @@ def _copy_inputs(options, folder: Path):
 
     updates, hashes = {}, {}
     for key in FILE_OPTIONS:
-        source = options.get(key) if isinstance(options, dict) else getattr(options, key)
+        source = getattr(options, key)
         if not source:
             continue
         relative = f"{INPUTS}/{DEFAULT_FILES[key]}"
@@ -302,8 +297,6 @@ def _copy_inputs(options, folder: Path):
             target.write_text(text, encoding="utf-8")
         updates[key] = relative
         hashes[key] = hash_text(text)
-    if isinstance(options, dict):
-        return {**options, **updates}, hashes
     return options.model_copy(update=updates), hashes
 
 
@@ -316,34 +309,18 @@ def _rejected_by_team(params, loaded) -> dict:
 
 
 def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, folder: Path) -> dict:
-    """The build tables of every planned quarter, computed once and saved for the reports
-    (``<build>/tables/<quarter>/``), with ``anomalies.csv``; quarter -> BuildTables."""
-    try:
-        from ..tables.build import write_build_tables
-    except ImportError:  # MERGE: helper A's tables; until then anomalies only
-        _write_anomalies(responses, plan, rules, folder)
-        return {}
-    # The tables are computed with the options as the kernels resolve them (from the build folder).
-    return write_build_tables(responses, plan.quarters, _resolved(context.options, folder), rules, folder)
+    """The build tables of every planned quarter (NPS, changes with one multiple-testing
+    family, ranks, anomaly flags, follow-up counts), computed once, before any report, and
+    saved for the reports (``<build>/tables/<quarter>/``, ``anomalies.csv``).
 
+    Returns
+    -------
+    dict
+        Quarter -> BuildTables.
+    """
+    from ..tables.build import write_build_tables
 
-def _resolved(options, folder: Path):
-    """The options with their relative file paths made absolute from ``folder``."""
-    get = (lambda k: options.get(k)) if isinstance(options, dict) else (lambda k: getattr(options, k))
-    updates = {k: str(folder / get(k)) for k in FILE_OPTIONS if get(k)}
-    return {**options, **updates} if isinstance(options, dict) else options.model_copy(update=updates)
-
-
-def _write_anomalies(responses, plan, rules, folder: Path) -> Path:
-    """Flag numbers not to trust blindly, once per build for every planned quarter."""
-    from .. import anomalies
-
-    flags = [anomalies.flag_anomalies(responses, quarter=q, rules=rules).assign(quarter=q)
-             for q in plan.quarters]
-    table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
-    path = folder / "anomalies.csv"
-    table.to_csv(path, index=False)
-    return path
+    return write_build_tables(responses, plan.quarters, context.options, rules, folder)
 
 
 # ----------------------------------------------------------------------------- 4. reports
@@ -353,8 +330,6 @@ def _fingerprint(build: _Build, report: Report) -> str:
     printed = ""
     tables = build.tables.get(report.quarter)
     if tables is not None:
-        from ..tables.build import printed_build_rows
-
         printed = frame_fingerprint(printed_build_rows(tables, kind=report.kind, team=report.team,
                                                        department=report.department))
     team_tables = []

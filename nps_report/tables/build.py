@@ -1,0 +1,471 @@
+"""Build tables: what every report of a build and quarter reads, computed once.
+
+One :class:`BuildTables` per build and quarter holds the NPS of every team, department
+and the company, their trends, their changes (QoQ and YoY) with the multiple-testing
+family each belongs to, the company-wide ranks, the anomaly flags and each team's
+follow-up counts. A team report, its department summary and the overview print the
+same rows, so a change has one verdict everywhere.
+
+The current responses have ONE definition, :func:`current_responses`: the quarter's
+responses, or the build file's rolling window and expiry. Every figure "of the quarter"
+(headline, ranks, gaps, the current side of a change) uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import anomalies, benchmarks, closeloop, schema, stats, windows
+from ..options import ReportOptions
+from .saving import load_tables, save_tables
+
+__all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS", "LEVELS",
+           "TABLES_FOLDER", "as_quarter", "compute_build_tables", "current_responses",
+           "followup_counts", "load_build_tables", "printed_build_rows", "quarters_needed",
+           "team_departments", "window_quarters", "write_build_tables"]
+
+#: Folder of a build holding ``<quarter>/`` folders of build tables.
+TABLES_FOLDER = "tables"
+#: Levels of the NPS, trend and change tables.
+LEVELS = ("team", "department", "company")
+#: Quarters back a change compares with: previous quarter (QoQ), same quarter last year (YoY).
+CHANGE_LAGS = (1, 4)
+#: The company's name in the ``department``/``team`` key columns of company rows.
+COMPANY = benchmarks.COMPANY
+#: Multiple-testing family of every team's changes (one per build and quarter).
+FAMILY_TEAMS = "team changes"
+#: Multiple-testing family of the departments' and the company's own changes.
+FAMILY_OWN = "department and company changes"
+
+_KEYS = ["level", schema.DEPARTMENT, schema.TEAM]
+_FOLLOWUP_COLUMNS = [schema.TEAM, "count", "overdue", "oldest_days", "sla_hours"]
+
+
+@dataclass(frozen=True, eq=False)
+class BuildTables:
+    """The tables of one build and quarter that every report reads.
+
+    Attributes
+    ----------
+    quarter : str
+    options : ReportOptions
+        The options the tables were computed with.
+    nps : DataFrame
+        ``level`` (``"team"``, ``"department"``, ``"company"``), ``department``,
+        ``team`` (``None`` above the team level) and :data:`nps_report.stats.NPS_COLUMNS`,
+        from the current responses (:func:`current_responses`).
+    trend : DataFrame
+        The same keys, ``quarter`` and the columns of :func:`nps_report.benchmarks.trend`,
+        over the ``options.trend_quarters`` quarters ending with ``quarter`` (whole quarters).
+    changes : DataFrame
+        The same keys, the columns of :func:`nps_report.benchmarks.changes` (lags
+        :data:`CHANGE_LAGS`) and ``family``: every team's changes form ONE
+        Benjamini-Hochberg family (:data:`FAMILY_TEAMS`), the departments' and the
+        company's own changes a second one (:data:`FAMILY_OWN`).
+    ranks : DataFrame
+        Company-wide rank of every team: ``team``, ``department``, ``rank``,
+        ``n_ranked``, ``percentile``, ``shown``, ``n``, ``nps``
+        (:func:`nps_report.benchmarks.team_ranks`).
+    anomalies : DataFrame
+        The quarter's anomaly flags (:data:`nps_report.anomalies.ANOMALY_COLUMNS`).
+    families : DataFrame
+        ``family``, ``level``, ``tests`` (p-values adjusted together), ``adjustment``.
+    followup : DataFrame
+        ``team``, ``count`` (detractors), ``overdue``, ``oldest_days``, ``sla_hours``
+        (:func:`nps_report.closeloop.followup_summary` of each team's current detractors).
+    expired : int
+        Responses of the quarter left out as expired (``options.windows.max_age_days``).
+    window_note : str
+        What "current" means when a window or expiry is set ("" otherwise).
+    """
+
+    quarter: str
+    options: ReportOptions
+    nps: pd.DataFrame
+    trend: pd.DataFrame
+    changes: pd.DataFrame
+    ranks: pd.DataFrame
+    anomalies: pd.DataFrame
+    families: pd.DataFrame
+    followup: pd.DataFrame
+    expired: int = 0
+    window_note: str = ""
+
+    def save(self, folder) -> Path:
+        """Write the tables into ``folder / quarter`` (``folder`` is ``<build>/tables``)."""
+        return save_tables(self, Path(folder) / self.quarter, kind="build").parent
+
+    def nps_row(self, level: str, name: str | None = None) -> pd.Series | None:
+        """The NPS row of a team, a department (by name) or the company; None if absent."""
+        table = self.nps[self.nps["level"] == level]
+        if level != "company":
+            table = table[table[schema.TEAM if level == "team" else schema.DEPARTMENT] == name]
+        return None if table.empty else table.iloc[0]
+
+
+def load_build_tables(folder, quarter: str) -> BuildTables:
+    """Read the build tables of ``quarter`` from ``folder`` (``<build>/tables``)."""
+    return load_tables(BuildTables, Path(folder) / quarter)
+
+
+# ----------------------------------------------------------------------------- current responses
+def quarters_needed(quarter: str, options: ReportOptions, rules=None) -> list[str]:
+    """The quarters the build tables of ``quarter`` read: trend, change bases, anomaly history.
+
+    Examples
+    --------
+    >>> from nps_report.options import ReportOptions
+    >>> quarters_needed("2026Q3", ReportOptions(trend_quarters=2))
+    ['2025Q3', '2025Q4', '2026Q1', '2026Q2', '2026Q3']
+    """
+    history = 4
+    if rules is not None:
+        checks = rules.anomalies
+        history = max(checks.tens_jump.history_quarters, checks.silent_channel.history_quarters)
+    back = max(int(options.trend_quarters), max(CHANGE_LAGS) + 1, history + 1,
+               len(window_quarters(quarter, options)))
+    return schema.quarter_range(quarter, back)
+
+
+def window_quarters(quarter: str, options: ReportOptions) -> list[str]:
+    """The quarters the current responses can come from: the quarter, or those a rolling window reaches.
+
+    Examples
+    --------
+    >>> from nps_report.options import ReportOptions, Windows
+    >>> window_quarters("2026Q3", ReportOptions(windows=Windows(rolling_days=120)))
+    ['2025Q4', '2026Q1', '2026Q2', '2026Q3']
+    """
+    if not options.windows.rolling_days:
+        return [quarter]
+    # A quarter has at least 90 days: one more quarter than the window's length covers it.
+    back = int(np.ceil(options.windows.rolling_days / 90)) + 2
+    return schema.quarter_range(quarter, back)
+
+
+def current_responses(responses: pd.DataFrame, *, quarter: str,
+                      options: ReportOptions) -> tuple[pd.DataFrame, int, str]:
+    """The responses a report's "current" figures use: the ONE definition.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Canonical responses; with a rolling window they must include the quarters the
+        window reaches back into (other quarters and groups may be present).
+    quarter : str
+    options : ReportOptions
+        ``options.windows``: with neither ``rolling_days`` nor ``max_age_days``, the
+        quarter's responses. With ``rolling_days``, the responses of that many days up
+        to the end of the quarter (whatever their quarter); with ``max_age_days``,
+        responses older than that at the end of the quarter are left out and counted
+        as expired.
+
+    Returns
+    -------
+    current : DataFrame
+        The rows kept (index reset; their ``quarter`` column unchanged).
+    expired : int
+        Rows left out as expired.
+    note : str
+        A sentence saying what "current" means ("" without a window).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from nps_report.options import ReportOptions, Windows
+    >>> data = pd.DataFrame({"quarter": ["2026Q3"] * 3, "score": [9, 3, 10],
+    ...     "submitted_at": pd.to_datetime(["2026-07-02", "2026-09-10", "2026-09-25"], utc=True)})
+    >>> len(current_responses(data, quarter="2026Q3", options=ReportOptions())[0])
+    3
+    >>> rows, expired, note = current_responses(data, quarter="2026Q3",
+    ...     options=ReportOptions(windows=Windows(max_age_days=45)))
+    >>> len(rows), expired
+    (2, 1)
+    """
+    window = options.windows
+    in_quarter = responses[responses[schema.QUARTER] == quarter]
+    if not window.active:
+        return in_quarter.reset_index(drop=True), 0, ""
+    # The last second of the quarter: quarter_end is the first moment of the next one.
+    as_of = closeloop.quarter_end(quarter, tz=options.timezone,
+                                  fiscal_year_start_month=options.fiscal_year_start_month) \
+        - pd.Timedelta(seconds=1)
+    source = responses if window.rolling_days else in_quarter
+    current, expired = windows.apply_windows(source, window, as_of=as_of)
+    parts = []
+    if window.rolling_days:
+        parts.append(f"responses of the {window.rolling_days} days up to {as_of:%Y-%m-%d}")
+    if window.max_age_days:
+        parts.append(f"responses older than {window.max_age_days} days left out ({expired} expired)")
+    return current.reset_index(drop=True), int(expired), "Current figures use " + "; ".join(parts) + "."
+
+
+def as_quarter(current: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """``current`` with every row labelled ``quarter``: the form the per-quarter tables take.
+
+    A rolling window may hold responses of the previous quarter; the comparison, rank
+    and change functions select rows by quarter label, so they see the window as the
+    report's quarter.
+    """
+    return current.assign(**{schema.QUARTER: quarter})
+
+
+def team_departments(responses: pd.DataFrame) -> dict:
+    """Each team's department: the most frequent one among its latest quarter's responses."""
+    if responses.empty:
+        return {}
+    latest = responses[schema.QUARTER].astype(str)
+    rows = responses.assign(_q=latest)
+    last = rows.groupby(schema.TEAM, observed=True)["_q"].transform("max")
+    rows = rows[rows["_q"] == last]
+    return {str(team): str(group.mode(dropna=True).iloc[0])
+            for team, group in rows.groupby(schema.TEAM, observed=True)[schema.DEPARTMENT]}
+
+
+# ----------------------------------------------------------------------------- the tables
+def _keyed(table: pd.DataFrame, level: str, departments: dict) -> pd.DataFrame:
+    """Add the ``level``/``department``/``team`` keys to a table grouped by team, department or nothing."""
+    out = table.copy()
+    if level == "team":
+        out[schema.DEPARTMENT] = out[schema.TEAM].astype(str).map(departments)
+    elif level == "department":
+        out[schema.TEAM] = None
+    else:
+        out[schema.DEPARTMENT] = None
+        out[schema.TEAM] = None
+    out.insert(0, "level", level)
+    first = ["level", schema.DEPARTMENT, schema.TEAM]
+    out[schema.DEPARTMENT] = out[schema.DEPARTMENT].astype(object)
+    out[schema.TEAM] = out[schema.TEAM].astype(object)
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+_BY = {"team": [schema.TEAM], "department": [schema.DEPARTMENT], "company": []}
+
+
+def _nps(current: pd.DataFrame, options: ReportOptions, departments: dict) -> pd.DataFrame:
+    parts = [_keyed(stats.grouped_nps(current, _BY[level], **options.grouped_nps_kwargs()),
+                    level, departments) for level in LEVELS]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _trend(history: pd.DataFrame, quarter: str, options: ReportOptions,
+           departments: dict) -> pd.DataFrame:
+    parts = [_keyed(benchmarks.trend(history, quarter=quarter, n_quarters=options.trend_quarters,
+                                     by=_BY[level], **options.interval_kwargs()),
+                    level, departments) for level in LEVELS]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _changes(current: pd.DataFrame, history: pd.DataFrame, quarter: str,
+             options: ReportOptions, departments: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Changes of every team (one family) and of the departments and company (a second one)."""
+    bases = [schema.previous_quarter(quarter, k) for k in CHANGE_LAGS]
+    # The current side is the current responses; each base is its whole quarter.
+    data = pd.concat([as_quarter(current, quarter), history[history[schema.QUARTER].isin(bases)]],
+                     ignore_index=True)
+    kwargs = dict(quarter=quarter, lags=CHANGE_LAGS, **options.changes_kwargs())
+    teams = _keyed(benchmarks.changes(data, by=[schema.TEAM], **kwargs), "team", departments)
+    teams["family"] = FAMILY_TEAMS
+    own = pd.concat([_keyed(benchmarks.changes(data, by=_BY[level], **kwargs), level, departments)
+                     for level in ("department", "company")], ignore_index=True)
+    # One family for the departments and the company together: adjust their p-values jointly.
+    own["p_adjusted"] = benchmarks.adjust_pvalues(own["p_value"].to_numpy(dtype="float64"),
+                                                  fdr=options.fdr)
+    own["significant"] = (own["p_adjusted"] < options.alpha).fillna(False).astype(bool)
+    own["sentence"] = [benchmarks.describe_change(r) for _, r in own.iterrows()]
+    own["family"] = FAMILY_OWN
+    table = pd.concat([teams, own], ignore_index=True)
+    adjustment = benchmarks.ADJUSTMENT_BH if options.fdr else benchmarks.ADJUSTMENT_NONE
+    families = pd.DataFrame({
+        "family": [FAMILY_TEAMS, FAMILY_OWN],
+        "level": ["team", "department and company"],
+        "tests": [int(np.isfinite(teams["p_value"].astype(float)).sum()),
+                  int(np.isfinite(own["p_value"].astype(float)).sum())],
+        "adjustment": [adjustment, adjustment]})
+    return table, families
+
+
+def _ranks(current: pd.DataFrame, quarter: str, options: ReportOptions,
+           departments: dict) -> pd.DataFrame:
+    table = benchmarks.team_ranks(as_quarter(current, quarter), quarter=quarter,
+                                  **options.interval_kwargs())
+    table[schema.DEPARTMENT] = table[schema.TEAM].astype(str).map(departments)
+    return table[[schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile", "shown", "n",
+                  "nps", "ci_low", "ci_high"]]
+
+
+def followup_counts(current: pd.DataFrame, *, quarter: str, options: ReportOptions,
+                    rules) -> pd.DataFrame:
+    """Each team's detractors to follow up: count, overdue, oldest (from the current responses).
+
+    One :func:`nps_report.closeloop.close_the_loop` per team, no more: the build keeps
+    these counts and the team reports' follow-up action reads them.
+    """
+    rows = []
+    sla = rules.rules.follow_up_detractors.sla_hours
+    labelled = as_quarter(current, quarter)
+    for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True):
+        detractors, _ = closeloop.close_the_loop(
+            frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
+            fiscal_year_start_month=options.fiscal_year_start_month)
+        rows.append({schema.TEAM: str(team), **closeloop.followup_summary(detractors)})
+    return pd.DataFrame(rows, columns=_FOLLOWUP_COLUMNS)
+
+
+def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: ReportOptions,
+                         rules=None) -> BuildTables:
+    """The build tables of one quarter, from the build's canonical responses.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Every team's responses, at least over :func:`quarters_needed` (more is fine).
+    quarter : str
+    options : ReportOptions
+    rules : ActionRules, optional
+        Anomaly thresholds and the follow-up SLA; default the shipped rules.
+
+    Returns
+    -------
+    BuildTables
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> from nps_report.tables import compute_build_tables
+    >>> ctx = context.load_context(None)
+    >>> bt = compute_build_tables(ctx.responses(), quarter="2026Q3", options=ctx.options)
+    >>> sorted(bt.nps["level"].unique())
+    ['company', 'department', 'team']
+    >>> bt.families.set_index("family").loc["team changes", "tests"] == 2 * 30
+    True
+    """
+    from .. import actions
+
+    rules = actions.load_rules(options.actions) if rules is None else rules
+    history = responses[responses[schema.QUARTER].isin(quarters_needed(quarter, options, rules))]
+    current, expired, note = current_responses(history, quarter=quarter, options=options)
+    departments = team_departments(pd.concat([history[history[schema.QUARTER] != quarter],
+                                              as_quarter(current, quarter)]))
+    changes, families = _changes(current, history, quarter, options, departments)
+    flags = anomalies.flag_anomalies(history, quarter=quarter, rules=rules)
+    return BuildTables(
+        quarter=quarter, options=options,
+        nps=_nps(current, options, departments),
+        trend=_trend(history, quarter, options, departments),
+        changes=changes, ranks=_ranks(current, quarter, options, departments),
+        anomalies=flags.reset_index(drop=True), families=families,
+        followup=followup_counts(current, quarter=quarter, options=options, rules=rules),
+        expired=int(expired), window_note=note)
+
+
+def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions, rules,
+                       folder) -> dict:
+    """Compute and save the build tables of every quarter into ``folder / "tables"``.
+
+    The build calls this once, before any report runs; reports read the files through
+    :meth:`nps_report.context.ReportContext.build_tables`. Also writes the build-wide
+    ``anomalies.csv`` (every quarter's flags, with a ``quarter`` column).
+
+    Returns
+    -------
+    dict
+        Quarter -> :class:`BuildTables`.
+    """
+    folder = Path(folder)
+    out = {}
+    for quarter in quarters:
+        out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules)
+        out[quarter].save(folder / TABLES_FOLDER)
+    flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
+    table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
+        columns=anomalies.ANOMALY_COLUMNS + ["quarter"])
+    table.to_csv(folder / "anomalies.csv", index=False)
+    return out
+
+
+# ----------------------------------------------------------------------------- fingerprints
+def _printed(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Rows as a report prints them: NPS and intervals to integers, counts, sentences, verdicts."""
+    out = frame[[c for c in columns if c in frame]].copy()
+    for column in ("nps", "ci_low", "ci_high", "base_nps", "diff", "level_nps", "rest_nps",
+                   "percentile"):
+        if column in out:
+            out[column] = out[column].astype(float).round(0)
+    return out.reset_index(drop=True)
+
+
+def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
+                       department: str | None = None) -> pd.DataFrame:
+    """The build-table rows a report of ``kind`` prints, rounded as printed.
+
+    A report's fingerprint hashes these: when another team's data changes a number a
+    report prints (its department's NPS, its rank, the verdict of its change after the
+    family's adjustment), the report is rebuilt; when nothing it prints changes, it is not.
+
+    Parameters
+    ----------
+    bt : BuildTables
+    kind : {"team", "department", "overview"}
+    team, department : str, optional
+        The report's team (``kind="team"``) or department (``kind="department"``).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` (which build table), the keys and the printed values, as strings.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> bt = context.load_context(None).build_tables("2026Q3")
+    >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
+    >>> sorted(rows["table"].unique())
+    ['anomalies', 'changes', 'families', 'nps', 'ranks']
+    """
+    nps_cols = _KEYS + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters",
+                        "pct_detractors"]
+    change_cols = _KEYS + ["lag", "base_quarter", "diff", "significant", "sentence", "family"]
+    nps, changes = bt.nps, bt.changes
+    if kind == "team":
+        if team is None:
+            raise ValueError("a team report needs team=")
+        row = bt.nps_row("team", team)
+        dept = row[schema.DEPARTMENT] if row is not None else department
+        parts = {
+            "nps": nps[((nps["level"] == "team") & (nps[schema.TEAM] == team))
+                       | ((nps["level"] == "department") & (nps[schema.DEPARTMENT] == dept))
+                       | (nps["level"] == "company")],
+            "changes": changes[(changes["level"] == "team") & (changes[schema.TEAM] == team)],
+            "ranks": bt.ranks[bt.ranks[schema.TEAM] == team],
+            "anomalies": bt.anomalies[bt.anomalies["team"] == team],
+        }
+    elif kind == "department":
+        if department is None:
+            raise ValueError("a department report needs department=")
+        mine = nps[schema.DEPARTMENT] == department
+        parts = {
+            "nps": nps[mine],
+            "changes": changes[changes[schema.DEPARTMENT] == department],
+            "ranks": bt.ranks[bt.ranks[schema.DEPARTMENT] == department],
+            "anomalies": bt.anomalies[bt.anomalies["team"].isin(
+                nps.loc[mine & (nps["level"] == "team"), schema.TEAM])],
+        }
+    elif kind == "overview":
+        parts = {"nps": nps, "changes": changes, "ranks": bt.ranks, "anomalies": bt.anomalies}
+    else:
+        raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
+    columns = {"nps": nps_cols, "changes": change_cols,
+               "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile"],
+               "anomalies": ["team", "flag", "evidence", "severity"]}
+    frames = [_printed(frame, columns[name]).assign(table=name) for name, frame in parts.items()]
+    frames.append(bt.families.assign(table="families"))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[["table"] + [c for c in out.columns if c != "table"]]
+    return out.astype(object).where(out.notna(), None).astype(str)
+

@@ -1,0 +1,151 @@
+"""Save and load frozen table objects: one Parquet file per DataFrame, scalars in a JSON file.
+
+Parquet keeps columns and dtypes but not ``DataFrame.attrs``; the attributes that are
+plain JSON (a driver table's ``status``, ``r2`` ...) are kept in the JSON file and put
+back on load, so a loaded table draws and reads like the computed one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TABLES_FILE", "load_report_tables", "load_tables", "save_tables", "tables_equal"]
+
+#: Scalars, options and DataFrame attributes of a saved table object.
+TABLES_FILE = "tables.json"
+
+
+def _plain(value):
+    """``value`` as JSON, or ``None`` when it has no faithful JSON form (dropped)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v) for v in value]
+        return items
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return None
+
+
+def _frame_for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet needs string column names and one type per object column."""
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object:
+            kinds = {type(v) for v in out[column].dropna()}
+            if len(kinds) > 1:  # e.g. segment values of several types
+                out[column] = out[column].map(lambda v: v if v is None or
+                                              (isinstance(v, float) and math.isnan(v)) else str(v))
+    return out
+
+
+def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
+    """Write a frozen table object into ``folder`` (created): ``<name>.parquet`` + ``tables.json``.
+
+    Fields named in ``skip`` are not written (they load as empty DataFrames). Returns the
+    path of ``tables.json``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    scalars, attrs, objects = {"kind": kind, "skipped": list(skip)}, {}, {}
+    for item in dataclasses.fields(tables):
+        value = getattr(tables, item.name)
+        if item.name in skip:
+            continue
+        if isinstance(value, pd.DataFrame):
+            _frame_for_parquet(value).to_parquet(folder / f"{item.name}.parquet", index=False)
+            attrs[item.name] = _plain(dict(value.attrs))
+            # Parquet reads text back as a string dtype: remember which columns were objects.
+            objects[item.name] = [str(c) for c in value.columns if value[c].dtype == object]
+        elif item.name == "options":
+            scalars["options"] = value.model_dump(mode="json")
+        else:
+            scalars[item.name] = _plain(value)
+    scalars["attrs"] = attrs
+    scalars["object_columns"] = objects
+    path = folder / TABLES_FILE
+    path.write_text(json.dumps(scalars, indent=1, sort_keys=True), encoding="utf-8")
+    return path
+
+
+def load_tables(cls, folder):
+    """Read what :func:`save_tables` wrote back into an instance of ``cls``."""
+    from ..options import ReportOptions
+
+    folder = Path(folder)
+    scalars = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+    attrs = scalars.get("attrs", {})
+    values = {}
+    for item in dataclasses.fields(cls):
+        path = folder / f"{item.name}.parquet"
+        if path.exists():
+            frame = pd.read_parquet(path)
+            for column in scalars.get("object_columns", {}).get(item.name, []):
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            frame.attrs.update({k: v for k, v in (attrs.get(item.name) or {}).items()
+                                if v is not None})
+            values[item.name] = frame
+        elif item.name == "options":
+            values["options"] = ReportOptions.model_validate(scalars["options"])
+        elif item.name in scalars.get("skipped", ()):
+            values[item.name] = pd.DataFrame()
+        else:
+            values[item.name] = scalars.get(item.name)
+    return cls(**values)
+
+
+def load_report_tables(folder):
+    """A report's saved tables (team, department or overview), from ``folder``.
+
+    ``folder`` is the folder :meth:`TeamTables.save` was given (``<report>/tables``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nps_report import context
+    >>> from nps_report.tables import load_report_tables, team_tables
+    >>> t = team_tables(context.load_context(None), team="Billing Operations", quarter="2026Q3")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = t.save(folder)
+    ...     back = load_report_tables(folder)
+    >>> back.actions["title"].tolist() == t.actions["title"].tolist()
+    True
+    """
+    from .department import DepartmentTables
+    from .overview import OverviewTables
+    from .team import TeamTables
+
+    kind = json.loads((Path(folder) / TABLES_FILE).read_text(encoding="utf-8"))["kind"]
+    cls = {"team": TeamTables, "department": DepartmentTables, "overview": OverviewTables}[kind]
+    return load_tables(cls, folder)
+
+
+def tables_equal(a, b) -> bool:
+    """True when two table objects hold the same values (DataFrames compared by value)."""
+    if type(a) is not type(b):
+        return False
+    for item in dataclasses.fields(a):
+        x, y = getattr(a, item.name), getattr(b, item.name)
+        if isinstance(x, pd.DataFrame):
+            try:
+                pd.testing.assert_frame_equal(x.reset_index(drop=True), y.reset_index(drop=True),
+                                              check_dtype=False, check_exact=False)
+            except AssertionError:
+                return False
+        elif x != y and not (isinstance(x, float) and isinstance(y, float)
+                             and math.isnan(x) and math.isnan(y)):
+            return False
+    return True

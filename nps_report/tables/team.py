@@ -1,0 +1,288 @@
+"""A team report's tables: one team, one quarter, computed in dependency order.
+
+Everything a team report shows is a field of :class:`TeamTables`, computed by
+:func:`team_tables` from the build's context and build tables, with no notebook state:
+the actions are ranked from the drivers and themes tables computed just before them, so
+showing only the actions gives the same actions as the whole report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import actions, benchmarks, drivers, schema, stats, themes
+from ..options import ReportOptions
+from .build import as_quarter, current_responses, window_quarters
+from .saving import load_tables, save_tables
+
+__all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "driver_table", "external_table",
+           "segment_table", "team_tables"]
+
+#: Bootstrap resamples of a report's key-driver intervals.
+DRIVER_BOOTSTRAP = 200
+# Columns the comparisons with other teams read (every team's rows of the quarter).
+_PEER_COLUMNS = [schema.TEAM, schema.DEPARTMENT, schema.QUARTER, schema.SCORE]
+
+
+@dataclass(frozen=True, eq=False)
+class TeamTables:
+    """Everything one team report shows, as DataFrames (see :func:`team_tables`).
+
+    Attributes
+    ----------
+    team, department, quarter : str
+    options : ReportOptions
+    responses : DataFrame
+        The current responses of the team (:func:`~nps_report.tables.build.current_responses`).
+    headline : DataFrame
+        One row of :func:`nps_report.stats.grouped_nps` (the build's NPS row of the team).
+    changes : DataFrame
+        The team's rows of the build's changes (QoQ, YoY) with their ``family``.
+    trend : DataFrame
+        The team's NPS per quarter over the trend window.
+    segments : DataFrame
+        Long form: ``segment``, ``value`` and the :func:`~nps_report.stats.grouped_nps`
+        columns, largest groups first within each segment.
+    comparison : DataFrame
+        Team, department and company NPS (:func:`nps_report.benchmarks.internal_benchmarks`).
+    gaps : DataFrame
+        The team against the rest of its department and of the company
+        (:func:`nps_report.benchmarks.team_vs_rest`).
+    rank : DataFrame
+        The team's company-wide rank (one row of the build's ranks).
+    external : DataFrame
+        Gaps to published benchmarks (:func:`nps_report.benchmarks.external_gaps`);
+        empty without a benchmarks file or without a score.
+    drivers : DataFrame
+        Key drivers (:func:`nps_report.drivers.key_drivers`) with each driver's
+        expected effect (:func:`nps_report.actions.driver_effects`); empty without
+        attribute columns.
+    drivers_status, drivers_reason : str
+        ``"ok"`` or why there is no driver analysis (``"no_attributes"`` ...).
+    themes : DataFrame
+        Theme impact (:func:`nps_report.themes.theme_impact`), taxonomy themes and topics.
+    topics : DataFrame
+        Discovered topics the theme list does not cover.
+    verbatims : DataFrame
+        Redacted quotes per theme (:func:`nps_report.themes.verbatims`).
+    previous_themes : DataFrame
+        Taxonomy theme impact of the previous quarter (what the decline rule compares with).
+    actions : DataFrame
+        Ranked actions (:func:`nps_report.actions.recommend`) from the tables above.
+    anomalies : DataFrame
+        The team's anomaly flags this quarter.
+    families : DataFrame
+        The build's multiple-testing families (which one the team's changes belong to,
+        and how many tests it adjusts over).
+    data_quality : DataFrame
+        One row: ``used``, ``rejected``, ``below_floor`` (quarters of the trend without a
+        score, ``"; "``-joined), ``display_floor``, ``trend_responses``, ``expired``.
+    window_note : str
+        What "current" means when the build file sets a window ("" otherwise).
+    """
+
+    team: str
+    department: str
+    quarter: str
+    options: ReportOptions
+    responses: pd.DataFrame
+    headline: pd.DataFrame
+    changes: pd.DataFrame
+    trend: pd.DataFrame
+    segments: pd.DataFrame
+    comparison: pd.DataFrame
+    gaps: pd.DataFrame
+    rank: pd.DataFrame
+    external: pd.DataFrame
+    drivers: pd.DataFrame
+    drivers_status: str
+    drivers_reason: str
+    themes: pd.DataFrame
+    topics: pd.DataFrame
+    verbatims: pd.DataFrame
+    previous_themes: pd.DataFrame
+    actions: pd.DataFrame
+    anomalies: pd.DataFrame
+    families: pd.DataFrame
+    data_quality: pd.DataFrame
+    window_note: str = ""
+
+    def save(self, folder) -> Path:
+        """Write every table into ``folder`` (``<name>.parquet`` + ``tables.json``).
+
+        The responses are not written: they are the build's data, and name customers.
+        """
+        return save_tables(self, folder, kind="team", skip=("responses",)).parent
+
+    @classmethod
+    def load(cls, folder) -> "TeamTables":
+        """Read tables written by :meth:`save` (``responses`` comes back empty)."""
+        return load_tables(cls, folder)
+
+
+# ----------------------------------------------------------------------------- building blocks
+def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd.DataFrame:
+    """NPS per value of each segment column, long form (``segment``, ``value``, NPS columns)."""
+    parts = []
+    for segment in segments:
+        table = stats.grouped_nps(current, [segment], **options.grouped_nps_kwargs())
+        table = table.sort_values("n", ascending=False, kind="stable")
+        parts.append(table.rename(columns={segment: "value"}).assign(segment=segment))
+    if not parts:
+        return pd.DataFrame(columns=["segment", "value"] + stats.NPS_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = out["value"].astype("string")
+    return out[["segment", "value"] + stats.NPS_COLUMNS]
+
+
+def driver_table(current: pd.DataFrame, attributes, options: ReportOptions,
+                 rules) -> tuple[pd.DataFrame, str, str]:
+    """Key drivers of ``current`` with their expected effects; (table, status, reason)."""
+    if not attributes:
+        return (pd.DataFrame(columns=drivers.COLUMNS), "no_attributes",
+                "The build file lists no attribute-rating columns (add them under data.attributes).")
+    table = drivers.key_drivers(current, drivers=list(attributes), n_boot=DRIVER_BOOTSTRAP,
+                                seed=options.seed, confidence=options.confidence)
+    status, reason = str(table.attrs.get("status", "ok")), str(table.attrs.get("reason") or "")
+    if status == "ok" and not table.empty:
+        table = actions.driver_effects(current, table,
+                                       min_ratings=rules.rules.fix_driver.min_ratings)
+    return table, status, reason
+
+
+def comment_tables(current: pd.DataFrame, options: ReportOptions):
+    """Themes (impact), discovered topics and redacted verbatims of ``current``."""
+    taxonomy = themes.load_taxonomy(options.themes)
+    analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
+                                       seed=options.seed)
+    return analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims
+
+
+def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
+    """Gaps of ``nps_value`` to the build's published benchmarks (empty: no file or no score)."""
+    if not options.benchmarks or nps_value is None or pd.isna(nps_value):
+        return pd.DataFrame(columns=benchmarks.EXTERNAL_COLUMNS + ["nps", "gap", "position",
+                                                                    "sentence"])
+    return benchmarks.external_gaps(float(nps_value),
+                                    benchmarks.load_external_benchmarks(options.benchmarks))
+
+
+def _followup(bt, team: str):
+    rows = bt.followup[bt.followup[schema.TEAM] == team]
+    return None if rows.empty else {k: rows.iloc[0][k] for k in ("count", "overdue", "oldest_days",
+                                                                 "sla_hours")}
+
+
+# ----------------------------------------------------------------------------- the report
+def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
+    """Every table of one team's report, computed in dependency order.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The build's context (:func:`nps_report.context.load_context`).
+    team, quarter : str
+
+    Returns
+    -------
+    TeamTables
+
+    Notes
+    -----
+    Order: current responses (:func:`~nps_report.tables.build.current_responses`), the
+    build's rows of the team (headline, changes, trend, rank, anomalies, follow-up
+    counts), segments, comparisons with the rest of the department and company (the
+    current responses of every team), published benchmarks, key drivers (200 bootstrap
+    resamples, the options' seed) with their expected effects, comment themes, the
+    previous quarter's themes, and last the actions, ranked from those tables only.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> from nps_report.tables import team_tables
+    >>> t = team_tables(context.load_context(None), team="Billing Operations", quarter="2026Q3")
+    >>> "Fix the recurring pain point: Billing errors" in t.actions["title"].tolist()
+    True
+    """
+    options = ctx.options
+    bt = ctx.build_tables(quarter)
+    window = schema.quarter_range(quarter, options.trend_quarters)
+    history = ctx.responses(teams=[team], quarters=sorted(
+        set(window) | set(window_quarters(quarter, options)) | {schema.previous_quarter(quarter)}))
+    if history.empty:
+        raise ValueError(f"team {team!r} has no responses in {window[0]}..{quarter}")
+    current, expired, note = current_responses(history, quarter=quarter, options=options)
+    rules = ctx.action_rules()
+
+    # The build's rows of this team: one verdict, one rank, one set of flags everywhere.
+    own = bt.nps_row("team", team)
+    if own is not None:
+        mine = (bt.nps["level"] == "team") & (bt.nps[schema.TEAM] == team)
+        headline = bt.nps.loc[mine, stats.NPS_COLUMNS].reset_index(drop=True)
+        department = str(own[schema.DEPARTMENT])
+    else:  # no current response: the headline says so (n = 0)
+        headline = stats.grouped_nps(current, [], **options.grouped_nps_kwargs())
+        department = str(history[schema.DEPARTMENT].iloc[-1])
+    headline = headline.astype({"n": "int64", "shown": bool, "imprecise": bool})
+    changes = bt.changes[(bt.changes["level"] == "team")
+                         & (bt.changes[schema.TEAM] == team)].reset_index(drop=True)
+    trend = bt.trend[(bt.trend["level"] == "team") & (bt.trend[schema.TEAM] == team)]
+    trend = trend.drop(columns=["level"]).reset_index(drop=True)
+    rank = bt.ranks[bt.ranks[schema.TEAM] == team].reset_index(drop=True)
+    flags = bt.anomalies[bt.anomalies["team"] == team].reset_index(drop=True)
+
+    segments = segment_table(current, ctx.segments, options)
+
+    # Comparisons read every team's current responses (the same definition as the headline).
+    peers = ctx.responses(quarters=window_quarters(quarter, options), columns=_peer_columns(options))
+    peers_now = as_quarter(current_responses(peers, quarter=quarter, options=options)[0], quarter)
+    if (peers_now[schema.TEAM] == team).any():
+        comparison = benchmarks.internal_benchmarks(peers_now, team=team, quarter=quarter,
+                                                    **options.interval_kwargs())
+        gaps = benchmarks.team_vs_rest(peers_now, quarter=quarter, team=team,
+                                       level=["department", "company"], alpha=options.alpha,
+                                       fdr=options.fdr, confidence=options.confidence,
+                                       display_floor=options.display_floor)
+    else:
+        comparison = pd.DataFrame(columns=["level", "name", "quarter", "n", "nps", "ci_low",
+                                           "ci_high", "moe", "shown", "imprecise"])
+        gaps = pd.DataFrame(columns=["team", "department", "quarter", "level", "comparator",
+                                     "sentence"])
+    row = headline.iloc[0]
+    external = external_table(row["nps"] if row["shown"] else np.nan, options)
+
+    driver, status, reason = driver_table(current, ctx.attributes, options, rules)
+    impact, topics, quotes = comment_tables(current, options)
+    previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
+    from .theme_change import theme_shares
+
+    before = theme_shares(previous, taxonomy=themes.load_taxonomy(options.themes))
+
+    ranked = actions.recommend(
+        team_row=row, themes=impact, drivers=driver if status == "ok" else None,
+        changes=changes, followup=_followup(bt, team), anomalies=flags,
+        previous_themes=before, rules=rules, display_floor=options.display_floor, team=team)
+
+    below = [q for q, s in zip(trend[schema.QUARTER], trend["shown"]) if not s]
+    quality = pd.DataFrame([{
+        "used": int(row["n"]), "rejected": int(ctx.rejected_by_team.get(team, 0)),
+        "below_floor": "; ".join(below), "display_floor": int(options.display_floor),
+        "trend_quarters": len(window),
+        "trend_responses": int(history[schema.QUARTER].isin(window).sum()),
+        "expired": int(expired)}])
+    return TeamTables(
+        team=team, department=department, quarter=quarter, options=options,
+        responses=current, headline=headline, changes=changes, trend=trend, segments=segments,
+        comparison=comparison, gaps=gaps, rank=rank, external=external, drivers=driver,
+        drivers_status=status, drivers_reason=reason, themes=impact, topics=topics,
+        verbatims=quotes, previous_themes=before, actions=ranked, anomalies=flags,
+        families=bt.families, data_quality=quality, window_note=note)
+
+
+def _peer_columns(options: ReportOptions) -> list[str]:
+    dates = [options.windows.date, "submitted_at"] if options.windows.active else []
+    return list(dict.fromkeys(_PEER_COLUMNS + dates))
