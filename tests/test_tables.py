@@ -147,6 +147,22 @@ def test_a_department_in_a_build_reads_its_teams_saved_tables(ctx, tmp_path):
     assert mine["title"].tolist() == ["Fix the recurring pain point: Billing errors"]
 
 
+def test_close_the_loop_is_drawn_up_once_per_team(ctx, monkeypatch):
+    """Not three times per build: the build tables keep the follow-up counts, reports read them."""
+    from nps_report import closeloop
+
+    calls = []
+    original = closeloop.close_the_loop
+    monkeypatch.setattr(closeloop, "close_the_loop",
+                        lambda *a, **k: calls.append(k["team"]) or original(*a, **k))
+    mine = fresh(ctx)
+    teams = mine.build_tables(QUARTER).nps.query("level == 'team'")["team"]
+    assert sorted(calls) == sorted(teams)
+    team_tables(mine, team=TEAM, quarter=QUARTER)
+    department_tables(mine, department="Finance", quarter=QUARTER)
+    assert sorted(calls) == sorted(teams)
+
+
 # ------------------------------------------------------------------------------ save and load
 def test_report_tables_round_trip_through_parquet(ctx, tmp_path):
     for name, tables in [("team", team_tables(ctx, team=TEAM, quarter=QUARTER)),
@@ -269,3 +285,17 @@ def test_options_defaults_are_written_once_and_travel_as_json(tmp_path):
     back = context.load_context(path)
     assert back.options == options and isinstance(back.options, ReportOptions)
     assert json.loads(path.read_text())["options"]["windows"]["rolling_days"] == 60
+
+
+# ------------------------------------------------------------------------------ examples
+@pytest.mark.parametrize("module", ["nps_report.options", "nps_report.params",
+                                    "nps_report.tables", "nps_report.tables.build",
+                                    "nps_report.tables.team", "nps_report.tables.department",
+                                    "nps_report.tables.overview", "nps_report.tables.saving",
+                                    "nps_report.tables.theme_change"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -90,6 +90,7 @@ class _Build:
     responses: pd.DataFrame
     context: ReportContext
     tables: dict                 # quarter -> BuildTables
+    loop_lists: dict             # quarter -> team -> (detractors, promoters)
     manifest: dict
     slices: dict
     common: str
@@ -162,7 +163,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         try:
             if workers.warm:
                 workers.start()
-            _write_close_the_loop(build, plan, rules, rebuilt={t["key"] for t in team_tasks})
+            _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
             if remote and team_tasks:
                 publish(folder, remote)  # the data, context, tables and inputs the workers read
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
@@ -262,7 +263,7 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
         fingerprint=slice_fingerprints(responses)["all"],
         params_file=Path(params.source_file).name if params.source_file else "",
         version=__version__, created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    tables = _write_build_tables(responses, plan, context, rules, folder)
+    tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder)
     context.paths["anomalies"] = "anomalies.csv"
     write_context(context, folder)
     manifest_path = folder / MANIFEST
@@ -271,7 +272,7 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
     common = hash_text(code, options.model_dump_json(), sorted(input_hashes.items()), sorted(formats),
                        *([params.page_size] if "pdf" in formats else []))
     return _Build(params=params, folder=folder, templates=templates, formats=formats, force=force,
-                  remote=remote, responses=responses, context=context, tables=tables,
+                  remote=remote, responses=responses, context=context, tables=tables, loop_lists=loop_lists,
                   manifest=manifest, slices=slice_fingerprints(responses), common=common, code=code)
 
 
@@ -313,14 +314,22 @@ def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, fo
     family, ranks, anomaly flags, follow-up counts), computed once, before any report, and
     saved for the reports (``<build>/tables/<quarter>/``, ``anomalies.csv``).
 
+    The close-the-loop lists are drawn up once per team here too: the build tables keep
+    their counts, the teams' spreadsheets are written from them.
+
     Returns
     -------
-    dict
-        Quarter -> BuildTables.
+    (dict, dict)
+        Quarter -> BuildTables; quarter -> team -> (detractors, promoters).
     """
-    from ..tables.build import write_build_tables
+    from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
 
-    return write_build_tables(responses, plan.quarters, context.options, rules, folder)
+    options = context.options
+    loop_lists = {q: close_the_loop_lists(current_responses(responses, quarter=q, options=options)[0],
+                                          quarter=q, options=options, rules=rules)
+                  for q in plan.quarters}
+    tables = write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
+    return tables, loop_lists
 
 
 # ----------------------------------------------------------------------------- 4. reports
@@ -406,7 +415,7 @@ def _task(build: _Build, report: Report, fingerprint: str) -> dict:
                     "built": build.context.created, "page_size": params.page_size}}
 
 
-def _write_close_the_loop(build: _Build, plan: Plan, rules, rebuilt: set) -> None:
+def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set) -> None:
     """Write each team's detractors (and promoters to engage) beside its report.
 
     The lists name customers, so they are spreadsheets for the team only: never part of
@@ -414,18 +423,18 @@ def _write_close_the_loop(build: _Build, plan: Plan, rules, rebuilt: set) -> Non
     """
     from .. import closeloop
 
-    params, folder = build.params, build.folder
-    sla = rules.rules.follow_up_detractors.sla_hours
-    by_team = {team: frame for team, frame in build.responses.groupby(schema.TEAM, sort=False)}
+    folder = build.folder
     for report in plan.reports:
         if report.kind != "team":
             continue
         target = folder / report.folder
         if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
             continue
-        detractors, promoters = closeloop.close_the_loop(
-            by_team[report.team], team=report.team, quarter=report.quarter, sla_hours=sla,
-            tz=params.timezone, fiscal_year_start_month=params.fiscal_year_start_month)
+        lists = build.loop_lists[report.quarter].get(report.team)
+        if lists is None:  # every response of the team expired: empty lists
+            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
+                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
+        detractors, promoters = lists
         target.mkdir(parents=True, exist_ok=True)
         closeloop.write_close_the_loop(detractors, promoters, target)
         build.manifest.setdefault(report.key, {})["extra_links"] = {

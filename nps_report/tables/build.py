@@ -24,8 +24,8 @@ from ..options import ReportOptions
 from .saving import load_tables, save_tables
 
 __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS", "LEVELS",
-           "TABLES_FOLDER", "as_quarter", "compute_build_tables", "current_responses",
-           "followup_counts", "load_build_tables", "printed_build_rows", "quarters_needed",
+           "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
+           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows", "quarters_needed",
            "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
@@ -265,7 +265,8 @@ def _changes(current: pd.DataFrame, history: pd.DataFrame, quarter: str,
              options: ReportOptions, departments: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes of every team (one family) and of the departments and company (a second one)."""
     bases = [schema.previous_quarter(quarter, k) for k in CHANGE_LAGS]
-    # The current side is the current responses; each base is its whole quarter.
+    # The current side is the current responses; each base is its whole quarter (a rolling
+    # window reaching into the previous quarter puts those responses on both sides of QoQ).
     data = pd.concat([as_quarter(current, quarter), history[history[schema.QUARTER].isin(bases)]],
                      ignore_index=True)
     kwargs = dict(quarter=quarter, lags=CHANGE_LAGS, **options.changes_kwargs())
@@ -299,26 +300,34 @@ def _ranks(current: pd.DataFrame, quarter: str, options: ReportOptions,
                   "nps", "ci_low", "ci_high"]]
 
 
-def followup_counts(current: pd.DataFrame, *, quarter: str, options: ReportOptions,
-                    rules) -> pd.DataFrame:
-    """Each team's detractors to follow up: count, overdue, oldest (from the current responses).
+def close_the_loop_lists(current: pd.DataFrame, *, quarter: str, options: ReportOptions,
+                         rules) -> dict:
+    """Each team's close-the-loop lists from the current responses: team -> (detractors, promoters).
 
-    One :func:`nps_report.closeloop.close_the_loop` per team, no more: the build keeps
-    these counts and the team reports' follow-up action reads them.
+    One :func:`nps_report.closeloop.close_the_loop` per team. The build can write the
+    teams' spreadsheets from these and pass them to :func:`compute_build_tables`
+    (``loop_lists=``), so the lists are drawn up once per team and build.
     """
-    rows = []
     sla = rules.rules.follow_up_detractors.sla_hours
     labelled = as_quarter(current, quarter)
-    for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True):
-        detractors, _ = closeloop.close_the_loop(
-            frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
-            fiscal_year_start_month=options.fiscal_year_start_month)
-        rows.append({schema.TEAM: str(team), **closeloop.followup_summary(detractors)})
+    return {str(team): closeloop.close_the_loop(
+                frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
+                fiscal_year_start_month=options.fiscal_year_start_month)
+            for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True)}
+
+
+def followup_counts(lists: dict) -> pd.DataFrame:
+    """Each team's detractors to follow up (count, overdue, oldest) from :func:`close_the_loop_lists`.
+
+    The build keeps these counts; the team reports' follow-up action reads them.
+    """
+    rows = [{schema.TEAM: team, **closeloop.followup_summary(detractors)}
+            for team, (detractors, _) in sorted(lists.items())]
     return pd.DataFrame(rows, columns=_FOLLOWUP_COLUMNS)
 
 
 def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: ReportOptions,
-                         rules=None) -> BuildTables:
+                         rules=None, loop_lists: dict | None = None) -> BuildTables:
     """The build tables of one quarter, from the build's canonical responses.
 
     Parameters
@@ -329,6 +338,8 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
     options : ReportOptions
     rules : ActionRules, optional
         Anomaly thresholds and the follow-up SLA; default the shipped rules.
+    loop_lists : dict, optional
+        :func:`close_the_loop_lists` of this quarter, when the caller already has them.
 
     Returns
     -------
@@ -342,8 +353,8 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
     >>> bt = compute_build_tables(ctx.responses(), quarter="2026Q3", options=ctx.options)
     >>> sorted(bt.nps["level"].unique())
     ['company', 'department', 'team']
-    >>> bt.families.set_index("family").loc["team changes", "tests"] == 2 * 30
-    True
+    >>> int(bt.families.set_index("family").loc["team changes", "tests"])  # 30 teams, QoQ and YoY
+    60
     """
     from .. import actions
 
@@ -360,17 +371,20 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
         trend=_trend(history, quarter, options, departments),
         changes=changes, ranks=_ranks(current, quarter, options, departments),
         anomalies=flags.reset_index(drop=True), families=families,
-        followup=followup_counts(current, quarter=quarter, options=options, rules=rules),
+        followup=followup_counts(loop_lists if loop_lists is not None else close_the_loop_lists(
+            current, quarter=quarter, options=options, rules=rules)),
         expired=int(expired), window_note=note)
 
 
 def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions, rules,
-                       folder) -> dict:
+                       folder, *, loop_lists: dict | None = None) -> dict:
     """Compute and save the build tables of every quarter into ``folder / "tables"``.
 
     The build calls this once, before any report runs; reports read the files through
     :meth:`nps_report.context.ReportContext.build_tables`. Also writes the build-wide
     ``anomalies.csv`` (every quarter's flags, with a ``quarter`` column).
+
+    ``loop_lists``: quarter -> :func:`close_the_loop_lists`, when the build has them.
 
     Returns
     -------
@@ -380,7 +394,8 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
     folder = Path(folder)
     out = {}
     for quarter in quarters:
-        out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules)
+        out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules,
+                                            loop_lists=(loop_lists or {}).get(quarter))
         out[quarter].save(folder / TABLES_FOLDER)
     flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
@@ -425,8 +440,10 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     >>> from nps_report import context
     >>> bt = context.load_context(None).build_tables("2026Q3")
     >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
-    >>> sorted(rows["table"].unique())
-    ['anomalies', 'changes', 'families', 'nps', 'ranks']
+    >>> rows.loc[rows["table"] == "nps", "level"].tolist()
+    ['team', 'department', 'company']
+    >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
+    [True, True]
     """
     nps_cols = _KEYS + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters",
                         "pct_detractors"]
