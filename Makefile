@@ -41,8 +41,10 @@ demo: system-deps $(STAMP)
 test: system-deps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Fewer property-test examples (tests/test_robustness.py reads NPS_TEST_EXAMPLES) and no
+# end-to-end builds: a check while working; `make test` is the full suite CI runs.
 test-fast: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	NPS_TEST_EXAMPLES=30 $(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
