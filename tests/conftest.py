@@ -20,7 +20,7 @@ REALDATA = SHARED / "realdata"
 DATA = Path(__file__).resolve().parent / "data"
 # Fixtures that make a whole build: a test using one is end-to-end (`make test-fast` leaves
 # it out). Tests that build by themselves carry @pytest.mark.slow.
-BUILD_FIXTURES = {"small_build", "built", "pack", "team_pdf", "small_pack_build"}
+BUILD_FIXTURES = {"small_build", "built", "pack", "team_pdf", "small_pack_build", "builds", "executed"}
 
 
 def pytest_collection_modifyitems(items):

@@ -14,7 +14,7 @@ from nps_report.pipeline import run_build
 from nps_report.pipeline.publish import is_url, staging_root
 from nps_report.exceptions import MissingDependencyError, ParamsError
 
-from .test_scale_out import _build_file
+from .test_scale_out import small_build_file
 
 fsspec = pytest.importorskip("fsspec")
 
@@ -27,7 +27,7 @@ def _with_output_dir(build, url):
 def test_build_is_published_file_for_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the staging folder is output/.remote under the current folder
     url = "memory://nps-publish-test/reports"
-    build = _with_output_dir(_build_file(tmp_path, teams=("Alpha", "Bravo")), url)
+    build = _with_output_dir(small_build_file(tmp_path, teams=("Alpha", "Bravo")), url)
     result = run_build(build, jobs=1, formats=["html"])
     assert result.exit_code == 0
     local = staging_root(url) / build.name
@@ -53,7 +53,7 @@ def test_build_is_published_file_for_file(tmp_path, monkeypatch):
 
 def test_unknown_protocol_fails_before_any_work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    build = _with_output_dir(_build_file(tmp_path), "nosuchproto://bucket/nps")
+    build = _with_output_dir(small_build_file(tmp_path), "nosuchproto://bucket/nps")
     with pytest.raises(ParamsError, match="output_dir 'nosuchproto://bucket/nps'"):
         run_build(build, jobs=1, formats=["html"])
     assert not (tmp_path / "output").exists()
@@ -65,7 +65,7 @@ def test_missing_protocol_package_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(known_implementations, "fakes3",
                         {"class": "no_such_module.FakeS3", "err": "Install fakes3fs to access fakes3"})
-    build = _with_output_dir(_build_file(tmp_path), "fakes3://bucket/nps")
+    build = _with_output_dir(small_build_file(tmp_path), "fakes3://bucket/nps")
     with pytest.raises(MissingDependencyError, match="Install fakes3fs"):
         run_build(build, jobs=1, formats=["html"])
 

@@ -26,7 +26,7 @@ matplotlib.rcParams["lines.linewidth"] = 7.25
 '''
 
 
-def _build_file(folder, teams=("Alpha", "Bravo", "Charlie")):
+def small_build_file(folder, teams=("Alpha", "Bravo", "Charlie")):
     rng = np.random.default_rng(5)
     rows = [{"id": f"{t}-{q}-{i}", "when": f"{q}T09:{i % 60:02d}:00Z", "score": int(rng.integers(0, 11)),
              "team": t, "dept": "Ops", "comment": ["late delivery", "great service", ""][i % 3]}
@@ -48,7 +48,7 @@ def test_warm_kernel_isolates_reports(tmp_path):
     position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
     nb.cells.insert(position, nbformat.v4.new_code_cell(LEAK_CHECK))
     nbformat.write(nb, templates / "team_report.ipynb")
-    build = _build_file(tmp_path)
+    build = small_build_file(tmp_path)
     result = run_build(build, jobs=1, templates_dir=templates)
     teams = [r for k, r in result.results.items() if "/teams/" in k]
     assert len(teams) == 3
@@ -79,10 +79,10 @@ def test_dask_local_cluster_matches_local_build(tmp_path):
     local_folder, dask_folder = tmp_path / "local", tmp_path / "dask"
     local_folder.mkdir()
     dask_folder.mkdir()
-    local = run_build(_build_file(local_folder), jobs=2)
+    local = run_build(small_build_file(local_folder), jobs=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        remote = run_build(_build_file(dask_folder), scheduler=client)
+        remote = run_build(small_build_file(dask_folder), scheduler=client)
     assert local.exit_code == remote.exit_code == 0
     assert sorted(local.results) == sorted(remote.results)
     for key in local.results:
@@ -101,9 +101,9 @@ def test_dask_workers_read_and_write_through_the_output_url(tmp_path, monkeypatc
     local_folder.mkdir()
     dask_folder.mkdir()
     monkeypatch.chdir(dask_folder)  # the staging folder is output/.remote under the current folder
-    local = run_build(_build_file(local_folder), jobs=1, formats=["html"])
+    local = run_build(small_build_file(local_folder), jobs=1, formats=["html"])
     url = (tmp_path / "bucket").as_uri() + "/nps"
-    build = _build_file(dask_folder).model_copy(update={"output_dir": url})
+    build = small_build_file(dask_folder).model_copy(update={"output_dir": url})
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         remote = run_build(build, scheduler=client, formats=["html"])
