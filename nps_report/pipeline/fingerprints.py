@@ -20,8 +20,10 @@ from ..resources import shipped_path
 __all__ = ["code_fingerprint", "folder_fingerprint", "frame_fingerprint", "hash_text",
            "report_fingerprint", "slice_fingerprints"]
 
-# Source and package data whose change changes a report (templates included).
-CODE_SUFFIXES = {".py", ".j2", ".css", ".json", ".txt", ".yaml", ".ipynb"}
+# Source and package data whose change changes every report. Templates (.ipynb) are left
+# out: each report's fingerprint covers its own template, so editing the team template
+# rebuilds the team reports only.
+CODE_SUFFIXES = {".py", ".j2", ".css", ".json", ".txt", ".yaml"}
 
 
 def hash_text(*parts) -> str:
