@@ -164,6 +164,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             if workers.warm:
                 workers.start()
             _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
+            for task in team_tasks:  # a team report that fails now leaves no older tables behind
+                shutil.rmtree(folder / task["report"].folder / TABLES_DIR, ignore_errors=True)
             if remote and team_tasks:
                 publish(folder, remote)  # the data, context, tables and inputs the workers read
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
