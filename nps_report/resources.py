@@ -9,7 +9,6 @@ link to ``nps_report/data/demo.yaml``: one copy of each file, in the package.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
