@@ -100,3 +100,13 @@ def test_pip_user_builds_the_demo_and_a_five_line_build_from_an_empty_folder(tmp
     _run(venv, ["build", "my.yaml", "--formats", "html", "-t", TEAM, "-j", "1"], empty)
     assert (empty / "output" / "mine" / "2026Q3" / "teams" / TEAM / "report.html").exists()
     assert (empty / "output" / "mine" / "index.html").exists()
+
+
+@pytest.mark.parametrize("module", ["nps_report.resources", "nps_report.pipeline.templates",
+                                    "nps_report.pipeline.fingerprints"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried and not failed
