@@ -154,7 +154,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     result.gone = mark_gone(build.manifest, responses)
     teams_first = [r for r in plan.reports if r.kind == "team"]
     then = [r for r in plan.reports if r.kind != "team"]
-    team_tasks = _report_tasks(build, teams_first, result)
+    team_tasks = _report_tasks(build, teams_first, result, "team reports")
     jobs = jobs or params.jobs or os.cpu_count() or 1
     # One pool for both waves and the packs: each worker starts its kernel and PDF engine
     # once, and starts them now, while this process writes the close-the-loop lists.
@@ -171,7 +171,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
                             scheduler=scheduler, fetch_from=remote, folder=folder)
             # Now the teams' saved tables are final: the summaries' fingerprints cover them.
-            summary_tasks = _report_tasks(build, then, result)
+            summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
             execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
                             scheduler=scheduler, fetch_from=remote, folder=folder)
             if "pdf" in formats:
@@ -373,7 +373,7 @@ def _stale(build: _Build, reports) -> bool:
     return any(not _up_to_date(build, r, _fingerprint(build, r)) for r in reports)
 
 
-def _report_tasks(build: _Build, reports, result: BuildResult) -> list:
+def _report_tasks(build: _Build, reports, result: BuildResult, label: str) -> list:
     """A worker task for each report that is not up to date; the others are skipped."""
     tasks, skipped = [], 0
     for report in reports:
@@ -392,7 +392,7 @@ def _report_tasks(build: _Build, reports, result: BuildResult) -> list:
             "department": report.department, "title": report.title, "status": "pending",
             "fingerprint": fingerprint}
     if skipped:
-        _log(f"Up to date, skipped: {skipped} of {len(reports)} (use --force to rebuild)")
+        _log(f"Up to date, skipped: {skipped} of {len(reports)} {label} (use --force to rebuild)")
     return tasks
 
 
