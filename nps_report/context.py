@@ -87,9 +87,8 @@ class ReportContext:
             folder = self.folder
             tables = None
             if folder is not None and not isinstance(folder, str):
-                root = Path(folder) / build.TABLES_FOLDER
-                if (root / quarter).is_dir():
-                    tables = build.load_build_tables(root, quarter)
+                if (Path(folder) / build.TABLES_FOLDER / quarter).is_dir():
+                    tables = build.load_build_tables(folder, quarter)
             if tables is None:
                 tables = build.compute_build_tables(
                     self.responses(quarters=build.quarters_needed(quarter, self.options)),

@@ -260,7 +260,8 @@ class DepartmentView:
         if shown.empty:
             return report.note("No team reached the display floor this quarter.")
         hidden = self.teams[~self.teams["shown"]][schema.TEAM].tolist()
-        report.show(rank_chart(self.teams, label=schema.TEAM, title=f"Teams of {self.department}, {self.quarter}"))
+        report.show(rank_chart(self.teams, label=schema.TEAM,
+                               title=f"Teams of {self.department}, {self.quarter}"))
         return report.note(f"Below the display floor ({FLOOR_TEXT}): {', '.join(hidden)}") if hidden else ""
 
     def heatmap(self):

@@ -100,6 +100,14 @@ def test_every_change_has_one_verdict_in_team_department_and_overview(ctx, all_t
     # One family of every team's QoQ and YoY tests for the build and quarter.
     family = bt.families.set_index("family").loc[build.FAMILY_TEAMS]
     assert family["tests"] == bt.changes.query("level == 'team'")["p_value"].notna().sum()
+    # The departments' and the company's own changes: a second family, read the same way.
+    own = bt.families.set_index("family").loc[build.FAMILY_OWN]
+    assert own["tests"] == bt.changes.query("level != 'team'")["p_value"].notna().sum() > 0
+    for name, d in departments.items():
+        assert set(d.changes["family"]) == {build.FAMILY_OWN}
+        rows = bt.changes[(bt.changes["level"] == "department") & (bt.changes["department"] == name)]
+        assert d.changes["sentence"].tolist() == rows["sentence"].tolist()
+    assert set(overview.changes["family"]) == {build.FAMILY_OWN}
 
 
 def test_the_issues_onboarding_change_reads_the_same_everywhere(ctx, all_team_tables):
@@ -141,7 +149,7 @@ def test_a_department_in_a_build_reads_its_teams_saved_tables(ctx, tmp_path):
         t = team_tables(built, team=team, quarter=QUARTER)
         if team == TEAM:  # what this team's report showed: its top action only
             t = dataclasses.replace(t, actions=t.actions.head(1))
-        t.save(folder / QUARTER / "teams" / f"folder-{i}" / "tables")
+        t.save(folder / QUARTER / "teams" / f"folder-{i}")
     d = department_tables(built, department="Finance", quarter=QUARTER)
     mine = d.actions[d.actions["team"] == TEAM]
     assert mine["title"].tolist() == ["Fix the recurring pain point: Billing errors"]
@@ -168,7 +176,8 @@ def test_report_tables_round_trip_through_parquet(ctx, tmp_path):
     for name, tables in [("team", team_tables(ctx, team=TEAM, quarter=QUARTER)),
                          ("department", department_tables(ctx, department="Finance", quarter=QUARTER)),
                          ("overview", overview_tables(ctx, quarter=QUARTER))]:
-        tables.save(tmp_path / name)
+        assert tables.save(tmp_path / name) == tmp_path / name / "tables"
+        assert (tmp_path / name / "tables" / "tables.json").exists()
         back = load_report_tables(tmp_path / name)
         assert type(back) is type(tables)
         if name == "team":  # the responses name customers: never written
@@ -222,6 +231,25 @@ def test_a_rolling_window_is_the_current_responses_of_every_section(ctx):
     assert int(t.comparison.set_index("level").loc["company", "n"]) == int(company["n"])
     assert int(t.gaps.set_index("level").loc["company", "level_n"]) == int(company["n"])
     assert int(company["n"]) < int(ctx.build_tables(QUARTER).nps_row("company")["n"])
+
+
+@pytest.mark.parametrize("window", [Windows(), Windows(rolling_days=45)])
+def test_comparisons_from_the_build_rows_equal_the_benchmark_functions(ctx, window):
+    """The team's comparison and gaps are the build's rows: the same numbers as
+    internal_benchmarks / team_vs_rest on every team's current responses."""
+    from nps_report import benchmarks
+
+    mine = dataclasses.replace(ctx, options=ctx.options.model_copy(update={"windows": window}))
+    t = team_tables(mine, team=TEAM, quarter=QUARTER)
+    current = build.current_responses(ctx.responses(), quarter=QUARTER, options=mine.options)[0]
+    current = build.as_quarter(current, QUARTER)
+    expected = benchmarks.internal_benchmarks(current, team=TEAM, quarter=QUARTER,
+                                              **mine.options.interval_kwargs())
+    pd.testing.assert_frame_equal(t.comparison, expected, check_dtype=False)
+    gaps = benchmarks.team_vs_rest(current, quarter=QUARTER, team=TEAM,
+                                   level=["department", "company"], **mine.options.changes_kwargs())
+    pd.testing.assert_frame_equal(t.gaps.drop(columns="family"), gaps, check_dtype=False)
+    assert set(t.gaps["family"]) == {build.FAMILY_GAPS}
 
 
 def test_current_responses_is_the_quarter_without_a_window(ctx):

@@ -21,15 +21,17 @@ import pandas as pd
 
 from .. import anomalies, benchmarks, closeloop, schema, stats, windows
 from ..options import ReportOptions
+from . import saving
 from .saving import load_tables, save_tables
 
-__all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_OWN", "FAMILY_TEAMS", "LEVELS",
+__all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_GAPS", "FAMILY_OWN", "FAMILY_TEAMS",
+           "GAP_LEVELS", "LEVELS",
            "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
-           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows", "quarters_needed",
-           "team_departments", "window_quarters", "write_build_tables"]
+           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows",
+           "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
-TABLES_FOLDER = "tables"
+TABLES_FOLDER = saving.TABLES_FOLDER
 #: Levels of the NPS, trend and change tables.
 LEVELS = ("team", "department", "company")
 #: Quarters back a change compares with: previous quarter (QoQ), same quarter last year (YoY).
@@ -40,6 +42,10 @@ COMPANY = benchmarks.COMPANY
 FAMILY_TEAMS = "team changes"
 #: Multiple-testing family of the departments' and the company's own changes.
 FAMILY_OWN = "department and company changes"
+#: Multiple-testing family of one team's gaps to the rest of its department and company.
+FAMILY_GAPS = "team vs rest (per team)"
+#: What a team is compared with in the gaps.
+GAP_LEVELS = ("department", "company")
 
 _KEYS = ["level", schema.DEPARTMENT, schema.TEAM]
 _FOLLOWUP_COLUMNS = [schema.TEAM, "count", "overdue", "oldest_days", "sla_hours"]
@@ -66,6 +72,10 @@ class BuildTables:
         :data:`CHANGE_LAGS`) and ``family``: every team's changes form ONE
         Benjamini-Hochberg family (:data:`FAMILY_TEAMS`), the departments' and the
         company's own changes a second one (:data:`FAMILY_OWN`).
+    gaps : DataFrame
+        Every team against the rest of its department and of the company
+        (:func:`nps_report.benchmarks.team_vs_rest`, current responses), with ``family``:
+        each team's two gaps are one Benjamini-Hochberg family (:data:`FAMILY_GAPS`).
     ranks : DataFrame
         Company-wide rank of every team: ``team``, ``department``, ``rank``,
         ``n_ranked``, ``percentile``, ``shown``, ``n``, ``nps``
@@ -73,7 +83,8 @@ class BuildTables:
     anomalies : DataFrame
         The quarter's anomaly flags (:data:`nps_report.anomalies.ANOMALY_COLUMNS`).
     families : DataFrame
-        ``family``, ``level``, ``tests`` (p-values adjusted together), ``adjustment``.
+        ``family``, ``level``, ``tests`` (p-values adjusted together: over all teams for
+        the team changes, per team for the gaps), ``adjustment``.
     followup : DataFrame
         ``team``, ``count`` (detractors), ``overdue``, ``oldest_days``, ``sla_hours``
         (:func:`nps_report.closeloop.followup_summary` of each team's current detractors).
@@ -88,6 +99,7 @@ class BuildTables:
     nps: pd.DataFrame
     trend: pd.DataFrame
     changes: pd.DataFrame
+    gaps: pd.DataFrame
     ranks: pd.DataFrame
     anomalies: pd.DataFrame
     families: pd.DataFrame
@@ -96,8 +108,8 @@ class BuildTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write the tables into ``folder / quarter`` (``folder`` is ``<build>/tables``)."""
-        return save_tables(self, Path(folder) / self.quarter, kind="build").parent
+        """Write the tables into ``<folder>/tables/<quarter>/`` (``folder``: the build folder)."""
+        return save_tables(self, Path(folder) / TABLES_FOLDER / self.quarter, kind="build").parent
 
     def nps_row(self, level: str, name: str | None = None) -> pd.Series | None:
         """The NPS row of a team, a department (by name) or the company; None if absent."""
@@ -108,8 +120,8 @@ class BuildTables:
 
 
 def load_build_tables(folder, quarter: str) -> BuildTables:
-    """Read the build tables of ``quarter`` from ``folder`` (``<build>/tables``)."""
-    return load_tables(BuildTables, Path(folder) / quarter)
+    """Read the build tables of ``quarter`` saved in the build folder ``folder``."""
+    return load_tables(BuildTables, Path(folder) / TABLES_FOLDER / quarter)
 
 
 # ----------------------------------------------------------------------------- current responses
@@ -283,12 +295,28 @@ def _changes(current: pd.DataFrame, history: pd.DataFrame, quarter: str,
     table = pd.concat([teams, own], ignore_index=True)
     adjustment = benchmarks.ADJUSTMENT_BH if options.fdr else benchmarks.ADJUSTMENT_NONE
     families = pd.DataFrame({
-        "family": [FAMILY_TEAMS, FAMILY_OWN],
-        "level": ["team", "department and company"],
+        "family": [FAMILY_TEAMS, FAMILY_OWN, FAMILY_GAPS],
+        "level": ["team", "department and company", "team"],
         "tests": [int(np.isfinite(teams["p_value"].astype(float)).sum()),
-                  int(np.isfinite(own["p_value"].astype(float)).sum())],
-        "adjustment": [adjustment, adjustment]})
+                  int(np.isfinite(own["p_value"].astype(float)).sum()), len(GAP_LEVELS)],
+        "adjustment": [adjustment] * 3})
     return table, families
+
+
+def _gaps(current: pd.DataFrame, quarter: str, options: ReportOptions) -> pd.DataFrame:
+    """Each team against the rest of its department and company: one small family per team."""
+    if current.empty:
+        return pd.DataFrame(columns=[schema.TEAM, schema.DEPARTMENT, "level", "sentence", "family"])
+    kwargs = {**options.changes_kwargs(), "fdr": False}  # adjusted below, team by team
+    table = benchmarks.team_vs_rest(as_quarter(current, quarter), quarter=quarter,
+                                    level=list(GAP_LEVELS), **kwargs)
+    p_values = table["p_value"].astype(float)
+    table["p_adjusted"] = p_values.groupby(table[schema.TEAM]).transform(
+        lambda p: benchmarks.adjust_pvalues(p.to_numpy(), fdr=options.fdr))
+    table["adjustment"] = benchmarks.ADJUSTMENT_BH if options.fdr else benchmarks.ADJUSTMENT_NONE
+    table["significant"] = (table["p_adjusted"] < options.alpha).fillna(False).astype(bool)
+    table["sentence"] = [benchmarks.describe_gap(r) for _, r in table.iterrows()]
+    return table.assign(family=FAMILY_GAPS)
 
 
 def _ranks(current: pd.DataFrame, quarter: str, options: ReportOptions,
@@ -369,7 +397,8 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
         quarter=quarter, options=options,
         nps=_nps(current, options, departments),
         trend=_trend(history, quarter, options, departments),
-        changes=changes, ranks=_ranks(current, quarter, options, departments),
+        changes=changes, gaps=_gaps(current, quarter, options),
+        ranks=_ranks(current, quarter, options, departments),
         anomalies=flags.reset_index(drop=True), families=families,
         followup=followup_counts(loop_lists if loop_lists is not None else close_the_loop_lists(
             current, quarter=quarter, options=options, rules=rules)),
@@ -378,7 +407,7 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
 
 def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions, rules,
                        folder, *, loop_lists: dict | None = None) -> dict:
-    """Compute and save the build tables of every quarter into ``folder / "tables"``.
+    """Compute and save the build tables of every quarter into ``<folder>/tables/<quarter>/``.
 
     The build calls this once, before any report runs; reports read the files through
     :meth:`nps_report.context.ReportContext.build_tables`. Also writes the build-wide
@@ -396,7 +425,7 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
     for quarter in quarters:
         out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules,
                                             loop_lists=(loop_lists or {}).get(quarter))
-        out[quarter].save(folder / TABLES_FOLDER)
+        out[quarter].save(folder)
     flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
         columns=anomalies.ANOMALY_COLUMNS + ["quarter"])
@@ -459,6 +488,7 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
                        | ((nps["level"] == "department") & (nps[schema.DEPARTMENT] == dept))
                        | (nps["level"] == "company")],
             "changes": changes[(changes["level"] == "team") & (changes[schema.TEAM] == team)],
+            "gaps": bt.gaps[bt.gaps[schema.TEAM] == team],
             "ranks": bt.ranks[bt.ranks[schema.TEAM] == team],
             "anomalies": bt.anomalies[bt.anomalies["team"] == team],
         }
@@ -478,6 +508,8 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     else:
         raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
     columns = {"nps": nps_cols, "changes": change_cols,
+               "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
+                        "sentence"],
                "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile"],
                "anomalies": ["team", "flag", "evidence", "severity"]}
     frames = [_printed(frame, columns[name]).assign(table=name) for name, frame in parts.items()]

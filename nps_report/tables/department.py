@@ -15,7 +15,7 @@ import pandas as pd
 from .. import actions, benchmarks, schema, stats
 from ..options import ReportOptions
 from .build import as_quarter, current_responses, window_quarters
-from .saving import TABLES_FILE, load_tables, save_tables
+from .saving import TABLES_FOLDER, tables_folder, TABLES_FILE, load_tables, save_tables
 from .team import comment_tables, driver_table, team_tables
 
 __all__ = ["DepartmentTables", "TOP_ACTIONS", "department_tables", "team_actions_of",
@@ -23,10 +23,6 @@ __all__ = ["DepartmentTables", "TOP_ACTIONS", "department_tables", "team_actions
 
 #: Actions a department summary lists (anomaly checks are always listed on top of these).
 TOP_ACTIONS = 5
-#: Where a build's team report saves its tables, inside the report's folder.
-REPORT_TABLES_FOLDER = "tables"
-
-
 @dataclass(frozen=True, eq=False)
 class DepartmentTables:
     """Everything one department summary shows (see :func:`department_tables`).
@@ -80,13 +76,16 @@ class DepartmentTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write every table into ``folder`` (``<name>.parquet`` + ``tables.json``)."""
-        return save_tables(self, folder, kind="department").parent
+        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
+
+        ``folder`` is the report's folder; returns the tables folder.
+        """
+        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="department").parent
 
     @classmethod
     def load(cls, folder) -> "DepartmentTables":
-        """Read tables written by :meth:`save`."""
-        return load_tables(cls, folder)
+        """Read tables written by :meth:`save` (given the report's folder)."""
+        return load_tables(cls, tables_folder(folder))
 
 
 def team_tables_folder(ctx, *, team: str, quarter: str):
@@ -104,7 +103,7 @@ def team_tables_folder(ctx, *, team: str, quarter: str):
     teams = Path(root) / quarter / "teams"
     if not teams.is_dir():
         return None
-    for folder in sorted(p / REPORT_TABLES_FOLDER for p in teams.iterdir()):
+    for folder in sorted(p / TABLES_FOLDER for p in teams.iterdir()):
         path = folder / TABLES_FILE
         if path.exists() and json.loads(path.read_text(encoding="utf-8")).get("team") == team:
             return folder

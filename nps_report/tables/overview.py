@@ -14,7 +14,7 @@ import pandas as pd
 from .. import schema, stats
 from ..options import ReportOptions
 from .build import FAMILY_TEAMS
-from .saving import load_tables, save_tables
+from .saving import TABLES_FOLDER, tables_folder, load_tables, save_tables
 from .team import external_table
 
 __all__ = ["MOVERS", "OverviewTables", "overview_tables"]
@@ -70,13 +70,16 @@ class OverviewTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write every table into ``folder`` (``<name>.parquet`` + ``tables.json``)."""
-        return save_tables(self, folder, kind="overview").parent
+        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
+
+        ``folder`` is the report's folder; returns the tables folder.
+        """
+        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="overview").parent
 
     @classmethod
     def load(cls, folder) -> "OverviewTables":
-        """Read tables written by :meth:`save`."""
-        return load_tables(cls, folder)
+        """Read tables written by :meth:`save` (given the report's folder)."""
+        return load_tables(cls, tables_folder(folder))
 
 
 def overview_tables(ctx, *, quarter: str) -> OverviewTables:

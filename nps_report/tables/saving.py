@@ -15,10 +15,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLES_FILE", "load_report_tables", "load_tables", "save_tables", "tables_equal"]
+__all__ = ["TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
+           "tables_equal", "tables_folder"]
 
 #: Scalars, options and DataFrame attributes of a saved table object.
 TABLES_FILE = "tables.json"
+#: The folder, inside a report's (or a build's) folder, that holds its saved tables.
+TABLES_FOLDER = "tables"
+
+
+def tables_folder(folder) -> Path:
+    """Where the tables of the report in ``folder`` are: ``folder/tables``.
+
+    A folder that already holds a ``tables.json`` is returned as it is.
+    """
+    folder = Path(folder)
+    return folder if (folder / TABLES_FILE).exists() else folder / TABLES_FOLDER
 
 
 def _plain(value):
@@ -110,7 +122,8 @@ def load_tables(cls, folder):
 def load_report_tables(folder):
     """A report's saved tables (team, department or overview), from ``folder``.
 
-    ``folder`` is the folder :meth:`TeamTables.save` was given (``<report>/tables``).
+    ``folder`` is the folder :meth:`TeamTables.save` was given (the report's folder; the
+    files are in its ``tables/`` subfolder), or that ``tables/`` folder itself.
 
     Examples
     --------
@@ -128,7 +141,8 @@ def load_report_tables(folder):
     from .overview import OverviewTables
     from .team import TeamTables
 
-    kind = json.loads((Path(folder) / TABLES_FILE).read_text(encoding="utf-8"))["kind"]
+    folder = tables_folder(folder)
+    kind = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))["kind"]
     cls = {"team": TeamTables, "department": DepartmentTables, "overview": OverviewTables}[kind]
     return load_tables(cls, folder)
 

@@ -16,16 +16,16 @@ import pandas as pd
 
 from .. import actions, benchmarks, drivers, schema, stats, themes
 from ..options import ReportOptions
-from .build import as_quarter, current_responses, window_quarters
-from .saving import load_tables, save_tables
+from .build import current_responses, window_quarters
+from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
+from .theme_change import theme_shares
 
-__all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "driver_table", "external_table",
+__all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "comparison_table", "driver_table",
+           "external_table",
            "segment_table", "team_tables"]
 
 #: Bootstrap resamples of a report's key-driver intervals.
 DRIVER_BOOTSTRAP = 200
-# Columns the comparisons with other teams read (every team's rows of the quarter).
-_PEER_COLUMNS = [schema.TEAM, schema.DEPARTMENT, schema.QUARTER, schema.SCORE]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,10 +48,12 @@ class TeamTables:
         Long form: ``segment``, ``value`` and the :func:`~nps_report.stats.grouped_nps`
         columns, largest groups first within each segment.
     comparison : DataFrame
-        Team, department and company NPS (:func:`nps_report.benchmarks.internal_benchmarks`).
+        Team, department and company NPS, the columns of
+        :func:`nps_report.benchmarks.internal_benchmarks` (the build's NPS rows; scores
+        blank below the display floor).
     gaps : DataFrame
-        The team against the rest of its department and of the company
-        (:func:`nps_report.benchmarks.team_vs_rest`).
+        The team against the rest of its department and of the company (the build's rows
+        of :func:`nps_report.benchmarks.team_vs_rest`, with their ``family``).
     rank : DataFrame
         The team's company-wide rank (one row of the build's ranks).
     external : DataFrame
@@ -112,16 +114,18 @@ class TeamTables:
     window_note: str = ""
 
     def save(self, folder) -> Path:
-        """Write every table into ``folder`` (``<name>.parquet`` + ``tables.json``).
+        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
 
-        The responses are not written: they are the build's data, and name customers.
+        ``folder`` is the report's folder; returns the tables folder. The responses are not
+        written: they are the build's data, and name customers.
         """
-        return save_tables(self, folder, kind="team", skip=("responses",)).parent
+        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="team",
+                           skip=("responses",)).parent
 
     @classmethod
     def load(cls, folder) -> "TeamTables":
-        """Read tables written by :meth:`save` (``responses`` comes back empty)."""
-        return load_tables(cls, folder)
+        """Read tables written by :meth:`save` (given the report's folder; ``responses`` is empty)."""
+        return load_tables(cls, tables_folder(folder))
 
 
 # ----------------------------------------------------------------------------- building blocks
@@ -194,9 +198,9 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
     Notes
     -----
     Order: current responses (:func:`~nps_report.tables.build.current_responses`), the
-    build's rows of the team (headline, changes, trend, rank, anomalies, follow-up
-    counts), segments, comparisons with the rest of the department and company (the
-    current responses of every team), published benchmarks, key drivers (200 bootstrap
+    build's rows of the team (headline, changes, trend, comparison with its department
+    and the company, gaps to the rest of them, rank, anomalies, follow-up counts),
+    segments, published benchmarks, key drivers (200 bootstrap
     resamples, the options' seed) with their expected effects, comment themes, the
     previous quarter's themes, and last the actions, ranked from those tables only.
 
@@ -237,29 +241,16 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
 
     segments = segment_table(current, ctx.segments, options)
 
-    # Comparisons read every team's current responses (the same definition as the headline).
-    peers = ctx.responses(quarters=window_quarters(quarter, options), columns=_peer_columns(options))
-    peers_now = as_quarter(current_responses(peers, quarter=quarter, options=options)[0], quarter)
-    if (peers_now[schema.TEAM] == team).any():
-        comparison = benchmarks.internal_benchmarks(peers_now, team=team, quarter=quarter,
-                                                    **options.interval_kwargs())
-        gaps = benchmarks.team_vs_rest(peers_now, quarter=quarter, team=team,
-                                       level=["department", "company"], alpha=options.alpha,
-                                       fdr=options.fdr, confidence=options.confidence,
-                                       display_floor=options.display_floor)
-    else:
-        comparison = pd.DataFrame(columns=["level", "name", "quarter", "n", "nps", "ci_low",
-                                           "ci_high", "moe", "shown", "imprecise"])
-        gaps = pd.DataFrame(columns=["team", "department", "quarter", "level", "comparator",
-                                     "sentence"])
+    # Comparisons: the build's rows, from every team's current responses.
+    comparison = comparison_table(bt, team=team, department=department)
+    gaps = bt.gaps[bt.gaps[schema.TEAM] == team].reset_index(drop=True)
     row = headline.iloc[0]
     external = external_table(row["nps"] if row["shown"] else np.nan, options)
 
     driver, status, reason = driver_table(current, ctx.attributes, options, rules)
     impact, topics, quotes = comment_tables(current, options)
+    # The decline rule names the themes that grew since the previous quarter.
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
-    from .theme_change import theme_shares
-
     before = theme_shares(previous, taxonomy=themes.load_taxonomy(options.themes))
 
     ranked = actions.recommend(
@@ -283,6 +274,24 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
         families=bt.families, data_quality=quality, window_note=note)
 
 
-def _peer_columns(options: ReportOptions) -> list[str]:
-    dates = [options.windows.date, "submitted_at"] if options.windows.active else []
-    return list(dict.fromkeys(_PEER_COLUMNS + dates))
+def comparison_table(bt, *, team: str, department: str) -> pd.DataFrame:
+    """Team, department and company NPS rows of the build, as a benchmark chart draws them.
+
+    The columns of :func:`nps_report.benchmarks.internal_benchmarks`: ``level``, ``name``,
+    ``quarter``, ``n``, ``nps``, ``ci_low``, ``ci_high``, ``moe``, ``shown``,
+    ``imprecise``; scores are blank (NaN) below the display floor.
+    """
+    nps = bt.nps
+    keys = [("team", team, (nps["level"] == "team") & (nps[schema.TEAM] == team)),
+            ("department", department,
+             (nps["level"] == "department") & (nps[schema.DEPARTMENT] == department)),
+            ("company", benchmarks.COMPANY, nps["level"] == "company")]
+    rows = [nps.loc[mask].iloc[0].to_dict() | {"name": name} for level, name, mask in keys
+            if mask.any()]
+    columns = ["level", "name", "quarter", "n", "nps", "ci_low", "ci_high", "moe", "shown",
+               "imprecise"]
+    table = pd.DataFrame(rows).assign(quarter=bt.quarter) if rows else pd.DataFrame(columns=columns)
+    hidden = ~table["shown"].astype(bool)
+    table.loc[hidden, ["nps", "ci_low", "ci_high", "moe"]] = np.nan
+    table.loc[hidden, "imprecise"] = False
+    return table[columns].reset_index(drop=True)
