@@ -122,7 +122,7 @@ def test_build_folder_shows_no_path_of_the_build_machine(small_build):
     assert context["data_path"] == "responses.parquet" and context["params_file"] == "build.yaml"
     nb = nbformat.read(build / "2026Q3" / "teams" / "Équipe Montréal" / "report.ipynb", 4)
     assert nb.metadata.papermill.parameters["context_path"] == "../../../context.json"
-    assert nb.metadata.papermill.parameters["tables_dir"] == "tables"
+    assert nb.metadata.papermill.parameters["tables_dir"] == "."
     machine = [str(folder), str(ROOT), "site-packages", "/tmp/"]
     texts = [p for p in build.rglob("*") if p.suffix in {".ipynb", ".html", ".json", ".csv", ".yaml"}]
     assert len(texts) > 10

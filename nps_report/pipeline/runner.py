@@ -30,6 +30,7 @@ from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, w
 from ..exceptions import BuildError
 from ..resources import DEFAULT_FILES
 from ..tables.build import printed_build_rows
+from ..tables.saving import TABLES_FOLDER
 from .execution import Workers, execute_reports
 from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
                            report_fingerprint, slice_fingerprints)
@@ -39,13 +40,14 @@ from .plan import Plan, Report, inside, make_plan
 from .publish import output_location, publish
 from .templates import check_templates
 
-__all__ = ["BuildResult", "INPUTS", "MANIFEST", "TABLES_DIR", "mark_gone", "run_build"]
+__all__ = ["BuildResult", "INPUTS", "MANIFEST", "mark_gone", "run_build"]
 
 MANIFEST = "manifest.json"
 #: Folder of a build holding copies of its theme, action and benchmark files.
 INPUTS = "inputs"
-#: Folder, inside each report's folder, where the report saves its tables.
-TABLES_DIR = "tables"
+# A report saves its tables with ``t.save(tables_dir)``, which writes ``tables_dir/tables/``:
+# the build passes the report's own folder, relative to the notebook (papermill's cwd).
+REPORT_TABLES_DIR = "."
 FILE_OPTIONS = ("benchmarks", "themes", "actions")
 
 
@@ -165,7 +167,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                 workers.start()
             _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
             for task in team_tasks:  # a team report that fails now leaves no older tables behind
-                shutil.rmtree(folder / task["report"].folder / TABLES_DIR, ignore_errors=True)
+                shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
             if remote and team_tasks:
                 publish(folder, remote)  # the data, context, tables and inputs the workers read
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
@@ -345,7 +347,7 @@ def _fingerprint(build: _Build, report: Report) -> str:
                                                        department=report.department))
     team_tables = []
     if report.kind != "team":
-        team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_DIR))
+        team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_FOLDER))
                        for key in _teams_of(build.manifest, report)]
     return report_fingerprint(report, slices=build.slices, common=build.common, template=template,
                               printed=printed, team_tables=team_tables)
@@ -409,7 +411,7 @@ def _task(build: _Build, report: Report, fingerprint: str) -> dict:
         context_ref = Path(os.path.relpath(build.folder / CONTEXT_FILE, target)).as_posix()
         remote_fields = {}
     return {"key": report.key, "template": str(template), "folder": str(target.resolve()),
-            "parameters": {**report.parameters(), "context_path": context_ref, "tables_dir": TABLES_DIR},
+            "parameters": {**report.parameters(), "context_path": context_ref, "tables_dir": REPORT_TABLES_DIR},
             **remote_fields, "title": report.title, "running_header": report.title,
             "formats": build.formats, "fingerprint": fingerprint, "report": report,
             "pdf": {"kind": report.kind, "quarter": report.quarter, "team": report.team,
