@@ -5,15 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-DEMO_DATA := output/demo-data/nps_demo.csv
 
-.PHONY: demo test lab bench system-deps clean help
+.PHONY: demo test test-fast lab bench system-deps clean help
 
 help:
-	@echo "make demo   build the demo reports, PDFs and department packs from the embedded demo data (output/demo/)"
-	@echo "make test   run the test suite"
-	@echo "make lab    open JupyterLab with the project's kernel"
-	@echo "make bench  measure load, per-report and total time against the naive CLI loop"
+	@echo "make demo       build the demo reports, PDFs and department packs from the embedded demo data (output/demo/)"
+	@echo "make test       run the test suite (what CI runs)"
+	@echo "make test-fast  run everything but the end-to-end builds and installs (tests marked slow)"
+	@echo "make lab        open JupyterLab (notebooks use the venv's python3 kernel)"
+	@echo "make bench      measure load, per-report and total time against the naive CLI loop"
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -30,11 +30,9 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	@touch $@ $(STAMP)
 
-$(DEMO_DATA): $(STAMP) nps_report/demo.py
-	$(BIN)/nps-report demo-data output/demo-data
-
-demo: system-deps $(STAMP) $(DEMO_DATA)
-	$(BIN)/nps-report build params/demo.yaml --formats html,pdf
+# The same command a pip user runs: writes output/demo-data/nps_demo.csv, builds output/demo/.
+demo: system-deps $(STAMP)
+	$(BIN)/nps-report demo output --formats html,pdf
 	@echo "Demo outputs are in output/demo/:"
 	@echo "  index of every report and pack:  output/demo/index.html"
 	@echo "  reports (HTML and PDF):          output/demo/<quarter>/{teams,departments,overview}/*/report.{html,pdf}"
@@ -43,11 +41,17 @@ demo: system-deps $(STAMP) $(DEMO_DATA)
 test: system-deps $(TEST_STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Fewer property-test examples (tests/test_robustness.py reads NPS_TEST_EXAMPLES) and no
+# end-to-end builds: a check while working; `make test` is the full suite CI runs.
+test-fast: $(TEST_STAMP)
+	NPS_TEST_EXAMPLES=30 $(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# Notebooks name the kernel "python3": run from the venv, JupyterLab starts it with the
+# venv's Python (as it does for a pip user), so no extra kernel is registered.
 lab: $(STAMP)
-	$(BIN)/python -m ipykernel install --sys-prefix --name nps-report --display-name "nps-report" >/dev/null
 	$(BIN)/jupyter lab
 
 clean:

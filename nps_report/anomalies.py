@@ -2,7 +2,7 @@
 
 A flag asks for a look at how the survey was collected; it says nothing about why a
 pattern appeared. The thresholds live in the ``anomalies`` section of the action rules
-file (``params/actions.yaml``).
+file (``nps_report/data/actions.yaml``).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
         The quarter checked, like ``"2026Q3"``.
     rules : ActionRules or path, optional
         Thresholds from the rules file's ``anomalies`` section; default the shipped
-        ``params/actions.yaml`` (see :func:`nps_report.actions.load_rules`).
+        ``nps_report/data/actions.yaml`` (see :func:`nps_report.actions.load_rules`).
 
     Returns
     -------

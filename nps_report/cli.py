@@ -11,6 +11,7 @@ from .exceptions import NpsReportError
 
 EPILOG = """\
 examples:
+  nps-report demo                            build the demo reports into output/demo/ (from any folder)
   nps-report demo-data output/demo-data      write the synthetic demo survey
   nps-report summary params/demo.yaml        NPS per team and quarter, with intervals
   nps-report build params/demo.yaml          every report of the build's quarter(s)
@@ -69,9 +70,14 @@ def _split(values):
 
 def cmd_build(args) -> int:
     from . import params as params_mod
+
+    return _build(params_mod.load_params(args.params), args)
+
+
+def _build(params, args) -> int:
+    """Run ``params`` with the build options of the command line; the exit code."""
     from .pipeline import run_build
 
-    params = params_mod.load_params(args.params)
     formats = _split([args.formats]) if args.formats else None
     unknown = [f for f in formats or [] if f not in ("html", "pdf")]
     if unknown:
@@ -79,8 +85,25 @@ def cmd_build(args) -> int:
         return 2
     result = run_build(params, quarters=_split(args.quarter), teams=args.team,
                        departments=args.department, jobs=args.jobs, formats=formats,
-                       force=args.force, dry_run=args.dry_run, scheduler=args.scheduler)
+                       force=args.force, dry_run=args.dry_run, scheduler=args.scheduler,
+                       templates_dir=args.templates)
     return result.exit_code
+
+
+def cmd_demo(args) -> int:
+    """Write the demo survey and build it with the shipped demo build file."""
+    from pathlib import Path
+
+    from . import demo, params as params_mod
+    from .resources import demo_build_file
+
+    out = Path(args.folder)
+    data = demo.write_demo_data(out / "demo-data")
+    _say(f"Wrote the demo survey: {data}")
+    raw = params_mod.load_yaml(demo_build_file())
+    raw["data"]["path"] = str(data)
+    raw["output_dir"] = str(out)
+    return _build(params_mod.parse_params(raw, path=demo_build_file()), args)
 
 
 def cmd_notebook(args) -> int:
@@ -100,12 +123,41 @@ def cmd_inspect(args) -> int:
     return 2 if any(p.level == "error" for p in report.problems) else 0
 
 
+def _build_options(p) -> argparse.ArgumentParser:
+    """The options ``build`` and ``demo`` share."""
+    p.add_argument("-q", "--quarter", action="append", metavar="Q",
+                   help="quarter(s) to build, e.g. 2026Q3 (repeat or comma-separate; default: the build file's)")
+    p.add_argument("-t", "--team", action="append", metavar="TEAM", help="only this team (repeat for several)")
+    p.add_argument("-d", "--department", action="append", metavar="DEPT", help="only this department (repeat for several)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="parallel worker processes (default: number of cores)")
+    p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
+    p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the reports on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--templates", default=None, metavar="DIR",
+                   help="folder of your own report templates (team_report.ipynb, "
+                        "department_summary.ipynb, company_overview.ipynb; default: the build "
+                        "file's templates, else the shipped ones)")
+    return p
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nps-report", description="Turn NPS survey exports into per-team and per-quarter reports.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"nps-report {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="build the demo reports from the embedded demo survey",
+                       description="Write the seeded synthetic survey to FOLDER/demo-data/nps_demo.csv "
+                                   "and build it with the shipped demo build file into FOLDER/demo/ "
+                                   "(index.html lists every report). Works from any folder.")
+    p.add_argument("folder", nargs="?", default="output", metavar="FOLDER",
+                   help="where to write the survey and the build (default: output)")
+    _build_options(p)
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("demo-data", help="write the seeded synthetic demo survey (CSV)")
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write nps_demo.csv into")
@@ -120,17 +172,7 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Load and validate the data once, then build each team report, "
                                    "department summary and company overview of the chosen quarters.")
     p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
-    p.add_argument("-q", "--quarter", action="append", metavar="Q",
-                   help="quarter(s) to build, e.g. 2026Q3 (repeat or comma-separate; default: the build file's)")
-    p.add_argument("-t", "--team", action="append", metavar="TEAM", help="only this team (repeat for several)")
-    p.add_argument("-d", "--department", action="append", metavar="DEPT", help="only this department (repeat for several)")
-    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                   help="parallel worker processes (default: number of cores)")
-    p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
-    p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
-    p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run the reports on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
+    _build_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("notebook", help="create an ad-hoc analysis notebook under notebooks/")

@@ -178,10 +178,31 @@ def load_context(path=None) -> ReportContext:
     """
     if path is None:
         return demo_context()
-    from .storage import read_text
+    from .storage import is_url, read_text
 
     data = json.loads(read_text(path))  # a path, or a URL on a Dask cluster
+    # The build writes paths relative to its folder (the one holding context.json), so a
+    # build folder moved or zipped still opens; they are made absolute here.
+    base = str(path).rsplit("/", 1)[0] if is_url(path) else Path(path).resolve().parent
+    data["data_path"] = _from_build_folder(data.get("data_path"), base)
+    data["paths"] = {k: _from_build_folder(v, base) for k, v in (data.get("paths") or {}).items()}
+    options = dict(data.get("options") or {})
+    for key in ("benchmarks", "themes", "actions"):
+        if options.get(key):
+            options[key] = _from_build_folder(options[key], base)
+    data["options"] = options
     return ReportContext(**data)
+
+
+def _from_build_folder(location, base):
+    """``location`` as written in context.json, made absolute from the build folder ``base``."""
+    from .storage import is_url
+
+    if not location or is_url(location) or Path(location).is_absolute():
+        return location
+    if isinstance(base, str):  # the build folder is a URL
+        return f"{base}/{location}"
+    return str(base / location)
 
 
 _DEMO = {}
@@ -191,15 +212,15 @@ def demo_context() -> ReportContext:
     """The embedded demo survey, loaded through the demo build file's mapping (cached)."""
     if "ctx" not in _DEMO:
         from . import demo, io, params
+        from .resources import demo_build_file
 
-        root = Path(__file__).resolve().parents[1]
-        build = params.load_params(root / "params" / "demo.yaml")
+        build = params.load_params(demo_build_file())
         raw = demo.generate_demo_export()
         source = build.data
         result = io.to_canonical(raw.astype(str).replace("nan", ""), mapping=source.columns,
                                  segments=source.segments, attributes=source.attributes)
         _DEMO["ctx"] = ReportContext(
-            build="demo (in memory)", data_path=None, options=options_of(build, root),
+            build="demo (in memory)", data_path=None, options=options_of(build),
             counts=result.counts, segments=result.segments, attributes=result.attributes,
             fingerprint="demo-seed-%d" % demo.DEMO_SEED, _frame=result.responses)
     return _DEMO["ctx"]

@@ -46,6 +46,24 @@ class ParamsError(NpsReportError):
         super().__init__(prefix + message)
 
 
+class TemplateError(NpsReportError):
+    """A report templates folder cannot be used: a template is missing, unreadable, or its
+    ``parameters`` cell lacks a parameter the build sets.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    path : str, optional
+        The template (or folder) concerned.
+    """
+
+    def __init__(self, message: str, *, path=None):
+        self.path = None if path is None else str(path)
+        prefix = f"{self.path}: " if self.path else ""
+        super().__init__(prefix + message)
+
+
 class BuildError(NpsReportError):
     """A build could not run (as opposed to one report failing, which is recorded)."""
 

@@ -25,18 +25,24 @@ STARTER = [
 
 
 def create_notebook(name: str, *, build: str | None = "output/demo", folder="notebooks") -> Path:
-    """Write ``folder/<name>.ipynb`` loading ``build``'s canonical data; never overwrite."""
+    """Write ``folder/<name>.ipynb`` loading ``build``'s canonical data; never overwrite.
+
+    The notebook names the build's ``context.json`` relative to its own folder (JupyterLab
+    runs a notebook there), and the kernel ``python3``, as the report templates do.
+    """
+    import os
+
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     context = None
+    path = Path(folder) / f"{safe_name(name)}.ipynb"
     if build:
         context_file = Path(build) / "context.json"
         if not context_file.exists():
             raise NpsReportError(f"{context_file} not found: build it first (nps-report build ...) "
                                  "or pass --build with a build folder")
-        context = str(context_file.resolve())
-    path = Path(folder) / f"{safe_name(name)}.ipynb"
+        context = Path(os.path.relpath(context_file.resolve(), Path(folder).resolve())).as_posix()
     if path.exists():
         raise NpsReportError(f"{path} already exists; choose another name")
     values = {"title": name, "build": build or "demo", "context": context}

@@ -157,7 +157,17 @@ class BuildParams(_Frozen):
     jobs: Optional[int] = Field(None, ge=1)
     # A dask.distributed scheduler address (tcp://host:port): run reports on that cluster.
     scheduler: Optional[str] = None
+    # A folder of one's own report templates (default: the shipped ones).
+    templates: Optional[str] = None
     source_file: Optional[str] = Field(None, exclude=True)
+
+    @field_validator("benchmarks", "themes", "actions")
+    @classmethod
+    def _shipped_file(cls, value, info):
+        # "shipped": the file that ships in the package, as a path (resources.input_file)
+        from .resources import SHIPPED, input_file
+
+        return input_file(info.field_name, value) if value == SHIPPED else value
 
     def report_options(self, base=None) -> ReportOptions:
         """The options every report of this build reads (one typed object).

@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REALDATA = SHARED / "realdata"
 DATA = Path(__file__).resolve().parent / "data"
+# Fixtures that make a whole build: a test using one is end-to-end (`make test-fast` leaves
+# it out). Tests that build by themselves carry @pytest.mark.slow.
+BUILD_FIXTURES = {"small_build", "built", "pack", "team_pdf", "small_pack_build", "builds", "executed"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

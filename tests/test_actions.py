@@ -13,7 +13,7 @@ from nps_report import actions, demo, stats
 from nps_report.exceptions import ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "params" / "actions.yaml"
+SHIPPED = ROOT / "nps_report" / "data" / "actions.yaml"
 
 # What a recommendation must never suggest: paying or bribing customers for a score, or
 # blaming and sanctioning staff for one.

@@ -321,7 +321,7 @@ def test_trend_table_per_quarter_with_gaps():
 
 # ------------------------------------------------------------------ external benchmarks
 def test_shipped_benchmarks_are_sourced_examples():
-    table = B.load_external_benchmarks(ROOT / "params" / "benchmarks.yaml")
+    table = B.load_external_benchmarks(ROOT / "nps_report" / "data" / "published_benchmarks.yaml")
     assert len(table) >= 5
     assert table["example"].all()
     assert (table["source"].str.len() > 0).all() and table["year"].between(2000, 2030).all()

@@ -76,21 +76,19 @@ def test_demo_data_command(tmp_path, capsys):
 
 
 def demo_build_file(tmp_path, demo_csv):
-    """The shipped demo build file, pointed at the session's demo CSV, the project's
-    benchmark, theme and action files, and a temporary output."""
+    """The shipped demo build file, pointed at the session's demo CSV and a temporary output."""
     build = tmp_path / "b.yaml"
     text = (ROOT / "params" / "demo.yaml").read_text().replace("output/demo-data/nps_demo.csv", str(demo_csv))
-    text = text.replace(": params/", f": {ROOT / 'params'}/")
     build.write_text(text + f"\noutput_dir: {tmp_path / 'out'}\n")
     return build
 
 
 def test_missing_theme_file_stops_the_build_before_any_report(tmp_path, demo_csv):
     build = demo_build_file(tmp_path, demo_csv)
-    build.write_text(build.read_text().replace("themes.yaml", "themez.yaml"))
+    build.write_text(build.read_text() + f"themes: {tmp_path / 'themez.yaml'}\n")
     done = run(["build", str(build), "--formats", "html", "-t", "Billing Operations"], tmp_path)
     assert done.returncode == 2, done.stderr
-    assert f"{ROOT / 'params' / 'themez.yaml'}: theme file not found" in done.stderr
+    assert f"{tmp_path / 'themez.yaml'}: theme file not found" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
 
 
@@ -128,8 +126,56 @@ def test_notebook_command(tmp_path, monkeypatch):
     path = tmp_path / "notebooks" / "plan question.ipynb"
     nb = json.loads(path.read_text())
     source = "".join("".join(c["source"]) for c in nb["cells"])
-    assert str(build_dir / "context.json") in source and "grouped_nps" in source
+    # relative to the notebook's folder (JupyterLab runs it there): no path of this machine
+    assert "'../output/demo/context.json'" in source and str(tmp_path) not in source
+    assert "grouped_nps" in source and nb["metadata"]["kernelspec"]["name"] == "python3"
     assert cli.main(["notebook", "plan question"]) == 2  # never overwrites
+
+
+def _own_templates(tmp_path):
+    import shutil
+
+    folder = tmp_path / "my-templates"
+    shutil.copytree(ROOT / "templates", folder)
+    return folder
+
+
+@pytest.mark.parametrize("how", ["option", "build file"])
+def test_own_templates_missing_a_parameter_stop_the_build_before_any_work(tmp_path, demo_csv, capsys, how):
+    import nbformat
+
+    templates = _own_templates(tmp_path)
+    nb = nbformat.read(templates / "department_summary.ipynb", 4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("tables_dir"))
+    nbformat.write(nb, templates / "department_summary.ipynb")
+    build = demo_build_file(tmp_path, demo_csv)
+    args = ["build", str(build), "--formats", "html"]
+    if how == "option":
+        args += ["--templates", str(templates)]
+    else:
+        build.write_text(build.read_text() + f"templates: {templates}\n")
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{templates / 'department_summary.ipynb'}: the parameters cell lacks tables_dir" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()  # nothing read or written
+
+
+def test_own_templates_folder_without_a_template(tmp_path, demo_csv, capsys):
+    templates = _own_templates(tmp_path)
+    (templates / "company_overview.ipynb").unlink()
+    build = demo_build_file(tmp_path, demo_csv)
+    assert cli.main(["build", str(build), "--templates", str(templates), "--dry-run"]) == 2
+    assert f"{templates / 'company_overview.ipynb'}: template not found" in capsys.readouterr().err
+    assert cli.main(["build", str(build), "--templates", str(tmp_path / "nope"), "--dry-run"]) == 2
+    assert "nope: templates folder not found" in capsys.readouterr().err
+
+
+def test_own_templates_that_declare_every_parameter_pass(tmp_path, demo_csv, capsys):
+    templates = _own_templates(tmp_path)
+    build = demo_build_file(tmp_path, demo_csv)
+    assert cli.main(["build", str(build), "--templates", str(templates), "--dry-run", "-t", "Billing Operations"]) == 0
+    assert "Plan: 3 reports" in capsys.readouterr().err
 
 
 def test_inspect_realdata_and_broken_file(tmp_path):

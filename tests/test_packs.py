@@ -246,3 +246,29 @@ def test_pack_without_its_summary_and_without_any_part(built, tmp_path):
     with pytest.raises(BuildError, match="pack not written"):
         build_pack([summary], tmp_path / "empty.pdf", department=DEPARTMENT, quarter=QUARTER)
     assert not (tmp_path / "empty.pdf").exists()
+
+
+def test_team_no_longer_in_the_data_is_gone_and_not_packed(built, tmp_path):
+    """A team whose responses left the data: marked gone in the manifest and the index, left
+    out of its department's pack (never packed from its old manifest entry)."""
+    out, build, _, templates = built
+    gone_team = "Zulu Desk"
+    survey = pd.read_csv(build.data.path)
+    survey[survey.team != gone_team].to_csv(tmp_path / "survey.csv", index=False)
+    shutil.copytree(out.parent, tmp_path / "output")
+    later = build.model_copy(update={
+        "output_dir": str(tmp_path / "output"),
+        "data": build.data.model_copy(update={"path": str(tmp_path / "survey.csv")})})
+    result = run_build(later, jobs=2, templates_dir=templates)
+    key = f"{QUARTER}/teams/{gone_team}"
+    assert result.gone == [key]
+    here = tmp_path / "output" / "packs"
+    manifest = json.loads((here / "manifest.json").read_text())
+    assert manifest[key]["status"] == "gone"
+    pack_key = f"{QUARTER}/packs/{DEPARTMENT}.pdf"
+    assert pack_key in result.packs and result.packs[pack_key]["status"] == "ok"
+    assert key not in manifest[pack_key]["included"] + manifest[pack_key]["not_included"]
+    reader = pypdf.PdfReader(here / pack_key)
+    assert gone_team not in [t for level, t, _ in outline_entries(reader) if level == 1]
+    index = (here / "index.html").read_text()
+    assert "No longer in the data" in index and gone_team in index.split("No longer in the data")[1]

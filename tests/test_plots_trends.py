@@ -82,7 +82,7 @@ def test_trend_chart_one_line_per_group(responses):
 # -------------------------------------------------------------------------- benchmark
 def test_benchmark_chart_bars_errors_and_external_lines(responses):
     table = B.internal_benchmarks(responses, team="A", quarter="2026Q3")
-    external = B.load_external_benchmarks(ROOT / "params" / "benchmarks.yaml").iloc[[5, 7]]
+    external = B.load_external_benchmarks(ROOT / "nps_report" / "data" / "published_benchmarks.yaml").iloc[[5, 7]]
     ax = trends.benchmark_chart(table, external=external)
     bars = ax.patches
     assert len(bars) == 3

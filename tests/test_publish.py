@@ -23,6 +23,7 @@ def _with_output_dir(build, url):
     return build.model_copy(update={"output_dir": url})
 
 
+@pytest.mark.slow
 def test_build_is_published_file_for_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the staging folder is output/.remote under the current folder
     url = "memory://nps-publish-test/reports"

@@ -13,6 +13,7 @@ file takes about 85 s of CPU (15 tests, 7,000 examples), under the two minutes a
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import tempfile
 from datetime import datetime, timezone
@@ -30,7 +31,8 @@ from nps_report.io.inspect import format_report, inspect_file
 # Hypothesis warns when it prints a falsifying example holding a 140,000-character cell.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
-EXAMPLES = 500
+# `make test-fast` runs fewer examples (NPS_TEST_EXAMPLES); `make test` (CI) runs them all.
+EXAMPLES = int(os.environ.get("NPS_TEST_EXAMPLES", 500))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example])

@@ -13,6 +13,8 @@ from nps_report.pipeline import run_build
 from .conftest import ROOT
 from .helpers import small_build_file
 
+pytestmark = pytest.mark.slow  # every test here runs builds
+
 LEAK_CHECK = '''
 import matplotlib
 assert "leaked_from_previous_report" not in globals(), "a variable survived from the previous report"

@@ -54,10 +54,9 @@ FRENCH_COMMENTS = [
 
 
 # ------------------------------------------------------------------------------ taxonomy
-def test_default_taxonomy_and_params_copy_load_with_the_demo_themes():
+def test_default_taxonomy_loads_with_the_demo_themes():
     default = themes.load_taxonomy()
-    project = themes.load_taxonomy(ROOT / "params" / "themes.yaml")
-    assert default.names == project.names
+    assert default.names == themes.load_taxonomy(ROOT / "nps_report" / "data" / "themes.yaml").names
     for name in [*demo.DEMO_STORY["detractor_themes"], *demo.DEMO_STORY["promoter_themes"]]:
         assert name in default.names
     assert default["billing errors"].polarity == "negative"

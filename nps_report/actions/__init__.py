@@ -3,7 +3,7 @@
 One module per step, each importing only the ones before it:
 
 ==============  ===================================================================
-``rules``       the rules file (``params/actions.yaml``): schema of the rules, owners
+``rules``       the rules file (``nps_report/data/actions.yaml``): schema of the rules, owners
                 and anomaly-check thresholds; read, merge over the shipped file, check
 ``table``       the actions table: its columns, one action's row, the ranking, a
                 copy for display

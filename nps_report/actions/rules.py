@@ -1,4 +1,4 @@
-"""The rules file (``params/actions.yaml``): its schema, reading, merging and checking it."""
+"""The rules file (``nps_report/data/actions.yaml``): its schema, reading, merging and checking it."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ class AnomalyChecks(_Frozen):
 
 
 class ActionRules(_Frozen):
-    """The action rules, owners and anomaly checks of ``params/actions.yaml`` (frozen)."""
+    """The action rules, owners and anomaly checks of ``nps_report/data/actions.yaml`` (frozen)."""
 
     owners: dict[str, str] = Field(default_factory=dict)
     driver_themes: dict[str, str] = Field(default_factory=dict)
@@ -174,8 +174,10 @@ _SAMPLES = {
 
 
 def default_rules_path() -> Path:
-    """The shipped rules file, ``params/actions.yaml`` next to the package."""
-    return Path(__file__).resolve().parents[2] / "params" / _SHIPPED
+    """The shipped rules file (package data ``nps_report/data/actions.yaml``)."""
+    from ..resources import shipped_path
+
+    return shipped_path("data", _SHIPPED)
 
 
 def _merge(base, override):
@@ -189,12 +191,12 @@ def _merge(base, override):
 
 
 def load_rules(path=None) -> ActionRules:
-    """Read the action rules; without ``path`` the shipped ``params/actions.yaml``.
+    """Read the action rules; without ``path`` the shipped ``nps_report/data/actions.yaml``.
 
     Parameters
     ----------
     path : str or os.PathLike, optional
-        A YAML file shaped like ``params/actions.yaml``. It only needs the keys it
+        A YAML file shaped like ``nps_report/data/actions.yaml``. It only needs the keys it
         changes: it is merged key by key over the shipped file (lists, such as
         ``internal_domains``, are replaced whole).
 

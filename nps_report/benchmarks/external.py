@@ -60,7 +60,7 @@ EXTERNAL_COLUMNS = ["name", "kind", "value", "p10", "median", "p90", "source", "
 
 
 def load_external_benchmarks(path) -> pd.DataFrame:
-    """Read and validate an external benchmarks file (``params/benchmarks.yaml``).
+    """Read and validate an external benchmarks file (e.g. the shipped ``nps_report/data/published_benchmarks.yaml``).
 
     The file is a mapping with one key, ``benchmarks``: a list of entries with
     ``name``, ``kind`` (``industry`` or ``competitor``), ``value`` (NPS,

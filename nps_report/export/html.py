@@ -6,8 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..resources import export_templates_dir
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "export_templates"
+TEMPLATE_DIR = export_templates_dir()
 # The tags of Jupyter Book / nbconvert's TagRemovePreprocessor, so a template reads the same
 # here and in stock nbconvert: whole cells (set-up, parameters, the analyst's tables) ...
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}

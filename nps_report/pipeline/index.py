@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from ..export.html import report_css
 
-STATUS_TEXT = {"ok": "built", "failed": "FAILED", "pending": "not built"}
+STATUS_TEXT = {"ok": "built", "failed": "FAILED", "pending": "not built", "gone": "no longer in the data"}
 
 
 def _link(folder: Path, relative: str, label: str) -> str:
@@ -24,8 +23,9 @@ def _pack_items(folder: Path, manifest: dict) -> str:
     for key, entry in packs:
         listed.add(key)
         label = f"{entry.get('quarter', '')} · {entry.get('department', Path(key).stem)}"
-        link = _link(folder, key, label) or html.escape(label)
         status = entry.get("status", "pending")
+        # a gone department's old pack is not offered: its numbers are no longer current
+        link = (_link(folder, key, label) if status != "gone" else "") or html.escape(label)
         if status == "ok":
             detail = f"{entry.get('pages')} pages" if entry.get("pages") else "built"
             missing = entry.get("not_included") or []
@@ -63,13 +63,20 @@ def write_index(folder: Path, plan, manifest: dict, context, formats) -> Path:
             f"<td>{STATUS_TEXT.get(status, html.escape(status))}</td>"
             f"<td>{' · '.join(l for l in links if l)}</td><td class='muted'>{problem}</td></tr>")
     pack_items = _pack_items(folder, manifest)
+    gone_items = "".join(
+        f"<li class='gone'>{html.escape(entry.get('title') or key)} "
+        f"<span class='muted'>({html.escape(entry.get('kind', ''))}; no longer in the data: "
+        f"left out of packs, old files kept in {html.escape(key)})</span></li>"
+        for key, entry in sorted(manifest.items())
+        if entry.get("status") == "gone" and entry.get("kind") in ("team", "department"))
     counts = context.counts
     dropped = counts.get("exact_duplicates", 0) + counts.get("repeated_response_ids", 0) + counts.get("superseded", 0)
     failed = sum(1 for r in plan.reports if manifest.get(r.key, {}).get("status") == "failed")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(context.build)} · nps-report build</title>
 <style>{report_css()}
-tr.failed td, li.failed {{ color: #c73e1d; }}</style></head>
+tr.failed td, li.failed {{ color: #c73e1d; }}
+li.gone {{ color: #6b6b6b; }}</style></head>
 <body><main>
 <h1>Build “{html.escape(context.build)}”</h1>
 <p class="lead">{len(plan.reports)} reports for {html.escape(', '.join(plan.quarters))}:
@@ -81,6 +88,7 @@ duplicates dropped {dropped:,}.</div>
 <h2>Reports</h2>
 <table><thead><tr><th>Quarter</th><th>Kind</th><th>Report</th><th>Status</th><th>Files</th><th>Problem</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
+{f"<h2>No longer in the data</h2><ul>{gone_items}</ul>" if gone_items else ""}
 <div class="provenance">Data fingerprint {html.escape(context.fingerprint)} · build file
 {html.escape(context.params_file or '(none)')} · nps-report {html.escape(context.version)} ·
 built {html.escape(context.created)}<br>Options: {html.escape(context.options.model_dump_json())}</div>

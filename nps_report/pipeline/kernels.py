@@ -18,9 +18,16 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 ENGINE = "nps-warm"
 WARMUP = """
+import importlib
 import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
-import nps_report.report, nps_report.views, nps_report.plots, nps_report.benchmarks
-import nps_report.drivers, nps_report.themes
+import nps_report.plots, nps_report.benchmarks, nps_report.drivers, nps_report.themes
+# what templates import; a module the package no longer has is no reason to fail every report
+for _name in ("nps_report.tables", "nps_report.render", "nps_report.report", "nps_report.views"):
+    try:
+        importlib.import_module(_name)
+    except ImportError:
+        pass
+del _name
 import gc
 gc.freeze()  # what the imports made is permanent: the reset's gc.collect() then only scans a report's garbage
 """
@@ -89,9 +96,13 @@ class WarmKernel:
             content = reply["content"]
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
-    def reset(self) -> None:
-        """Clear the namespace and plotting state left by the previous notebook."""
-        self.run(RESET)
+    def reset(self, cwd=None) -> None:
+        """Clear the namespace and plotting state left by the previous notebook; with
+        ``cwd``, move the kernel into that folder (a report runs in its own folder, so the
+        relative paths its parameters name resolve from there, as papermill's ``cwd``).
+        The move comes first: the previous report's folder may be gone (a Dask worker
+        deletes its temporary folders), and the reset must not run in a deleted folder."""
+        self.run((f"import os as _os\n_os.chdir({str(cwd)!r})\ndel _os\n" if cwd else "") + RESET)
 
     def alive(self) -> bool:
         return self.km.is_alive()

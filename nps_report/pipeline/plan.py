@@ -10,9 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
-
-TEMPLATES = {"team": "team_report.ipynb", "department": "department_summary.ipynb",
-             "overview": "company_overview.ipynb"}
+from ..resources import TEMPLATE_FILES
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -56,7 +54,7 @@ class Report:
 
     @property
     def template(self) -> str:
-        return TEMPLATES[self.kind]
+        return TEMPLATE_FILES[self.kind]
 
     def parameters(self) -> dict:
         out = {"quarter": self.quarter}

@@ -1,32 +1,54 @@
-"""Run a build: load and validate once, plan, execute reports in parallel workers, write the manifest."""
+"""Run a build, step by step.
+
+1. Check what the build needs before any work: its templates, formats, rule files.
+2. Load and validate the data once; plan the reports.
+3. Write the build's inputs into the build folder: the responses, copies of the theme,
+   action and benchmark files, the build tables of every quarter, ``context.json``. Every
+   path in them is relative to the build folder, so a build folder moved, copied or
+   zipped keeps its notebooks runnable.
+4. Team reports (each saves its tables beside its notebook), then department summaries
+   and overviews (they read their teams' saved tables), then the department packs.
+5. Mark teams and departments no longer in the data as gone; write the manifest and the
+   index.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
+import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__, io, schema
-from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
+from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
 from ..exceptions import BuildError
-from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
-from ..storage import download_folder
+from ..resources import DEFAULT_FILES
+from ..tables.build import printed_build_rows
+from ..tables.saving import TABLES_FOLDER
+from .execution import Workers, execute_reports
+from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
+                           report_fingerprint, slice_fingerprints)
 from .index import write_index
+from .packs import GONE, build_packs, plan_packs
 from .plan import Plan, Report, inside, make_plan
-from .publish import mark_published, output_location, publish
+from .publish import output_location, publish
+from .templates import check_templates
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+__all__ = ["BuildResult", "INPUTS", "MANIFEST", "mark_gone", "run_build"]
+
 MANIFEST = "manifest.json"
+#: Folder of a build holding copies of its theme, action and benchmark files.
+INPUTS = "inputs"
+# A report saves its tables with ``t.save(tables_dir)``, which writes ``tables_dir/tables/``:
+# the build passes the report's own folder, relative to the notebook (papermill's cwd).
+REPORT_TABLES_DIR = "."
+FILE_OPTIONS = ("benchmarks", "themes", "actions")
 
 
 @dataclass
@@ -41,6 +63,7 @@ class BuildResult:
     seconds: float = 0.0
     packs: dict = field(default_factory=dict)     # pack key -> pack result (built this run)
     packs_skipped: list = field(default_factory=list)
+    gone: list = field(default_factory=list)      # manifest keys no longer in the data
     published: object = None                      # PublishResult when output_dir is a URL
 
     @property
@@ -56,51 +79,28 @@ class BuildResult:
         return 1 if self.failed or self.failed_packs else 0
 
 
+@dataclass
+class _Build:
+    """What the steps of one build share once the data is loaded."""
+
+    params: object
+    folder: Path
+    templates: Path
+    formats: list
+    force: bool
+    remote: str | None           # the build's URL when Dask workers read and write there
+    responses: pd.DataFrame
+    context: ReportContext
+    tables: dict                 # quarter -> BuildTables
+    loop_lists: dict             # quarter -> team -> (detractors, promoters)
+    manifest: dict
+    slices: dict
+    common: str
+    code: str
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _hash_text(*parts) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(str(part).encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-def code_fingerprint() -> str:
-    """Hash of the package's source: a new toolkit version rebuilds every report."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.suffix in {".py", ".j2", ".css", ".json", ".txt", ".yaml"} and "__pycache__" not in path.parts:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def slice_fingerprints(responses: pd.DataFrame) -> dict:
-    """Hash of each team's, each department's and the whole data's rows.
-
-    A team report's fingerprint covers its own team's rows, so changing one team's data
-    rebuilds that team, its department and the overview, not every team.
-    """
-    row_hash = pd.Series(pd.util.hash_pandas_object(responses, index=False).to_numpy(), index=responses.index)
-    out = {"all": format(int(row_hash.sum()) % (1 << 64), "x")}
-    for column in (schema.TEAM, schema.DEPARTMENT):
-        sums = row_hash.groupby(responses[column].astype(str)).sum()
-        out.update({f"{column}:{k}": format(int(v) % (1 << 64), "x") for k, v in sums.items()})
-    return out
-
-
-def report_fingerprint(report: Report, slices: dict, common: str, formats, templates=TEMPLATES_DIR) -> str:
-    if report.kind == "team":
-        data = slices.get(f"team:{report.team}")
-    elif report.kind == "department":
-        data = slices.get(f"department:{report.department}")
-    else:
-        data = slices["all"]
-    template = (Path(templates) / report.template).read_bytes()
-    return _hash_text(common, data, hashlib.sha256(template).hexdigest(), sorted(formats),
-                      json.dumps(report.parameters(), sort_keys=True))
 
 
 def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None, formats=None,
@@ -120,24 +120,120 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     dry_run : bool
         Load the data and print the plan; execute nothing.
     templates_dir : path-like, optional
-        Folder of the report templates (default: the project's ``templates/``).
+        Folder of the report templates (default: the build file's ``templates``, else the
+        templates shipped with the package). Checked before any work.
     scheduler : str or distributed.Client, optional
         Run the reports on a Dask cluster (``tcp://host:port``) instead of local workers.
+
+    Returns
+    -------
+    BuildResult
     """
     started = time.perf_counter()
-    templates = Path(templates_dir) if templates_dir else TEMPLATES_DIR
-    if not templates.is_dir():
-        raise BuildError(f"report templates not found in {templates}")
-    formats = list(formats or params.formats)
-    if "pdf" in formats and not dry_run:
-        from ..export.pdf import check_pdf_support
-
-        check_pdf_support()  # a missing Pango stops the build here, with how to install it
-    rules = _check_rule_files(params)
+    templates = check_templates(templates_dir or params.templates)
+    formats = _check_formats(formats or params.formats, dry_run=dry_run)
+    rules = check_rule_files(params)
     root, publish_to = output_location(params)  # a URL: made locally, then published
     folder = root / params.name
     if not inside(folder, root):
         raise BuildError(f"build name {params.name!r} would write outside {root}")
+    loaded, responses = load_data(params, folder, started)
+    plan = make_plan(responses, quarters=quarters or params.quarters,
+                     teams=teams or params.teams, departments=departments or params.departments)
+    _check_quarters(plan, responses)
+    _log(f"Plan: {plan.describe()}")
+    result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
+    if dry_run:
+        for report in plan.reports:
+            _log(f"  {report.kind:<10} {report.title}  ->  {folder / report.folder}")
+        return result
+
+    scheduler = scheduler or params.scheduler
+    # On a Dask cluster with a URL output_dir, the workers read the build's inputs from
+    # the URL and write their reports there: they share no file system with this machine.
+    remote = publish_to if scheduler is not None else None
+    build = _write_inputs(params, loaded, responses, plan, rules, folder, templates, formats, force, remote)
+    result.gone = mark_gone(build.manifest, responses)
+    teams_first = [r for r in plan.reports if r.kind == "team"]
+    then = [r for r in plan.reports if r.kind != "team"]
+    team_tasks = _report_tasks(build, teams_first, result, "team reports")
+    jobs = jobs or params.jobs or os.cpu_count() or 1
+    # One pool for both waves and the packs: each worker starts its kernel and PDF engine
+    # once, and starts them now, while this process writes the close-the-loop lists.
+    warm = scheduler is None and bool(team_tasks or _stale(build, then))
+    with Workers(jobs, warm=warm, pdf="pdf" in formats) as workers:
+        try:
+            if workers.warm:
+                workers.start()
+            _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
+            for task in team_tasks:  # a team report that fails now leaves no older tables behind
+                shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
+            if remote and team_tasks:
+                publish(folder, remote)  # the data, context, tables and inputs the workers read
+            execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
+                            scheduler=scheduler, fetch_from=remote, folder=folder)
+            # Now the teams' saved tables are final: the summaries' fingerprints cover them.
+            summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
+            execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
+                            scheduler=scheduler, fetch_from=remote, folder=folder)
+            if "pdf" in formats:
+                build_packs(plan_packs(folder, plan, build.manifest, result, params, build.context,
+                                       force=force, code=build.code), workers, result, build.manifest)
+        finally:
+            from .kernels import shutdown_all
+
+            shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
+    _finish(build, result, plan, jobs, started, publish_to)
+    return result
+
+
+# ----------------------------------------------------------------------------- 1. checks
+def _check_formats(formats, *, dry_run: bool) -> list:
+    formats = list(formats)
+    if "pdf" in formats and not dry_run:
+        from ..export.pdf import check_pdf_support
+
+        check_pdf_support()  # a missing Pango stops the build here, with how to install it
+    return formats
+
+
+def check_rule_files(params):
+    """Read the build's action, theme and benchmark files once, before any work.
+
+    A missing or malformed one stops the build with its name (exit 2) instead of failing
+    in every report.
+
+    Returns
+    -------
+    ActionRules
+        The action rules (the build uses them itself).
+    """
+    from .. import actions, benchmarks, themes
+
+    rules = actions.load_rules(params.actions)
+    themes.load_taxonomy(params.themes)
+    if params.benchmarks:
+        benchmarks.load_external_benchmarks(params.benchmarks)
+    return rules
+
+
+def _check_quarters(plan: Plan, responses: pd.DataFrame) -> None:
+    missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
+    if missing:
+        raise BuildError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
+                         f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
+
+
+# ----------------------------------------------------------------------------- 2. data
+def load_data(params, folder: Path, started: float):
+    """Load and validate the build's data once; write ``rejected.csv``.
+
+    Returns
+    -------
+    (LoadResult, DataFrame)
+        The load result and the canonical responses (quarters relabelled when the build
+        counts transaction dates).
+    """
     _log(f"Loading {params.data.path or params.data.sql.url} ...")
     loaded = io.load_responses(params)
     _log(f"  {loaded.summary()} ({time.perf_counter() - started:.1f} s)")
@@ -155,138 +251,240 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
 
         responses = relabel_quarters(responses, date="transaction_at", tz=params.timezone,
                                      fiscal_year_start_month=params.fiscal_year_start_month)
-    plan = make_plan(responses, quarters=quarters or params.quarters,
-                     teams=teams or params.teams, departments=departments or params.departments)
-    missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
-    if missing:
-        raise BuildError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
-                         f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
-    _log(f"Plan: {plan.describe()}")
-    result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
-    if dry_run:
-        for report in plan.reports:
-            _log(f"  {report.kind:<10} {report.title}  ->  {folder / report.folder}")
-        return result
+    return loaded, responses
 
-    data_path = folder / RESPONSES_FILE
-    write_responses(responses, data_path)
-    slices = slice_fingerprints(responses)
-    options = options_of(params)
-    scheduler = scheduler or params.scheduler
-    # On a Dask cluster with a URL output_dir, the workers read the build's inputs from
-    # the URL and write their reports there: they share no file system with this machine.
-    remote = publish_to if scheduler is not None else None
-    if remote:
-        options = _inputs_for_workers(options, folder, remote)
-    rejected_by_team = {}
+
+# ----------------------------------------------------------------------------- 3. inputs
+def _write_inputs(params, loaded, responses, plan, rules, folder: Path, templates: Path, formats,
+                  force: bool, remote) -> _Build:
+    """Write the responses, input files, build tables and ``context.json`` (relative paths)."""
+    write_responses(responses, folder / RESPONSES_FILE)
+    options, input_hashes = _copy_inputs(options_of(params), folder)
+    context = ReportContext(
+        build=params.name, data_path=RESPONSES_FILE, options=options, counts=loaded.counts,
+        segments=loaded.segments, attributes=loaded.attributes,
+        rejected_by_team=_rejected_by_team(params, loaded),
+        fingerprint=slice_fingerprints(responses)["all"],
+        params_file=Path(params.source_file).name if params.source_file else "",
+        version=__version__, created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder)
+    context.paths["anomalies"] = "anomalies.csv"
+    write_context(context, folder)
+    manifest_path = folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    code = code_fingerprint()
+    common = hash_text(code, options.model_dump_json(), sorted(input_hashes.items()), sorted(formats),
+                       *([params.page_size] if "pdf" in formats else []))
+    return _Build(params=params, folder=folder, templates=templates, formats=formats, force=force,
+                  remote=remote, responses=responses, context=context, tables=tables, loop_lists=loop_lists,
+                  manifest=manifest, slices=slice_fingerprints(responses), common=common, code=code)
+
+
+def _copy_inputs(options, folder: Path):
+    """The options with their theme, action and benchmark files copied into
+    ``<build>/inputs/`` and named relative to the build folder; and each copy's hash.
+
+    A build folder then holds everything its notebooks read: moved or zipped, they run.
+    A file left out of the build file stays ``None`` (the package's shipped default).
+    """
+    from ..storage import read_text
+
+    updates, hashes = {}, {}
+    for key in FILE_OPTIONS:
+        source = getattr(options, key)
+        if not source:
+            continue
+        relative = f"{INPUTS}/{DEFAULT_FILES[key]}"
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = read_text(source)  # a path or a URL
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        updates[key] = relative
+        hashes[key] = hash_text(text)
+    return options.model_copy(update=updates), hashes
+
+
+def _rejected_by_team(params, loaded) -> dict:
     if len(loaded.rejected) and params.data.columns:
         team_source = next((s for s, t in params.data.columns.items() if t == schema.TEAM), None)
         if team_source in loaded.rejected:
-            rejected_by_team = loaded.rejected[team_source].value_counts().to_dict()
-    context = ReportContext(
-        build=params.name, data_path=str(data_path.resolve()), options=options, counts=loaded.counts,
-        segments=loaded.segments, attributes=loaded.attributes, rejected_by_team=rejected_by_team,
-        fingerprint=slices["all"], params_file=str(params.source_file or ""), version=__version__,
-        created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    # Build tables (NPS, changes with one multiple-testing family, ranks, anomaly flags,
-    # follow-up counts), once per quarter, before any report reads them.
-    # The close-the-loop lists are drawn up once per team: the build tables keep their
-    # counts, the teams' spreadsheets are written from them.
+            return loaded.rejected[team_source].value_counts().to_dict()
+    return {}
+
+
+def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, folder: Path) -> dict:
+    """The build tables of every planned quarter (NPS, changes with one multiple-testing
+    family, ranks, anomaly flags, follow-up counts), computed once, before any report, and
+    saved for the reports (``<build>/tables/<quarter>/``, ``anomalies.csv``).
+
+    The close-the-loop lists are drawn up once per team here too: the build tables keep
+    their counts, the teams' spreadsheets are written from them.
+
+    Returns
+    -------
+    (dict, dict)
+        Quarter -> BuildTables; quarter -> team -> (detractors, promoters).
+    """
+    from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
+
+    options = context.options
     loop_lists = {q: close_the_loop_lists(current_responses(responses, quarter=q, options=options)[0],
                                           quarter=q, options=options, rules=rules)
                   for q in plan.quarters}
-    write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
-    context.paths["anomalies"] = str((folder / "anomalies.csv").resolve())
-    if remote:
-        context.data_path = f"{remote}/{RESPONSES_FILE}"
-        context.paths["anomalies"] = f"{remote}/anomalies.csv"
-    context_path = write_context(context, folder)
-    code = code_fingerprint()
-    common = _hash_text(code, options.model_dump_json(),
-                        *([params.page_size] if "pdf" in formats else []))
+    tables = write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
+    return tables, loop_lists
 
-    manifest_path = folder / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    tasks = []
-    for report in plan.reports:
-        target = folder / report.folder
-        if not inside(target, folder):  # safe_name makes this impossible; checked anyway
-            raise BuildError(f"report folder {report.folder!r} would leave {folder}")
-        fingerprint = report_fingerprint(report, slices, common, formats, templates)
-        previous = manifest.get(report.key, {})
-        outputs_exist = all((target / f"report.{fmt}").exists() for fmt in formats)
-        if (not force and previous.get("status") == "ok" and previous.get("fingerprint") == fingerprint
-                and outputs_exist):
+
+# ----------------------------------------------------------------------------- 4. reports
+def _fingerprint(build: _Build, report: Report) -> str:
+    """A report's fingerprint now (for a summary: with its teams' tables as saved so far)."""
+    template = hash_text((build.templates / report.template).read_bytes())
+    printed = ""
+    tables = build.tables.get(report.quarter)
+    if tables is not None:
+        printed = frame_fingerprint(printed_build_rows(tables, kind=report.kind, team=report.team,
+                                                       department=report.department))
+    team_tables = []
+    if report.kind != "team":
+        team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_FOLDER))
+                       for key in _teams_of(build.manifest, report)]
+    return report_fingerprint(report, slices=build.slices, common=build.common, template=template,
+                              printed=printed, team_tables=team_tables)
+
+
+def _teams_of(manifest: dict, report: Report) -> list:
+    """Keys of the team reports a department summary (its teams) or an overview (every
+    team) of the same quarter reads, as the manifest knows them (gone teams left out)."""
+    return sorted(key for key, entry in manifest.items()
+                  if entry.get("kind") == "team" and entry.get("quarter") == report.quarter
+                  and entry.get("status") != GONE
+                  and (report.kind == "overview" or entry.get("department") == report.department))
+
+
+def _up_to_date(build: _Build, report: Report, fingerprint: str) -> bool:
+    previous = build.manifest.get(report.key, {})
+    target = build.folder / report.folder
+    return (not build.force and previous.get("status") == "ok"
+            and previous.get("fingerprint") == fingerprint
+            and all((target / f"report.{fmt}").exists() for fmt in build.formats))
+
+
+def _stale(build: _Build, reports) -> bool:
+    """True when one of ``reports`` needs building as things stand now."""
+    return any(not _up_to_date(build, r, _fingerprint(build, r)) for r in reports)
+
+
+def _report_tasks(build: _Build, reports, result: BuildResult, label: str) -> list:
+    """A worker task for each report that is not up to date; the others are skipped."""
+    tasks, skipped = [], 0
+    for report in reports:
+        target = build.folder / report.folder
+        if not inside(target, build.folder):  # safe_name makes this impossible; checked anyway
+            raise BuildError(f"report folder {report.folder!r} would leave {build.folder}")
+        fingerprint = _fingerprint(build, report)
+        if _up_to_date(build, report, fingerprint):
             result.skipped.append(report.key)
+            skipped += 1
             continue
-        template = templates / report.template
-        context_ref = f"{remote}/{context_path.name}" if remote else str(context_path.resolve())
-        remote_fields = ({"upload_to": f"{remote}/{report.folder}",
-                          "template_text": template.read_text(encoding="utf-8")} if remote else {})
-        tasks.append({"key": report.key, "template": str(template), "folder": str(target.resolve()),
-                      "parameters": {**report.parameters(), "context_path": context_ref},
-                      **remote_fields,
-                      "title": report.title, "running_header": report.title, "formats": formats,
-                      "fingerprint": fingerprint, "report": report,
-                      "pdf": {"kind": report.kind, "quarter": report.quarter, "team": report.team,
-                              "department": report.department, "build": params.name,
-                              "built": context.created, "page_size": params.page_size}})
-        manifest[report.key] = {"kind": report.kind, "quarter": report.quarter, "team": report.team,
-                                "department": report.department, "title": report.title,
-                                "status": "pending", "fingerprint": fingerprint}
-    if result.skipped:
-        _log(f"Up to date, skipped: {len(result.skipped)} (use --force to rebuild)")
-    jobs = jobs or params.jobs or os.cpu_count() or 1
-    # One pool for reports and packs: each worker starts its kernel and PDF engine once,
-    # and starts them now, while this process writes the close-the-loop lists.
-    with _Workers(jobs, warm=bool(tasks) and scheduler is None, pdf="pdf" in formats) as workers:
-        if workers.warm:
-            workers.start()
-        _write_close_the_loop(loop_lists, plan, folder, manifest,
-                              rebuilt={t["key"] for t in tasks})
-        if remote and tasks:
-            publish(folder, remote)  # the data, context and inputs the workers read
-        _execute(tasks, workers, result, manifest, scheduler, fetch_from=remote, folder=folder)
-        if "pdf" in formats:
-            pack_tasks = _plan_packs(folder, plan, manifest, result, params, context, force, code)
-            _build_packs(pack_tasks, workers, result, manifest)
-    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    write_index(folder, plan, manifest, context, formats)
+        tasks.append(_task(build, report, fingerprint))
+        build.manifest[report.key] = {
+            **{k: v for k, v in build.manifest.get(report.key, {}).items() if k == "extra_links"},
+            "kind": report.kind, "quarter": report.quarter, "team": report.team,
+            "department": report.department, "title": report.title, "status": "pending",
+            "fingerprint": fingerprint}
+    if skipped:
+        _log(f"Up to date, skipped: {skipped} of {len(reports)} {label} (use --force to rebuild)")
+    return tasks
+
+
+def _task(build: _Build, report: Report, fingerprint: str) -> dict:
+    """What a worker needs to run one report. Its notebook names the build's context and
+    its tables folder relative to its own folder (papermill runs it there)."""
+    params, target = build.params, build.folder / report.folder
+    template = build.templates / report.template
+    if build.remote:  # the worker has no copy of the build folder: it reads the URL
+        context_ref = f"{build.remote}/{CONTEXT_FILE}"
+        remote_fields = {"upload_to": f"{build.remote}/{report.folder}",
+                         "template_text": template.read_text(encoding="utf-8")}
+    else:
+        context_ref = Path(os.path.relpath(build.folder / CONTEXT_FILE, target)).as_posix()
+        remote_fields = {}
+    return {"key": report.key, "template": str(template), "folder": str(target.resolve()),
+            "parameters": {**report.parameters(), "context_path": context_ref, "tables_dir": REPORT_TABLES_DIR},
+            **remote_fields, "title": report.title, "running_header": report.title,
+            "formats": build.formats, "fingerprint": fingerprint, "report": report,
+            "pdf": {"kind": report.kind, "quarter": report.quarter, "team": report.team,
+                    "department": report.department, "build": params.name,
+                    "built": build.context.created, "page_size": params.page_size}}
+
+
+def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set) -> None:
+    """Write each team's detractors (and promoters to engage) beside its report.
+
+    The lists name customers, so they are spreadsheets for the team only: never part of
+    an HTML or PDF report or a pack. Written for every report being built, or when missing.
+    """
+    from .. import closeloop
+
+    folder = build.folder
+    for report in plan.reports:
+        if report.kind != "team":
+            continue
+        target = folder / report.folder
+        if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
+            continue
+        lists = build.loop_lists[report.quarter].get(report.team)
+        if lists is None:  # every response of the team expired: empty lists
+            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
+                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
+        detractors, promoters = lists
+        target.mkdir(parents=True, exist_ok=True)
+        closeloop.write_close_the_loop(detractors, promoters, target)
+        build.manifest.setdefault(report.key, {})["extra_links"] = {
+            "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
+            "CSV": f"{report.folder}/close_the_loop.csv"}
+
+
+# ----------------------------------------------------------------------------- 5. gone, finish
+def mark_gone(manifest: dict, responses: pd.DataFrame) -> list:
+    """Mark the manifest's team and department reports (and packs) whose team or department
+    is no longer in the data as ``gone``; return their keys.
+
+    A team is gone from a quarter when the data holds none of its responses in that quarter
+    (or holds them under another department); a department when the data holds none of
+    its responses at all. Narrowing a build with ``-t``/``-d`` marks nothing gone. Gone
+    reports are left out of packs and listed as gone in the index; their old files stay.
+    """
+    present = set(responses[[schema.QUARTER, schema.DEPARTMENT, schema.TEAM]].astype(str)
+                  .itertuples(index=False, name=None))
+    departments = set(responses[schema.DEPARTMENT].astype(str))
+    gone = []
+    for key, entry in manifest.items():
+        kind = entry.get("kind")
+        if kind == "team":
+            here = (entry.get("quarter"), entry.get("department"), entry.get("team")) in present
+        elif kind in ("department", "pack"):
+            here = entry.get("department") in departments
+        else:
+            continue
+        if not here:
+            entry.update(status=GONE, fingerprint=None)
+            gone.append(key)
+    if gone:
+        _log(f"No longer in the data, left out of packs: {len(gone)} ({', '.join(sorted(gone))})")
+    return gone
+
+
+def _finish(build: _Build, result: BuildResult, plan: Plan, jobs: int, started: float, publish_to) -> None:
+    folder = build.folder
+    (folder / MANIFEST).write_text(json.dumps(build.manifest, indent=2), encoding="utf-8")
+    write_index(folder, plan, build.manifest, build.context, build.formats)
     result.seconds = time.perf_counter() - started
     _write_build_stats(folder, result, jobs)
     if publish_to:
         result.published = publish(folder, publish_to)
     _summarise(result)
-    return result
-
-
-def _check_rule_files(params):
-    """Read the build's action, theme and benchmark files once, before any work: a missing
-    or malformed one stops the build with its name (exit 2) instead of failing in every
-    report. Returns the action rules (the build uses them itself)."""
-    from .. import actions, benchmarks, themes
-
-    rules = actions.load_rules(params.actions)
-    if params.themes:
-        themes.load_taxonomy(params.themes)
-    if params.benchmarks:
-        benchmarks.load_external_benchmarks(params.benchmarks)
-    return rules
-
-
-def _inputs_for_workers(options, folder: Path, remote: str):
-    """The report options with the benchmark, theme and action files as URLs: copies go
-    into ``<build>/inputs/`` and are published with the build for the workers to read."""
-    import shutil
-
-    urls = {}
-    for key in ("benchmarks", "themes", "actions"):
-        if getattr(options, key):
-            copy = folder / "inputs" / f"{key}.yaml"
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(getattr(options, key), copy)
-            urls[key] = f"{remote}/inputs/{key}.yaml"
-    return options.model_copy(update=urls)
 
 
 def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
@@ -302,229 +500,6 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
              "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
     (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
-
-
-def _write_close_the_loop(loop_lists: dict, plan, folder: Path, manifest: dict, rebuilt: set) -> None:
-    """Write each team's detractors (and promoters to engage) beside its report.
-
-    The lists name customers, so they are spreadsheets for the team only: never part of
-    an HTML or PDF report or a pack. Written for every report being built, or when missing.
-    ``loop_lists``: quarter -> team -> (detractors, promoters), see
-    :func:`nps_report.tables.build.close_the_loop_lists`.
-    """
-    from .. import closeloop
-
-    for report in plan.reports:
-        if report.kind != "team":
-            continue
-        target = folder / report.folder
-        if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
-            continue
-        lists = loop_lists[report.quarter].get(report.team)
-        if lists is None:  # every response of the team expired: empty lists
-            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
-                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
-        detractors, promoters = lists
-        target.mkdir(parents=True, exist_ok=True)
-        closeloop.write_close_the_loop(detractors, promoters, target)
-        manifest.setdefault(report.key, {})["extra_links"] = {
-            "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
-            "CSV": f"{report.folder}/close_the_loop.csv"}
-
-
-class _Workers:
-    """The build's worker processes: started on first need (or early with :meth:`start`),
-    none with one job (work then runs in this process)."""
-
-    def __init__(self, jobs: int, *, warm: bool, pdf: bool):
-        self.jobs, self.warm, self.pdf = jobs, warm, pdf
-        self.pool = None
-
-    def start(self):
-        """Start every worker now; each warms up (kernel, PDF engine) in its initializer."""
-        if self.pool is None and self.jobs > 1:
-            import multiprocessing
-
-            from . import worker
-
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs,
-                                            mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=worker.prepare, initargs=(self.warm, self.pdf))
-            for _ in range(self.jobs):  # the pool starts a process per task it cannot place
-                self.pool.submit(worker.ready)
-        return self.pool
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-
-
-def _run(function, payloads, workers, record) -> None:
-    """Call ``function`` on every payload (in the workers when there are several) and
-    ``record`` each outcome."""
-    pool = None
-    if workers is not None:  # a single item runs here, unless the workers are up already
-        pool = workers.pool or (workers.start() if len(payloads) > 1 else None)
-    if pool is None:
-        for payload in payloads:
-            record(function(payload))
-        return
-    try:
-        futures = {pool.submit(function, p): p for p in payloads}
-    except BrokenProcessPool as exc:  # a worker died earlier: every item still to do fails
-        for payload in payloads:
-            record(_failure(payload, exc))
-        return
-    for future in as_completed(futures):
-        record(_outcome(future, futures[future]))
-
-
-def _execute(tasks, workers, result, manifest, scheduler=None, fetch_from=None, folder=None):
-    if not tasks:
-        return
-    from tqdm import tqdm
-
-    from . import worker
-
-    payloads = [{k: v for k, v in t.items() if k != "report"} for t in tasks]
-    by_key = {t["key"]: t for t in tasks}
-    bar = tqdm(total=len(tasks), desc="Reports", unit="report", file=sys.stderr, disable=None,
-               dynamic_ncols=True)
-    failed = 0
-
-    def record(outcome):
-        nonlocal failed
-        key = outcome["key"]
-        task = by_key[key]
-        if fetch_from and outcome.get("uploaded"):  # a copy here for packs, index and reruns
-            try:
-                mark_published(folder, fetch_from, download_folder(
-                    f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder))
-            except Exception as exc:
-                outcome.update(status="failed", error=f"cannot fetch the report from {fetch_from}: "
-                                                      f"{type(exc).__name__}: {exc}")
-        result.results[key] = outcome
-        entry = manifest[key]
-        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
-                     cell=outcome.get("cell"), error=outcome.get("error"),
-                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()},
-                     memory={k: round(v) for k, v in outcome.get("memory", {}).items() if v is not None})
-        if outcome["status"] != "ok":
-            failed += 1
-            entry["fingerprint"] = None
-            report = task["report"]
-            where = f"cell {outcome['cell']}" if outcome.get("cell") else "before execution"
-            bar.write(f"FAILED {report.title}: {where}: {outcome['error']}", file=sys.stderr)
-        bar.set_postfix(done=len(result.results) - failed, failed=failed,
-                        remaining=len(tasks) - len(result.results))
-        bar.update(1)
-
-    if scheduler is not None:
-        from .distributed import execute_on_dask
-
-        execute_on_dask(payloads, scheduler, record)
-    else:
-        from .kernels import shutdown_all
-
-        try:
-            _run(worker.execute_report, payloads, workers, record)
-        finally:
-            shutdown_all()  # no kernel outlives the build in this process (workers end with the pool)
-    bar.close()
-
-
-def _plan_packs(folder: Path, plan: Plan, manifest: dict, result: BuildResult, params, context,
-                force: bool, code: str) -> list:
-    """One pack task per department and quarter of the plan that needs (re)building.
-
-    A pack holds the department summary and every team report of the department and
-    quarter recorded in the manifest (so a build narrowed with ``-t`` still packs the
-    department's other teams). It is rebuilt when one of its parts was rebuilt this run,
-    when it is missing, when its parts or their statuses changed, or with ``force``.
-    """
-    tasks = []
-    summaries = [r for r in plan.reports if r.kind == "department"]
-    for summary in summaries:
-        parts = [{"kind": "department", "name": summary.department, "folder": summary.key,
-                  "html_path": str((folder / summary.folder / "report.html").resolve()),
-                  "status": manifest.get(summary.key, {}).get("status", "pending")}]
-        for key, entry in manifest.items():
-            if (entry.get("kind") == "team" and entry.get("quarter") == summary.quarter
-                    and entry.get("department") == summary.department):
-                parts.append({"kind": "team", "name": entry["team"], "folder": key,
-                              "html_path": str((folder / key / "report.html").resolve()),
-                              "status": entry.get("status", "pending"), "error": entry.get("error")})
-        key = f"{summary.quarter}/packs/{Path(summary.folder).name}.pdf"
-        target = folder / key
-        if not inside(target, folder):
-            raise BuildError(f"pack {key!r} would leave {folder}")
-        fingerprint = _hash_text(code, params.page_size, *sorted(
-            (p["folder"], p["status"], manifest.get(p["folder"], {}).get("fingerprint")) for p in parts))
-        previous = manifest.get(key, {})
-        rebuilt = any(p["folder"] in result.results for p in parts)
-        if (not force and not rebuilt and target.exists() and previous.get("status") == "ok"
-                and previous.get("fingerprint") == fingerprint):
-            result.packs_skipped.append(key)
-            continue
-        tasks.append({"key": key, "path": str(target.resolve()), "department": summary.department,
-                      "quarter": summary.quarter, "build": params.name, "built": context.created,
-                      "page_size": params.page_size, "parts": parts, "fingerprint": fingerprint})
-        manifest[key] = {"kind": "pack", "quarter": summary.quarter, "team": None,
-                         "department": summary.department,
-                         "title": f"{summary.department} department pack · {summary.quarter}",
-                         "status": "pending", "fingerprint": fingerprint}
-    return tasks
-
-
-def _build_packs(tasks, workers, result: BuildResult, manifest: dict) -> None:
-    """Render the department packs (after every report of their quarter exists)."""
-    if not tasks:
-        if result.packs_skipped:
-            _log(f"Department packs up to date: {len(result.packs_skipped)}")
-        return
-    from tqdm import tqdm
-
-    from . import worker
-
-    payloads = [{k: v for k, v in t.items() if k != "fingerprint"} for t in tasks]
-    by_key = {t["key"]: t for t in tasks}
-    bar = tqdm(total=len(tasks), desc="Packs", unit="pack", file=sys.stderr, disable=None,
-               dynamic_ncols=True)
-
-    def record(outcome):
-        key = outcome["key"]
-        result.packs[key] = outcome
-        entry = manifest[key]
-        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
-                     error=outcome.get("error"), pages=outcome.get("pages"),
-                     contents_pages=outcome.get("contents_pages"), starts=outcome.get("starts", {}),
-                     included=outcome.get("included", []),
-                     not_included=outcome.get("not_included", []))
-        if outcome["status"] != "ok":
-            entry["fingerprint"] = None
-            bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)
-        else:
-            entry["fingerprint"] = by_key[key]["fingerprint"]
-        bar.update(1)
-
-    _run(worker.build_pack, payloads, workers, record)
-    bar.close()
-
-
-def _outcome(future, payload) -> dict:
-    """A worker's result, or a failure record when the worker process itself died."""
-    try:
-        return future.result()
-    except Exception as exc:  # e.g. BrokenProcessPool after a crash: that item failed, others go on
-        return _failure(payload, exc)
-
-
-def _failure(payload, exc) -> dict:
-    return {"key": payload["key"], "status": "failed", "cell": None, "seconds": 0.0, "timings": {},
-            "error": f"worker process failed: {type(exc).__name__}: {exc}"}
 
 
 def _summarise(result: BuildResult) -> None:

@@ -93,6 +93,7 @@ def _execute_report(task: dict) -> dict:
         ``cell`` (1-based index of the failing code cell as shown in JupyterLab),
         ``error`` (exception name and message).
     """
+    import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -110,13 +111,15 @@ def _execute_report(task: dict) -> dict:
         kernel_name = task.get("kernel", "python3")
         mark = time.perf_counter()
         warm = kernels.warm_kernel(kernel_name)  # started once per worker, then reused
-        warm.reset()
+        warm.reset(cwd=folder.resolve())
         timings["kernel"] = time.perf_counter() - mark
         mark = time.perf_counter()
         nb = pm.execute_notebook(task["template"], str(notebook_path), parameters=task["parameters"],
                                  kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                 engine_name=kernels.ENGINE, warm_kernel=warm)
+                                 engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
         timings["execute"] = time.perf_counter() - mark
+        nb = portable_notebook(nb, template=Path(task["template"]).name)
+        nbformat.write(nb, notebook_path)
         result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark = time.perf_counter()
@@ -130,12 +133,35 @@ def _execute_report(task: dict) -> dict:
     except PapermillExecutionError as exc:
         result.update(status="failed", cell=_code_cell_number(notebook_path, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
+        _make_portable(notebook_path, template=Path(task["template"]).name)
     except Exception as exc:  # a report failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
     result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
+
+
+def portable_notebook(nb, *, template: str):
+    """The executed notebook without the build machine's paths: papermill records the
+    template's and the notebook's absolute paths; they become the template's file name
+    and ``report.ipynb`` (the notebook's parameters are already relative)."""
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"] = template
+        meta["output_path"] = "report.ipynb"
+    return nb
+
+
+def _make_portable(notebook_path: Path, *, template: str) -> None:
+    """:func:`portable_notebook` on a notebook file (a failed report's, kept for debugging)."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(notebook_path, as_version=4)
+        nbformat.write(portable_notebook(nb, template=template), notebook_path)
+    except Exception:  # the notebook may not exist when the run broke before it was written
+        pass
 
 
 def peak_rss_mb(who=None) -> float:

@@ -151,7 +151,7 @@ def actions_list(actions_table: pd.DataFrame) -> Html:
         return note("No action rule fired this quarter.")
     return action_list(actions.display_table(actions_table)) + note(
         "Ranked by expected effect on the NPS, then urgency. Effects are estimates from the theme and "
-        "driver analyses above, not promises; the rules live in params/actions.yaml.")
+        "driver analyses above, not promises; the rules live in the build's action rules file (default: the shipped actions.yaml).")
 
 
 def external_table(external: pd.DataFrame | None, *, nps_shown: bool, who: str,

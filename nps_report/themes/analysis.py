@@ -61,7 +61,7 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     comment, score : str
         Column names.
     taxonomy : Taxonomy, optional
-        Default :func:`load_taxonomy` ``()``; pass ``load_taxonomy("params/themes.yaml")``
+        Default :func:`load_taxonomy` ``()``; pass ``load_taxonomy("nps_report/data/themes.yaml")``
         to use the build's own.
     discover : bool, default True
         Look for topics among the comments no theme matched (when there are at

@@ -35,7 +35,7 @@ class Theme:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """A theme taxonomy (see ``params/themes.yaml``), in file order."""
+    """A theme taxonomy (see ``nps_report/data/themes.yaml``), in file order."""
 
     themes: tuple
     path: str | None = None
@@ -63,7 +63,7 @@ def load_taxonomy(path=None) -> Taxonomy:
     Parameters
     ----------
     path : str or os.PathLike, optional
-        A YAML file shaped like ``params/themes.yaml``. Default: the package's copy
+        A YAML file shaped like ``nps_report/data/themes.yaml``. Default: the package's copy
         (``nps_report/data/themes.yaml``).
 
     Returns

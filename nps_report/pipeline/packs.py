@@ -1,0 +1,93 @@
+"""Department packs in a build: which to (re)build, from which parts, and building them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..exceptions import BuildError
+from .execution import run_each
+from .fingerprints import hash_text
+from .plan import inside
+
+__all__ = ["GONE", "build_packs", "plan_packs"]
+
+#: Manifest status of a report or pack whose team or department is no longer in the data.
+GONE = "gone"
+
+
+def plan_packs(folder: Path, plan, manifest: dict, result, params, context, *, force: bool,
+               code: str) -> list:
+    """One pack task per department and quarter of the plan that needs (re)building.
+
+    A pack holds the department summary and every team report of the department and
+    quarter recorded in the manifest (so a build narrowed with ``-t`` still packs the
+    department's other teams), except teams no longer in the data (status ``gone``). It is
+    rebuilt when one of its parts was rebuilt this run, when it is missing, when its parts
+    or their statuses changed, or with ``force``.
+    """
+    tasks = []
+    for summary in (r for r in plan.reports if r.kind == "department"):
+        parts = [{"kind": "department", "name": summary.department, "folder": summary.key,
+                  "html_path": str((folder / summary.folder / "report.html").resolve()),
+                  "status": manifest.get(summary.key, {}).get("status", "pending")}]
+        for key, entry in manifest.items():
+            if (entry.get("kind") == "team" and entry.get("quarter") == summary.quarter
+                    and entry.get("department") == summary.department
+                    and entry.get("status") != GONE):
+                parts.append({"kind": "team", "name": entry["team"], "folder": key,
+                              "html_path": str((folder / key / "report.html").resolve()),
+                              "status": entry.get("status", "pending"), "error": entry.get("error")})
+        key = f"{summary.quarter}/packs/{Path(summary.folder).name}.pdf"
+        target = folder / key
+        if not inside(target, folder):
+            raise BuildError(f"pack {key!r} would leave {folder}")
+        fingerprint = hash_text(code, params.page_size, *sorted(
+            (p["folder"], p["status"], manifest.get(p["folder"], {}).get("fingerprint")) for p in parts))
+        previous = manifest.get(key, {})
+        rebuilt = any(p["folder"] in result.results for p in parts)
+        if (not force and not rebuilt and target.exists() and previous.get("status") == "ok"
+                and previous.get("fingerprint") == fingerprint):
+            result.packs_skipped.append(key)
+            continue
+        tasks.append({"key": key, "path": str(target.resolve()), "department": summary.department,
+                      "quarter": summary.quarter, "build": params.name, "built": context.created,
+                      "page_size": params.page_size, "parts": parts, "fingerprint": fingerprint})
+        manifest[key] = {"kind": "pack", "quarter": summary.quarter, "team": None,
+                         "department": summary.department,
+                         "title": f"{summary.department} department pack · {summary.quarter}",
+                         "status": "pending", "fingerprint": fingerprint}
+    return tasks
+
+
+def build_packs(tasks, workers, result, manifest: dict) -> None:
+    """Render the department packs (after every report of their quarter exists)."""
+    if not tasks:
+        return
+    from tqdm import tqdm
+
+    from . import worker
+
+    payloads = [{k: v for k, v in t.items() if k != "fingerprint"} for t in tasks]
+    by_key = {t["key"]: t for t in tasks}
+    bar = tqdm(total=len(tasks), desc="Packs", unit="pack", file=sys.stderr, disable=None,
+               dynamic_ncols=True)
+
+    def record(outcome):
+        key = outcome["key"]
+        result.packs[key] = outcome
+        entry = manifest[key]
+        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
+                     error=outcome.get("error"), pages=outcome.get("pages"),
+                     contents_pages=outcome.get("contents_pages"), starts=outcome.get("starts", {}),
+                     included=outcome.get("included", []),
+                     not_included=outcome.get("not_included", []))
+        if outcome["status"] != "ok":
+            entry["fingerprint"] = None
+            bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)
+        else:
+            entry["fingerprint"] = by_key[key]["fingerprint"]
+        bar.update(1)
+
+    run_each(worker.build_pack, payloads, workers, record)
+    bar.close()
