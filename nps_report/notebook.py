@@ -9,18 +9,18 @@ from .exceptions import NpsReportError
 
 STARTER = [
     ("markdown", "# {title}\n\nAn ad-hoc question on the validated responses of build `{build}`. "
-                 "Every function used here is documented: try `help(stats.grouped_nps)`."),
-    ("code", "from nps_report import report, stats, plots, schema\nreport.setup()\n"
-             "ctx = report.load_context({context!r})  # None: the demo survey in memory\n"
+                 "Every function used here is documented: try `help(nr.grouped_nps)`."),
+    ("code", "import nps_report as nr\nfrom nps_report import plots, render, stats\nrender.setup()\n"
+             "ctx = nr.load_context({context!r})  # None: the demo survey in memory\n"
              "responses = ctx.responses()\nresponses.head()"),
     ("markdown", "## Example: NPS by plan for one team, with 95% intervals"),
     ("code", "team = responses['team'].value_counts().index[0]\n"
-             "by_plan = stats.grouped_nps(responses[responses.team == team], ['quarter', 'plan'])\n"
+             "by_plan = nr.grouped_nps(responses[responses.team == team], ['quarter', 'plan'])\n"
              "by_plan[['quarter', 'plan', 'n', 'nps', 'ci_low', 'ci_high', 'shown']].tail(12)"),
     ("markdown", "## Is the difference between two plans real?"),
     ("code", "latest = responses[(responses.team == team) & (responses.quarter == responses.quarter.max())]\n"
              "pro, basic = latest[latest.plan == 'Pro'].score, latest[latest.plan == 'Basic'].score\n"
-             "stats.compare_nps(pro, basic) if len(pro) and len(basic) else 'no data for one plan'"),
+             "nr.compare_nps(pro, basic) if len(pro) and len(basic) else 'no data for one plan'"),
 ]
 
 

@@ -83,11 +83,6 @@ def test_every_printed_figure_equals_a_fresh_forced_build(builds):
         assert got == want, f"{report.key} ({'rebuilt' if report.key in incremental.results else 'skipped'})"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tables.build.printed_build_rows hashes pct_promoters/pct_detractors unrounded, and every "
-    "team report's rows include the company row: one score anywhere rebuilds every team report "
-    "though none prints the company's percentages (fix in tables/: round them as printed or "
-    "leave the company's and department's out of a team report's rows; then drop this mark)"))
 def test_only_reports_whose_printed_numbers_change_are_rebuilt(builds):
     """A rebuilt report either reads the changed rows itself (the team, its department, the
     overview) or prints something different from the first build; some teams are skipped."""

@@ -18,16 +18,9 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 ENGINE = "nps-warm"
 WARMUP = """
-import importlib
 import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
 import nps_report.plots, nps_report.benchmarks, nps_report.drivers, nps_report.themes
-# what templates import; a module the package no longer has is no reason to fail every report
-for _name in ("nps_report.tables", "nps_report.render", "nps_report.report", "nps_report.views"):
-    try:
-        importlib.import_module(_name)
-    except ImportError:
-        pass
-del _name
+import nps_report.tables, nps_report.render  # what the templates call
 import gc
 gc.freeze()  # what the imports made is permanent: the reset's gc.collect() then only scans a report's garbage
 """
@@ -134,6 +127,7 @@ class WarmEngine(NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         warm: WarmKernel = kwargs.pop("warm_kernel")
+        hide_injected_parameters(nb_man.nb)
         client = PapermillNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
                                          startup_timeout=start_timeout, kernel_name=kernel_name,
                                          log=logger, log_output=log_output, stdout_file=stdout_file,
@@ -148,6 +142,16 @@ class WarmEngine(NBClientEngine):
         except BaseException:
             nb_man.output_path = output_path
             raise
+
+
+def hide_injected_parameters(nb) -> None:
+    """Tag the cell papermill injects with ``remove-cell``, as the template's own parameters
+    cell is: stock ``jupyter nbconvert`` with the TagRemovePreprocessor then shows no code of
+    an executed report either (papermill tags it only ``injected-parameters``)."""
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
 
 
 papermill_engines.register(ENGINE, WarmEngine)

@@ -435,10 +435,11 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
 
 # ----------------------------------------------------------------------------- fingerprints
 def _printed(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """Rows as a report prints them: NPS and intervals to integers, counts, sentences, verdicts."""
+    """Rows as a report prints them: NPS, intervals and percentages to integers, counts,
+    sentences, verdicts."""
     out = frame[[c for c in columns if c in frame]].copy()
     for column in ("nps", "ci_low", "ci_high", "base_nps", "diff", "level_nps", "rest_nps",
-                   "percentile"):
+                   "percentile", "pct_promoters", "pct_detractors"):
         if column in out:
             out[column] = out[column].astype(float).round(0)
     return out.reset_index(drop=True)
