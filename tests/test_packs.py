@@ -251,7 +251,7 @@ def test_pack_without_its_summary_and_without_any_part(built, tmp_path):
 def test_team_no_longer_in_the_data_is_gone_and_not_packed(built, tmp_path):
     """A team whose responses left the data: marked gone in the manifest and the index, left
     out of its department's pack (never packed from its old manifest entry)."""
-    out, build, _, templates = built
+    out, build, templates = built.out, built.build, built.templates
     gone_team = "Zulu Desk"
     survey = pd.read_csv(build.data.path)
     survey[survey.team != gone_team].to_csv(tmp_path / "survey.csv", index=False)

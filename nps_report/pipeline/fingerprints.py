@@ -3,8 +3,8 @@ rebuilds exactly the reports whose printed numbers can change.
 
 A report's fingerprint covers its own rows, the build-table rows it prints (rounded as
 printed: :func:`nps_report.tables.build.printed_build_rows`), its template, the code and
-the options; a department summary's and an overview's also cover the tables their teams'
-reports saved, since they read them.
+the options; a department summary's also covers what it reads of its teams' saved tables
+(their actions).
 """
 
 from __future__ import annotations
@@ -81,13 +81,15 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return hash_text(list(frame.columns), hashlib.sha256(values.tobytes()).hexdigest())
 
 
-def folder_fingerprint(folder) -> str:
-    """Hash of every file below ``folder`` (names and bytes); ``"missing"`` when absent."""
+def folder_fingerprint(folder, names=None) -> str:
+    """Hash of every file below ``folder`` (names and bytes), or only of the files called
+    ``names``; ``"missing"`` when the folder is absent."""
     folder = Path(folder)
     if not folder.is_dir():
         return "missing"
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*")
+                       if p.is_file() and (names is None or p.name in names)):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -110,8 +112,8 @@ def report_fingerprint(report, *, slices: dict, common: str, template: str, prin
     printed : str
         Hash of the build-table rows the report prints.
     team_tables : iterable of (str, str)
-        For a department summary or an overview: each team report's key and the
-        :func:`folder_fingerprint` of the tables it saved.
+        For a department summary: each team report's key and the
+        :func:`folder_fingerprint` of the saved tables the summary reads.
     """
     if report.kind == "team":
         data = slices.get(f"team:{report.team}")

@@ -30,6 +30,7 @@ from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, w
 from ..exceptions import BuildError
 from ..resources import DEFAULT_FILES
 from ..tables.build import printed_build_rows
+from ..tables.department import TEAM_FILES_READ
 from ..tables.saving import TABLES_FOLDER
 from .execution import Workers, execute_reports
 from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
@@ -346,8 +347,8 @@ def _fingerprint(build: _Build, report: Report) -> str:
         printed = frame_fingerprint(printed_build_rows(tables, kind=report.kind, team=report.team,
                                                        department=report.department))
     team_tables = []
-    if report.kind != "team":
-        team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_FOLDER))
+    if report.kind == "department":  # an overview reads the build tables only
+        team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_FOLDER, TEAM_FILES_READ))
                        for key in _teams_of(build.manifest, report)]
     return report_fingerprint(report, slices=build.slices, common=build.common, template=template,
                               printed=printed, team_tables=team_tables)

@@ -499,7 +499,9 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
         mine = nps[schema.DEPARTMENT] == department
         parts = {
             "nps": nps[mine],
-            "changes": changes[changes[schema.DEPARTMENT] == department],
+            # its own changes, and of its teams' only those it lists (the significant ones)
+            "changes": changes[(changes[schema.DEPARTMENT] == department)
+                               & ((changes["level"] != "team") | changes["significant"].astype(bool))],
             "ranks": bt.ranks[bt.ranks[schema.DEPARTMENT] == department],
             "anomalies": bt.anomalies[bt.anomalies["team"].isin(
                 nps.loc[mine & (nps["level"] == "team"), schema.TEAM])],

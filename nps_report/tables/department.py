@@ -110,11 +110,16 @@ def team_tables_folder(ctx, *, team: str, quarter: str):
     return None
 
 
+#: The files of its teams' saved tables a department summary reads (a build's department
+#: fingerprint covers exactly these, so a team change it does not print rebuilds nothing).
+TEAM_FILES_READ = ("actions.parquet",)
+
+
 def team_actions_of(ctx, *, team: str, quarter: str) -> pd.DataFrame:
     """The actions ``team``'s report shows: from its saved tables, else computed the same way."""
     folder = team_tables_folder(ctx, team=team, quarter=quarter)
     if folder is not None:
-        return pd.read_parquet(Path(folder) / "actions.parquet")
+        return pd.read_parquet(Path(folder) / TEAM_FILES_READ[0])
     return team_tables(ctx, team=team, quarter=quarter).actions
 
 
