@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
+import pandas as pd
 import pytest
 
 from nps_report.pipeline import run_build
