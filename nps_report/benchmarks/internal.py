@@ -155,8 +155,9 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
 def describe_gap(row) -> str:
     """Plain-language gap of one row of :func:`team_vs_rest`.
 
-    ``"NPS 12 points below the rest of Finance; statistically significant (BH-adjusted p = 0.003)"``
-    (p-values: 2 decimals, 3 below 0.01, "p < 0.001" below that),
+    ``"NPS 12 points below the rest of Finance; statistically significant (BH-adjusted p = 0.0031)"``
+    (p-values: two significant digits, never rounded across alpha, "p < 0.0001" below that;
+    see :func:`~nps_report.benchmarks.verdicts.format_p`),
     ``"too few responses to compare with the rest of Finance"``.
     """
     if not bool(row["shown"]) or not np.isfinite(row["diff"]):

@@ -146,10 +146,12 @@ def describe_change(row) -> str:
     """Plain-language change of one row of :func:`changes`, generated from its numbers.
 
     Examples: ``"NPS fell 9 points vs 2026Q2; statistically significant (BH-adjusted
-    p = 0.01)"``, ``"NPS rose 6 points vs 2025Q3; not statistically significant
+    p = 0.010)"``, ``"NPS rose 6 points vs 2025Q3; not statistically significant
     (p = 0.41)"``, ``"too few responses to compare with 2025Q3 (n = 3 in 2026Q3,
     12 in 2025Q3)"``. The p-value quoted is ``p_adjusted`` when the table was
-    adjusted (and says so), ``p_value`` otherwise; points are rounded once, here.
+    adjusted (and says so), ``p_value`` otherwise, with two significant digits and never
+    rounded across the row's ``alpha`` (:func:`~nps_report.benchmarks.verdicts.format_p`);
+    points are rounded once, here.
     """
     base = row["base_quarter"]
     if not bool(row["shown"]) or not np.isfinite(row["diff"]):
