@@ -32,10 +32,12 @@ def main() -> None:
         c1 = rng.multinomial(100, T.GRID_SHARES[k], size=200_000).T
         c2 = rng.multinomial(100, T.GRID_SHARES[k], size=200_000).T
         row.append(percent(np.mean(np.nan_to_num(T.score_pvalues(c1, c2), nan=1.0) < T.ALPHA)))
-    print(f"{100:<4} score (used)    " + "  ".join(v.rjust(9) for v in row) + "  (simulated, MC s.e. 0.05)")
+    print(f"{100:<4} score (used)    " + "  ".join(v.rjust(9) for v in row)
+          + "  (simulated, MC s.e. 0.05)")
     for n in (5, 10, 20, 30):
-        unpooled = [percent(T.enumerated_size(n, n, T.GRID_SHARES[k], T.wald_pvalues)) for k in grid]
-        pooled = [percent(T.enumerated_size(n, n, T.GRID_SHARES[k], T.score_pvalues)) for k in grid]
+        shares = [T.GRID_SHARES[k] for k in grid]
+        unpooled = [percent(T.enumerated_size(n, n, s, T.wald_pvalues)) for s in shares]
+        pooled = [percent(T.enumerated_size(n, n, s, T.score_pvalues)) for s in shares]
         print(f"{n:<4} unpooled Wald   " + "  ".join(v.rjust(9) for v in unpooled))
         print(f"{n:<4} score, normal   " + "  ".join(v.rjust(9) for v in pooled))
     row = [percent(T.exact_size(5, 60, T.GRID_SHARES[k])) for k in grid]
@@ -53,7 +55,8 @@ def main() -> None:
         c1 = rng.multinomial(n1, (d - delta / 2, pa, p + delta / 2), size=40_000).T
         c2 = rng.multinomial(n2, base, size=40_000).T
         power = np.mean(np.nan_to_num(T.score_pvalues(c1, c2), nan=1.0) < T.ALPHA)
-        print(f"n {n1} vs {n2}, shares {base}: MDE {100 * delta:.1f} points, power {percent(power)}")
+        print(f"n {n1} vs {n2}, shares {base}: MDE {100 * delta:.1f} points, "
+              f"power {percent(power)}")
 
 
 if __name__ == "__main__":

@@ -72,8 +72,8 @@ def changes(data: pd.DataFrame, *, quarter: str, by=("team",), lags=(1, 4), fdr:
     test below :data:`nps_report.stats.EXACT_BELOW` responses), then
     :func:`adjust_pvalues` over the table. The minimum detectable effect is
     :math:`(z_{1-\\alpha/2} + z_{0.8}) \\sqrt{\\mathrm{var}_0 (1/n_q + 1/n_{q-k})}`
-    (:func:`nps_report.stats.minimum_detectable_effect`), at the unadjusted ``alpha``. The two quarters are treated as
-    independent samples (a respondent answering in both is counted twice). For a
+    (:func:`nps_report.stats.minimum_detectable_effect`), at the unadjusted ``alpha``.
+    The two quarters are treated as independent samples (a respondent answering in both is counted twice). For a
     team report, compute the table once for all teams and select the team's rows,
     so that the team's verdict matches the company overview.
 

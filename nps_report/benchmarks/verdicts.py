@@ -97,7 +97,8 @@ def method_note(tests) -> str:
     >>> method_note(["score", "exact"])  # doctest: +ELLIPSIS
     'Test: two-sample score test, variance pooled under no change ...'
     """
-    used = [t for t in ("score", "exact", "wald") if t in set(pd.Series(tests).dropna().astype(str))]
+    present = set(pd.Series(tests).dropna().astype(str))
+    used = [t for t in ("score", "exact", "wald") if t in present]
     if not used:
         return ""
     names = {
@@ -174,7 +175,7 @@ def adjust_pvalues(p_values, *, fdr: bool = True) -> np.ndarray:
 
 
 def add_significance(table: pd.DataFrame, *, fdr: bool, alpha: float) -> pd.DataFrame:
-    """Add ``p_adjusted``, ``adjustment``, ``alpha``, ``significant`` to a table of p-values (one family)."""
+    """Add ``p_adjusted``, ``adjustment``, ``alpha``, ``significant`` to one family's p-values."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     table["alpha"] = float(alpha)
