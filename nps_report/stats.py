@@ -434,7 +434,7 @@ class Comparison:
 
     ``se``, ``ci_low`` and ``ci_high`` describe the difference (unpooled standard error);
     ``z`` and ``p_value`` test "no change" with the method named by ``test``
-    (a key of :data:`CHANGE_TESTS`).
+    (a key of :data:`CHANGE_TESTS`; ``""`` when a sample is empty).
     """
 
     nps1: float
@@ -526,8 +526,9 @@ def compare_counts(counts1, counts2, *, confidence: float = 0.95, test: str = "a
     nps2 = nps_from_counts(d2, pa2, p2)
     if n1 == 0 or n2 == 0:
         nan = float("nan")
+        change_test_name(1, 1, test=test)  # still refuse an unknown test name
         return Comparison(nps1, nps2, n1, n2, nps1 - nps2, nan, nan, nan, nan, nan, confidence,
-                          change_test_name(max(n1, 1), max(n2, 1), test=test))
+                          "")  # no test without two samples
     name = change_test_name(n1, n2, test=test)
     se = float(np.sqrt(variance_from_counts(d1, pa1, p1) / n1 + variance_from_counts(d2, pa2, p2) / n2))
     diff = (nps1 - nps2) / 100.0

@@ -219,7 +219,10 @@ def test_degenerate_samples():
     assert np.isnan(stats.compare_counts((0, 0, 5), (0, 0, 7)).p_value)    # no variance at all
     everyone_differs = stats.compare_counts((5, 0, 0), (0, 0, 5))
     assert everyone_differs.test == "exact" and everyone_differs.p_value < 0.01
-    assert np.isnan(stats.compare_counts((0, 0, 0), (1, 2, 3)).p_value)
+    empty = stats.compare_counts((0, 0, 0), (1, 2, 3))
+    assert np.isnan(empty.p_value) and empty.test == ""
+    with pytest.raises(ValueError, match="test must be"):
+        stats.compare_counts((1, 2, 3), (3, 2, 1), test="pooled")
 
 
 # ----------------------------------------------------------------------------- MDE
