@@ -168,6 +168,16 @@ def test_size_of_score_test_by_simulation_at_n100(nps):
     assert 0.045 < size <= BOUND - 0.005   # 6% minus ten Monte-Carlo standard errors
 
 
+def test_size_at_the_ends_of_the_range():
+    # n = 1,000 per quarter (100,000 seeded pairs, Monte-Carlo s.e. 0.07 points) and a
+    # near-ceiling NPS of +90 (0.02 / 0.06 / 0.92) at n = 30, enumerated.
+    rng = np.random.default_rng(1000)
+    c1 = rng.multinomial(1000, GRID_SHARES[0], size=100_000).T
+    c2 = rng.multinomial(1000, GRID_SHARES[0], size=100_000).T
+    assert float(np.mean(score_pvalues(c1, c2) < ALPHA)) <= BOUND - 0.005
+    assert enumerated_size(30, 30, (0.02, 0.06, 0.92), score_pvalues) <= BOUND
+
+
 @pytest.mark.parametrize("nps", sorted(GRID_SHARES))
 def test_size_unbalanced_small_team_against_the_rest(nps):
     # A team of 5 against a rest of 60 (team vs rest): exact regime, size at most alpha.

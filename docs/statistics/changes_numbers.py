@@ -43,6 +43,13 @@ def main() -> None:
     row = [percent(T.exact_size(5, 60, T.GRID_SHARES[k])) for k in grid]
     print("5 vs 60 exact (used) " + "  ".join(v.rjust(9) for v in row))
 
+    rng = np.random.default_rng(1000)  # the seed of test_size_at_the_ends_of_the_range
+    c1 = rng.multinomial(1000, T.GRID_SHARES[0], size=100_000).T
+    c2 = rng.multinomial(1000, T.GRID_SHARES[0], size=100_000).T
+    print("1000 score (used), NPS 0:", percent(np.mean(T.score_pvalues(c1, c2) < T.ALPHA)))
+    print("30 score (used), NPS +90:",
+          percent(T.enumerated_size(30, 30, (0.02, 0.06, 0.92), T.score_pvalues)))
+
     print("\nPower of the score test at the minimum detectable effect (80% intended)")
     for n1, n2, base in [(100, 100, (0.3, 0.4, 0.3)), (30, 60, (0.3, 0.4, 0.3)),
                          (200, 200, (0.2, 0.3, 0.5))]:
