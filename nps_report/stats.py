@@ -7,11 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
+from scipy.special import gammaln
 
 __all__ = ["CATEGORIES", "INTERVAL_METHODS", "DISPLAY_FLOOR", "PRECISION_MOE", "NPS_COLUMNS",
            "categorize", "counts", "nps_from_counts", "nps", "variance_from_counts",
            "se_from_counts", "nps_variance", "nps_se", "interval_from_counts", "nps_interval",
-           "Comparison", "compare_counts", "compare_nps", "grouped_nps",
+           "CHANGE_TESTS", "EXACT_BELOW", "MDE_POWER", "pooled_variance", "score_test",
+           "exact_null_distribution", "exact_test", "minimum_detectable_effect", "Comparison",
+           "change_test_name", "compare_counts", "compare_nps", "grouped_nps",
            "nps_table_from_counts"]
 
 CATEGORIES = ["detractor", "passive", "promoter"]
@@ -143,6 +146,20 @@ def interval_from_counts(detractors, passives, promoters, *, method: str = "adju
     -------
     tuple of (low, high)
         Interval bounds, clipped to [-scale, scale]. ``NaN`` where n is 0.
+
+    Notes
+    -----
+    The adjusted Wald interval is centred on the adjusted counts, not on the raw NPS a
+    report shows; at a handful of responses the raw score can fall outside it (one
+    detractor: NPS -100, adjusted interval about [-98, +48]). Every method's bounds are
+    therefore widened to include the raw NPS, :math:`[\\min(L, \\mathrm{NPS}),
+    \\max(U, \\mathrm{NPS})]`: a score is never shown outside its own interval, and a
+    wider interval cannot lose coverage.
+
+    Examples
+    --------
+    >>> interval_from_counts(1, 0, 0)[0]
+    -100.0
     """
     if method not in INTERVAL_METHODS:
         raise ValueError(f"method must be one of {', '.join(INTERVAL_METHODS)}; got {method!r}")
@@ -160,7 +177,8 @@ def interval_from_counts(detractors, passives, promoters, *, method: str = "adju
         boot = scale * (draws[:, 2] - draws[:, 0]) / n
         alpha = 1 - confidence
         low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-        return (float(low), float(high))
+        raw = scale * (p - d) / n
+        return (float(min(low, raw)), float(max(high, raw)))
     z = _z(confidence)
     if method == "adjusted_wald":
         d, pa, p = d + 0.75, pa + 1.5, p + 0.75
@@ -170,8 +188,10 @@ def interval_from_counts(detractors, passives, promoters, *, method: str = "adju
     half = z * se_from_counts(d, pa, p)
     low = np.clip(scale * (centre - half), -scale, scale)
     high = np.clip(scale * (centre + half), -scale, scale)
-    low = np.where(n_raw > 0, low, np.nan)
-    high = np.where(n_raw > 0, high, np.nan)
+    # the raw NPS (what the report shows) always lies inside its interval
+    raw = nps_from_counts(detractors, passives, promoters, scale=scale)
+    low = np.where(n_raw > 0, np.fmin(low, raw), np.nan)
+    high = np.where(n_raw > 0, np.fmax(high, raw), np.nan)
     if low.ndim:
         return (low, high)
     return (float(low), float(high))
@@ -184,9 +204,238 @@ def nps_interval(scores, *, method: str = "adjusted_wald", confidence: float = 0
                                 scale=scale, n_boot=n_boot, seed=seed)
 
 
+#: Name of each two-sample test, as a report prints it.
+CHANGE_TESTS = {
+    "score": "two-sample score test, variance pooled under no change",
+    "exact": "exact conditional (permutation) test",
+    "wald": "two-sample Wald z-test, unpooled variance",
+}
+#: Below this many responses on the smaller side, ``compare_counts`` (``test="auto"``)
+#: uses the exact conditional test instead of the normal approximation of the score test.
+EXACT_BELOW = 30
+#: Statistical power the minimum detectable effect is computed for.
+MDE_POWER = 0.8
+
+
+def _triple(counts):
+    d, pa, p = (np.asarray(x, dtype="float64") for x in counts)
+    return d, pa, p
+
+
+def pooled_variance(counts1, counts2):
+    """Trinomial variance of one respondent's score with both samples pooled (proportion scale).
+
+    .. math::
+
+        \\bar d = \\frac{D_1 + D_2}{n_1 + n_2}, \\quad \\bar p = \\frac{P_1 + P_2}{n_1 + n_2},
+        \\quad \\mathrm{var}_0 = \\bar p + \\bar d - (\\bar p - \\bar d)^2
+
+    The variance both samples share when nothing changed (the null hypothesis of the
+    change test). Element-wise on arrays of counts ``(detractors, passives, promoters)``;
+    ``NaN`` where both samples are empty.
+
+    Examples
+    --------
+    >>> round(pooled_variance((83, 47, 120), (91, 49, 110)), 6)
+    0.795456
+    """
+    d1, pa1, p1 = _triple(counts1)
+    d2, pa2, p2 = _triple(counts2)
+    return variance_from_counts(d1 + d2, pa1 + pa2, p1 + p2)
+
+
+def score_test(counts1, counts2):
+    """Two-sample score test of "the NPS did not change": statistic and two-sided p-value.
+
+    .. math::
+
+        z = \\frac{\\mathrm{NPS}_1 - \\mathrm{NPS}_2}
+                 {\\sqrt{\\mathrm{var}_0\\,(1/n_1 + 1/n_2)}}, \\quad
+        p = 2\\,(1 - \\Phi(|z|))
+
+    with :math:`\\mathrm{var}_0` the pooled variance (:func:`pooled_variance`), on the
+    proportion scale. This is the score (Lagrange multiplier) statistic of the null
+    hypothesis that both samples come from the same detractor/passive/promoter shares:
+    the variance is estimated under that hypothesis, which keeps the false-"significant"
+    rate near its nominal level at small n, where the unpooled (Wald) statistic rejects
+    up to 12% of the time at 5% (see the statistics page). With two categories it is the
+    pooled two-proportion z-test (Pearson's chi-square of the 2x2 table is :math:`z^2`).
+
+    Element-wise on arrays of counts. Where the pooled variance is 0 (every respondent
+    in one category) the difference is 0 too: ``z`` and ``p`` are NaN.
+
+    Returns
+    -------
+    z, p_value : float or numpy.ndarray
+
+    References
+    ----------
+    Miettinen, O. & Nurminen, M. (1985). Comparative analysis of two rates. Statistics in
+    Medicine 4(2), 213-226. Agresti, A. (2013). Categorical Data Analysis, 3rd ed., Wiley,
+    sections 1.3 and 3.1 (score tests, pooled variance under the null).
+
+    Examples
+    --------
+    >>> z, p = score_test((83, 47, 120), (91, 49, 110))
+    >>> round(float(z), 4), round(float(p), 4)
+    (0.9026, 0.3668)
+    """
+    d1, pa1, p1 = _triple(counts1)
+    d2, pa2, p2 = _triple(counts2)
+    n1, n2 = d1 + pa1 + p1, d2 + pa2 + p2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = (p1 - d1) / n1 - (p2 - d2) / n2
+        se0 = np.sqrt(pooled_variance((d1, pa1, p1), (d2, pa2, p2)) * (1 / n1 + 1 / n2))
+        z = np.where(se0 > 0, diff / se0, np.nan)
+    p = 2 * _sps.norm.sf(np.abs(z))
+    if np.ndim(z):
+        return z, p
+    return float(z), float(p)
+
+
+def exact_null_distribution(margins, n1: int) -> pd.DataFrame:
+    """Every split of the pooled responses into a first sample of ``n1``, its probability and p-value.
+
+    The null distribution of the exact conditional (permutation) test: when nothing
+    changed, every way of drawing the first sample's ``n1`` responses from the pooled
+    ``margins = (D, Pa, P)`` is equally likely, so the first sample's counts
+    :math:`(x, n_1 - x - y, y)` follow the multivariate hypergeometric law
+
+    .. math::
+
+        \\Pr(x, y) = \\binom{D}{x}\\binom{Pa}{n_1 - x - y}\\binom{P}{y} \\Big/
+                     \\binom{D + Pa + P}{n_1}
+
+    The two-sided p-value of a split is the probability of the splits whose NPS
+    difference is at least as large in absolute value,
+    :math:`\\sum_{|\\Delta'| \\ge |\\Delta|} \\Pr`. The pooled variance is the same for
+    every split, so this ranks splits exactly as the score statistic does.
+
+    Parameters
+    ----------
+    margins : tuple of int
+        Pooled ``(detractors, passives, promoters)`` of both samples.
+    n1 : int
+        Size of the first sample (0 < n1 < D + Pa + P).
+
+    Returns
+    -------
+    DataFrame
+        ``detractors``, ``passives``, ``promoters`` (of the first sample), ``diff``
+        (NPS difference, proportion scale), ``probability``, ``p_value``.
+
+    References
+    ----------
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., Wiley, section 3.5 (exact
+    conditional tests for ordered 2 x c tables, here with scores -1, 0, +1).
+
+    Examples
+    --------
+    >>> null = exact_null_distribution((2, 1, 2), 2)
+    >>> round(float(null["probability"].sum()), 12), len(null)
+    (1.0, 5)
+    """
+    big_d, big_pa, big_p = (int(v) for v in margins)
+    n = big_d + big_pa + big_p
+    n1 = int(n1)
+    n2 = n - n1
+    if not 0 < n1 < n:
+        raise ValueError(f"n1 must be between 1 and {n - 1}, got {n1}")
+    x, y = np.meshgrid(np.arange(min(big_d, n1) + 1), np.arange(min(big_p, n1) + 1), indexing="ij")
+    x, y = x.ravel(), y.ravel()
+    m = n1 - x - y
+    ok = (m >= 0) & (m <= big_pa)
+    x, y, m = x[ok], y[ok], m[ok]
+
+    def log_choose(a, b):
+        return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
+
+    log_p = (log_choose(big_d, x) + log_choose(big_pa, m) + log_choose(big_p, y)
+             - log_choose(n, n1))
+    prob = np.exp(log_p)
+    diff = (y - x) / n1 - ((big_p - y) - (big_d - x)) / n2
+    size = np.round(np.abs(diff), 12)  # equal differences must tie despite rounding
+    order = np.argsort(-size, kind="stable")
+    # p-value of a split: the probability of every split at least as extreme (ties included)
+    sorted_size, sorted_prob = size[order], prob[order]
+    cumulative = np.cumsum(sorted_prob)
+    last_of_tie = np.searchsorted(-sorted_size, -sorted_size, side="right") - 1
+    p_sorted = np.minimum(cumulative[last_of_tie], 1.0)
+    p_value = np.empty_like(p_sorted)
+    p_value[order] = p_sorted
+    return pd.DataFrame({"detractors": x, "passives": m, "promoters": y, "diff": diff,
+                         "probability": prob, "p_value": p_value})
+
+
+def exact_test(counts1, counts2) -> float:
+    """Two-sided p-value of the exact conditional (permutation) test of "the NPS did not change".
+
+    Looks the observed split up in :func:`exact_null_distribution` of the pooled counts.
+    The probability of a false "significant" verdict is at most the level, at every
+    sample size (the test is conservative: below the level when few splits exist).
+    NaN when a sample is empty or every respondent is in one category.
+
+    Examples
+    --------
+    >>> round(exact_test((4, 1, 0), (0, 1, 4)), 4)
+    0.0159
+    """
+    d1, pa1, p1 = (int(v) for v in counts1)
+    d2, pa2, p2 = (int(v) for v in counts2)
+    n1, n2 = d1 + pa1 + p1, d2 + pa2 + p2
+    margins = (d1 + d2, pa1 + pa2, p1 + p2)
+    if n1 == 0 or n2 == 0 or max(margins) == n1 + n2:
+        return float("nan")
+    # enumerate the smaller sample's splits (their number grows with its size only)
+    if n2 < n1:
+        counts1, (d1, pa1, p1), n1 = counts2, (d2, pa2, p2), n2
+    null = exact_null_distribution(margins, n1)
+    hit = null[(null["detractors"] == d1) & (null["promoters"] == p1)]
+    return float(hit["p_value"].iloc[0])
+
+
+def minimum_detectable_effect(n1, n2, variance, *, alpha: float = 0.05,
+                              power: float = MDE_POWER, scale: float = 100.0):
+    """Smallest NPS change two samples of ``n1`` and ``n2`` detect with the given power.
+
+    .. math::
+
+        \\mathrm{MDE} = (z_{1-\\alpha/2} + z_{\\mathrm{power}})\\,
+                        \\sqrt{\\mathrm{var}\\,(1/n_1 + 1/n_2)} \\times s
+
+    with ``variance`` the pooled trinomial variance (:func:`pooled_variance`) and ``s``
+    the scale (100: NPS points). The usual normal-approximation sample-size formula for
+    a two-sample test (e.g. Chow, Shao & Wang, Sample Size Calculations in Clinical
+    Research, 2008, section 4.2), with the null variance standing in for both samples.
+    At 5% and 80% power the factor is 2.80. A change smaller than this is likely to be
+    reported "not significant" even when it is real. Element-wise; NaN where a sample is
+    empty or the variance is missing.
+
+    Examples
+    --------
+    >>> round(float(minimum_detectable_effect(250, 250, 0.795456)), 1)
+    22.3
+    >>> round(float(minimum_detectable_effect(10, 8, 0.7)), 0)
+    111.0
+    """
+    if not 0 < alpha < 1 or not 0 < power < 1:
+        raise ValueError(f"alpha and power must be between 0 and 1, got {alpha!r}, {power!r}")
+    n1, n2, var = (np.asarray(v, dtype="float64") for v in (n1, n2, variance))
+    factor = _sps.norm.ppf(1 - alpha / 2) + _sps.norm.ppf(power)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where((n1 > 0) & (n2 > 0), scale * factor * np.sqrt(var * (1 / n1 + 1 / n2)),
+                       np.nan)
+    return out if out.ndim else float(out)
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """A signed two-sample NPS comparison (sample 1 minus sample 2), on the -100..100 scale."""
+    """A signed two-sample NPS comparison (sample 1 minus sample 2), on the -100..100 scale.
+
+    ``se``, ``ci_low`` and ``ci_high`` describe the difference (unpooled standard error);
+    ``z`` and ``p_value`` test "no change" with the method named by ``test``
+    (a key of :data:`CHANGE_TESTS`; ``""`` when a sample is empty).
+    """
 
     nps1: float
     nps2: float
@@ -199,6 +448,7 @@ class Comparison:
     ci_low: float
     ci_high: float
     confidence: float
+    test: str = "score"
 
     def significant(self, alpha: float | None = None) -> bool:
         """True when the two-sided p-value is below ``alpha`` (default 1 - confidence)."""
@@ -206,19 +456,68 @@ class Comparison:
         return bool(np.isfinite(self.p_value) and self.p_value < alpha)
 
 
-def compare_counts(counts1, counts2, *, confidence: float = 0.95) -> Comparison:
-    """Signed two-sample z-test of the difference between two NPS.
+def change_test_name(n1: int, n2: int, *, test: str = "auto") -> str:
+    """Which test :func:`compare_counts` uses for samples of ``n1`` and ``n2`` (a key of :data:`CHANGE_TESTS`).
+
+    Examples
+    --------
+    >>> change_test_name(12, 400), change_test_name(30, 31)
+    ('exact', 'score')
+    """
+    if test == "auto":
+        return "exact" if min(int(n1), int(n2)) < EXACT_BELOW else "score"
+    if test not in CHANGE_TESTS:
+        raise ValueError(f"test must be 'auto' or one of {', '.join(CHANGE_TESTS)}; got {test!r}")
+    return test
+
+
+def compare_counts(counts1, counts2, *, confidence: float = 0.95, test: str = "auto") -> Comparison:
+    """Signed two-sample comparison of two NPS: difference, interval, test of "no change".
+
+    Parameters
+    ----------
+    counts1, counts2 : tuple of int
+        ``(detractors, passives, promoters)`` of each sample; the difference is 1 minus 2.
+    confidence : float, default 0.95
+        Level of the interval of the difference.
+    test : {"auto", "score", "exact", "wald"}, default "auto"
+        ``"score"``: :func:`score_test` (variance pooled under no change).
+        ``"exact"``: :func:`exact_test` (exact conditional, for small samples).
+        ``"auto"``: exact when the smaller sample has fewer than :data:`EXACT_BELOW`
+        responses, score otherwise. ``"wald"``: the unpooled z-test of the reference
+        formula (too many false "significant" verdicts at small n; kept for checks).
+
+    Returns
+    -------
+    Comparison
+
+    Notes
+    -----
+    The interval of the difference keeps the sign and uses the unpooled standard error
+    (right for an interval, where the samples may differ):
 
     .. math::
 
         \\Delta = \\mathrm{NPS}_1 - \\mathrm{NPS}_2, \\quad
         SE = \\sqrt{\\mathrm{var}_1/n_1 + \\mathrm{var}_2/n_2}, \\quad
-        z = \\Delta / SE, \\quad p = 2\\,(1 - \\Phi(|z|))
+        \\Delta \\pm z_{1-\\alpha/2}\\,SE
 
-    The interval is :math:`\\Delta \\pm z_{1-\\alpha/2} SE` around the *signed*
-    difference (the R package ``NPS`` centres it on the absolute difference and
-    loses the sign). Counts are ``(detractors, passives, promoters)``. With an empty
-    sample, or both samples without variance, ``se``, ``z`` and ``p_value`` are NaN.
+    (the R package ``NPS`` centres it on the absolute difference and loses the sign).
+    The p-value tests "both samples have the same shares" with the variance pooled
+    under that hypothesis (:func:`score_test`; exact at small n, :func:`exact_test`):
+    with the unpooled SE the test says "significant" 8-12% of the time at 5% when
+    nothing changed and 5-10 responses are compared. ``z`` is the score statistic
+    (the Wald one for ``test="wald"``). With an empty sample, ``se``, ``z`` and
+    ``p_value`` are NaN; with no variance at all (everyone in one category on both
+    sides) ``p_value`` is NaN.
+
+    Examples
+    --------
+    >>> c = compare_counts((83, 47, 120), (91, 49, 110))
+    >>> round(c.diff, 1), round(c.ci_low, 2), round(c.ci_high, 2), round(c.p_value, 4), c.test
+    (7.2, -8.42, 22.82, 0.3668, 'score')
+    >>> compare_counts((4, 1, 0), (0, 1, 4)).test
+    'exact'
     """
     d1, pa1, p1 = (int(x) for x in counts1)
     d2, pa2, p2 = (int(x) for x in counts2)
@@ -227,21 +526,29 @@ def compare_counts(counts1, counts2, *, confidence: float = 0.95) -> Comparison:
     nps2 = nps_from_counts(d2, pa2, p2)
     if n1 == 0 or n2 == 0:
         nan = float("nan")
-        return Comparison(nps1, nps2, n1, n2, nps1 - nps2, nan, nan, nan, nan, nan, confidence)
+        change_test_name(1, 1, test=test)  # still refuse an unknown test name
+        return Comparison(nps1, nps2, n1, n2, nps1 - nps2, nan, nan, nan, nan, nan, confidence,
+                          "")  # no test without two samples
+    name = change_test_name(n1, n2, test=test)
     se = float(np.sqrt(variance_from_counts(d1, pa1, p1) / n1 + variance_from_counts(d2, pa2, p2) / n2))
     diff = (nps1 - nps2) / 100.0
-    if se == 0:
-        z = float("nan") if diff == 0 else float(np.sign(diff) * np.inf)
-        p_value = float("nan") if diff == 0 else 0.0
+    if name == "wald":
+        if se == 0:
+            z = float("nan") if diff == 0 else float(np.sign(diff) * np.inf)
+            p_value = float("nan") if diff == 0 else 0.0
+        else:
+            z = diff / se
+            p_value = float(2 * _sps.norm.sf(abs(z)))
     else:
-        z = diff / se
-        p_value = float(2 * _sps.norm.sf(abs(z)))
+        z, p_value = score_test((d1, pa1, p1), (d2, pa2, p2))
+        if name == "exact":
+            p_value = exact_test((d1, pa1, p1), (d2, pa2, p2))
     zc = _z(confidence)
     return Comparison(nps1, nps2, n1, n2, 100 * diff, 100 * se, z, p_value,
-                      100 * (diff - zc * se), 100 * (diff + zc * se), confidence)
+                      100 * (diff - zc * se), 100 * (diff + zc * se), confidence, name)
 
 
-def compare_nps(scores1, scores2, *, confidence: float = 0.95) -> Comparison:
+def compare_nps(scores1, scores2, *, confidence: float = 0.95, test: str = "auto") -> Comparison:
     """Signed two-sample comparison of raw scores; see :func:`compare_counts`.
 
     Examples
@@ -249,10 +556,10 @@ def compare_nps(scores1, scores2, *, confidence: float = 0.95) -> Comparison:
     >>> import nps_report as nr
     >>> pro, basic = [9, 10, 10, 8, 9, 6] * 10, [0, 6, 9, 10, 7, 3] * 10
     >>> c = nr.compare_nps(pro, basic)
-    >>> round(c.diff), round(c.ci_low), round(c.ci_high), c.significant()
-    (67, 37, 96, True)
+    >>> round(c.diff), round(c.ci_low), round(c.ci_high), c.significant(), c.test
+    (67, 37, 96, True, 'score')
     """
-    return compare_counts(counts(scores1), counts(scores2), confidence=confidence)
+    return compare_counts(counts(scores1), counts(scores2), confidence=confidence, test=test)
 
 
 def grouped_nps(data: pd.DataFrame, by, *, score: str = "score", method: str = "adjusted_wald",

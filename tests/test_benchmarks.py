@@ -3,7 +3,10 @@
 Reference values and where they come from:
 - Two-sample test: ../shared/reference/nps-statistics.md, "DERIVED regression values",
   (D83, Pa47, Pr120) vs (D91, Pa49, Pr110): diff +0.072, SE 0.079707,
-  95% CI [-0.084224, 0.228224], p = 0.3664 (proportion scale; x100 here).
+  95% CI [-0.084224, 0.228224], p = 0.3664 (proportion scale; x100 here). That p is the
+  unpooled test's; the tables use the score test with the variance pooled under no change
+  (tests/test_change_test.py), DERIVED for this pair: pooled D 174/500, P 230/500,
+  var0 = 0.795456, z = 0.072 / sqrt(var0 * 2/250) = 0.90257, p = 0.36676.
 - Benjamini-Hochberg: the 15 p-values of Benjamini & Hochberg (1995), J. R. Statist.
   Soc. B 57(1), the worked example also used in scipy.stats.false_discovery_control's
   docstring: at q = 0.05 the step-up procedure rejects the four smallest.
@@ -49,7 +52,8 @@ def reference_pair():
 
 
 def test_changes_reproduces_reference_two_sample_test():
-    # nps-statistics.md DERIVED: diff +0.072, SE 0.079707, CI [-0.084224, 0.228224], p 0.3664
+    # nps-statistics.md DERIVED: diff +0.072, SE 0.079707, CI [-0.084224, 0.228224]; the
+    # pooled score test's p = 0.36676 (module docstring)
     table = B.changes(reference_pair(), quarter="2026Q3", lags=(1,), fdr=False)
     assert len(table) == 1
     row = table.iloc[0]
@@ -60,9 +64,11 @@ def test_changes_reproduces_reference_two_sample_test():
     assert row["se"] == pytest.approx(7.9707, abs=1e-4)
     assert row["ci_low"] == pytest.approx(-8.4224, abs=1e-4)
     assert row["ci_high"] == pytest.approx(22.8224, abs=1e-4)
-    assert row["p_value"] == pytest.approx(0.3664, abs=1e-4)
+    assert row["p_value"] == pytest.approx(0.36676, abs=1e-4) and row["test"] == "score"
     assert row["p_adjusted"] == row["p_value"] and row["adjustment"] == "none"
     assert not row["significant"] and row["shown"]
+    # (1.959964 + 0.841621) * sqrt(0.795456 * 2/250) * 100 = 22.35 points
+    assert row["mde"] == pytest.approx(22.349, abs=1e-3) and row["alpha"] == 0.05
     assert row["sentence"] == "NPS rose 7 points vs 2026Q2; not statistically significant (p = 0.37)"
 
 
@@ -81,13 +87,14 @@ def test_changes_yoy_uses_lag_four_and_missing_base_is_too_few():
                                             "vs 2 quarters earlier"]
     assert table["base_quarter"].tolist() == ["2026Q2", "2025Q3", "2026Q1"]
     yoy = table.iloc[1]
-    assert yoy["diff"] == pytest.approx(7.2) and yoy["p_value"] == pytest.approx(0.3664, abs=1e-4)
+    assert yoy["diff"] == pytest.approx(7.2) and yoy["p_value"] == pytest.approx(0.36676, abs=1e-4)
     no_base = table.iloc[2]
     assert not no_base["shown"] and no_base["base_n"] == 0
     assert np.isnan(no_base["base_nps"]) and np.isnan(no_base["diff"]) and np.isnan(no_base["p_value"])
     assert no_base["sentence"].startswith("too few responses to compare with 2026Q1")
-    # BH over the two finite p-values (both 0.3664) leaves them unchanged; NaN stays NaN
-    assert table["p_adjusted"].iloc[:2].to_numpy() == pytest.approx([0.36637, 0.36637], abs=1e-4)
+    # BH over the two finite p-values (both 0.36676) leaves them unchanged; NaN stays NaN
+    assert table["p_adjusted"].iloc[:2].to_numpy() == pytest.approx([0.36676, 0.36676], abs=1e-4)
+    assert np.isnan(no_base["mde"])
     assert np.isnan(table["p_adjusted"].iloc[2])
 
 
@@ -120,7 +127,9 @@ def test_changes_company_and_department_levels():
 
 
 def bh_family() -> pd.DataFrame:
-    # T1: a big drop; T2: raw p = 0.0266 (significant unadjusted); T3..T6 unchanged (p = 1).
+    # T1: a big drop; T2: raw p = 0.0273 (significant unadjusted); T3..T6 unchanged (p = 1).
+    # T2 by hand: pooled D 182/500, P 218/500, var0 = 0.794816, diff 0.176,
+    # z = 0.176 / sqrt(var0 * 2/250) = 2.2071, p = 0.0273 (the unpooled test: 0.0266).
     parts = [rows((80, 50, 120), team="T1", quarter="2026Q3"),
              rows((140, 50, 60), team="T1", quarter="2026Q2"),
              rows((80, 50, 120), team="T2", quarter="2026Q3"),
@@ -137,16 +146,16 @@ def test_changes_benjamini_hochberg_over_the_table():
     expected = sps.false_discovery_control(table["p_value"].to_numpy(), method="bh")
     np.testing.assert_allclose(table["p_adjusted"], expected)
     t2 = table.set_index("team").loc["T2"]
-    assert t2["p_value"] == pytest.approx(0.02656, abs=1e-4)
+    assert t2["p_value"] == pytest.approx(0.0273, abs=1e-4)
     # BH by hand: T2 is 2nd smallest of m = 6, the rest are 1 -> min(6/2 * p, 1, ...)
     assert t2["p_adjusted"] == pytest.approx(3 * t2["p_value"])
     assert not t2["significant"]                              # raw p < 0.05, adjusted > 0.05
-    assert "BH-adjusted p = 0.08" in t2["sentence"]
+    assert "BH-adjusted p = 0.082" in t2["sentence"]
     assert table.set_index("team").loc["T1", "significant"]
     raw = B.changes(bh_family(), quarter="2026Q3", lags=(1,), fdr=False).set_index("team")
     assert raw.loc["T2", "significant"] and raw.loc["T2", "adjustment"] == "none"
     assert raw.loc["T2", "sentence"] == ("NPS rose 18 points vs 2026Q2; "
-                                         "statistically significant (p = 0.03)")
+                                         "statistically significant (p = 0.027)")
     # alpha is honoured
     loose = B.changes(bh_family(), quarter="2026Q3", lags=(1,), alpha=0.1).set_index("team")
     assert loose.loc["T2", "significant"]
@@ -175,7 +184,7 @@ def test_describe_change_wording():
     base = {"quarter": "2026Q3", "base_quarter": "2026Q2", "n": 400, "base_n": 380, "shown": True,
             "adjustment": "none", "diff": -9.3, "p_value": 0.0104, "p_adjusted": 0.0104,
             "significant": True}
-    assert B.describe_change(base) == "NPS fell 9 points vs 2026Q2; statistically significant (p = 0.01)"
+    assert B.describe_change(base) == "NPS fell 9 points vs 2026Q2; statistically significant (p = 0.010)"
     up = {**base, "base_quarter": "2025Q3", "diff": 6.2, "p_value": 0.41, "p_adjusted": 0.41,
           "significant": False}
     assert B.describe_change(up) == ("NPS rose 6 points vs 2025Q3; "
@@ -185,7 +194,16 @@ def test_describe_change_wording():
     one = {**base, "diff": 1.2, "p_value": 0.0001, "p_adjusted": 0.0004,
            "adjustment": "Benjamini-Hochberg"}
     assert B.describe_change(one) == ("NPS rose 1 point vs 2026Q2; statistically significant "
-                                      "(BH-adjusted p < 0.001)")
+                                      "(BH-adjusted p = 0.00040)")
+    tiny_p = {**one, "p_adjusted": 0.00004}
+    assert B.describe_change(tiny_p).endswith("(BH-adjusted p < 0.0001)")
+    # never rounded across alpha: 0.0496 is significant at 5% and must not print as 0.050
+    edge = {**base, "p_value": 0.0496, "p_adjusted": 0.0496, "alpha": 0.05}
+    assert B.describe_change(edge).endswith("statistically significant (p = 0.0496)")
+    above = {**edge, "p_value": 0.0504, "p_adjusted": 0.0504, "significant": False}
+    assert B.describe_change(above).endswith("not statistically significant (p = 0.050)")
+    strict = {**edge, "p_value": 0.0199, "p_adjusted": 0.0199, "alpha": 0.02}
+    assert B.describe_change(strict).endswith("(p = 0.0199)")      # 0.020 would cross alpha
 
 
 # ------------------------------------------------------------------------- team vs rest
@@ -211,7 +229,7 @@ def test_team_vs_rest_compares_with_the_rest_not_the_total():
     assert dept["diff"] == pytest.approx(7.2)          # against the total (11.2) it would be 3.6
     assert dept["level_nps"] == pytest.approx(11.2)
     assert dept["se"] == pytest.approx(7.9707, abs=1e-4)
-    assert dept["p_value"] == pytest.approx(0.3664, abs=1e-4)
+    assert dept["p_value"] == pytest.approx(0.36676, abs=1e-4) and dept["test"] == "score"
     assert dept["sentence"] == ("NPS 7 points above the rest of D1; "
                                 "not statistically significant (p = 0.37)")
     # rest of the company = B + C + E = (142, 99, 262), n 503: NPS 120/503

@@ -196,3 +196,49 @@ def test_floor_headline_shows_no_score(reports):
     hidden = tables.headline.assign(shown=False, n=3)
     page = render.headline(dataclasses.replace(tables, headline=hidden))._repr_html_()
     assert "too few responses this quarter (n = 3)" in page and "Fewer than 5 responses" in page
+
+
+# ------------------------------------------------------------------------- no "nan" in any text
+MISSING = re.compile(r"\bnan\b|\bNone\b|\bNaT\b|\binf\b", re.IGNORECASE)
+
+
+def report_text(tables) -> str:
+    """Every section's visible text: tags stripped, chart alt text included."""
+    parts = []
+    for name, (obj, page) in rendered(tables).items():
+        parts.append(f"[{name}] " + re.sub(r"<[^>]+>", " ", page))
+        if isinstance(obj, charts.Chart):
+            parts.append(f"[{name} alt] {obj.alt}")
+    return "\n".join(parts)
+
+
+def tiny_context():
+    """A build of one team with one response per quarter (a detractor now, a promoter before),
+    the display floor lowered to 1 so that every section has something to print."""
+    from nps_report.options import ReportOptions
+
+    demo_rows = context.load_context(None).responses(quarters=[QUARTER]).head(2).copy()
+    rows = demo_rows.assign(team="Solo", department="Only",
+                            quarter=[QUARTER, "2026Q2"], score=[3, 10])
+    rows["submitted_at"] = pd.to_datetime(["2026-08-03", "2026-05-04"], utc=True)
+    return context.ReportContext(build="tiny", data_path=None,
+                                 options=ReportOptions(display_floor=1), counts={},
+                                 _frame=rows.reset_index(drop=True))
+
+
+def test_no_missing_value_reaches_report_text(reports):
+    """Issue 14: "percentile nan" for a single team. No nan/None/NaN/inf in any section's
+    text, on the demo's three reports and on a one-team, one-response build's."""
+    tiny = tiny_context()
+    small = {"team": team_tables(tiny, team="Solo", quarter=QUARTER),
+             "department": department_tables(tiny, department="Only", quarter=QUARTER),
+             "overview": overview_tables(tiny, quarter=QUARTER)}
+    for label, tables in [*(("demo " + k, v) for k, v in reports.items()),
+                          *(("one response " + k, v) for k, v in small.items())]:
+        text = report_text(tables)
+        found = [text[max(0, m.start() - 60):m.end() + 20] for m in MISSING.finditer(text)]
+        assert not found, (label, found)
+    # the tiny build prints its score inside its interval, and says what it could detect
+    headline = report_text(small["team"])
+    assert "-100" in headline and "-100 to " in headline
+    assert "too few responses to detect even the largest possible change" in headline

@@ -103,12 +103,17 @@ def test_intervals_derived_n1000():
 def test_two_sample_derived():
     # (D83, Pa47, Pr120) vs (D91, Pa49, Pr110): diff +0.072, SE 0.079707,
     # CI [-0.084224, 0.228224], p = 0.3664
-    cmp = stats.compare_counts((83, 47, 120), (91, 49, 110))
+    # The reference p is the unpooled (Wald) test's; the reports use the pooled score test
+    # (tests/test_change_test.py), whose interval is this same unpooled one.
+    cmp = stats.compare_counts((83, 47, 120), (91, 49, 110), test="wald")
     assert cmp.diff == pytest.approx(7.2)
     assert cmp.se == pytest.approx(7.9707, abs=1e-4)
     assert (cmp.ci_low, cmp.ci_high) == pytest.approx((-8.4224, 22.8224), abs=1e-4)
     assert cmp.p_value == pytest.approx(0.3664, abs=1e-4)
     assert not cmp.significant()
+    score = stats.compare_counts((83, 47, 120), (91, 49, 110))
+    assert (score.se, score.ci_low, score.ci_high) == (cmp.se, cmp.ci_low, cmp.ci_high)
+    assert score.test == "score" and not score.significant()
 
 
 def test_two_sample_keeps_sign():
@@ -247,3 +252,19 @@ def test_adjusted_wald_coverage(true_nps, n):
 def test_wald_undercovers_at_small_n():
     """The plain Wald interval undercovers at n = 10 (the reason adjusted Wald is the default)."""
     assert coverage("wald", 70, 10, seed=1) < 0.93
+
+
+@pytest.mark.parametrize("method", stats.INTERVAL_METHODS)
+def test_interval_contains_its_own_score_at_n_1_to_5(method):
+    # Issue 14: with the display floor at 1, one detractor showed as "-100 [-98, +48]".
+    # Every outcome of 1..5 responses: the raw NPS a report prints lies inside its interval.
+    cells = [(d, pa, n - d - pa) for n in range(1, 6) for d in range(n + 1) for pa in range(n + 1 - d)]
+    d, pa, p = (np.array(c) for c in zip(*cells))
+    score = stats.nps_from_counts(d, pa, p)
+    low, high = stats.interval_from_counts(d, pa, p, method=method, n_boot=200)
+    assert np.all(low <= score) and np.all(score <= high)
+    assert np.all(low >= -100) and np.all(high <= 100)
+    # the adjusted Wald interval is only widened where it had to be: (1, 2, 3) keeps its value
+    if method == "adjusted_wald":
+        one_detractor = stats.interval_from_counts(1, 0, 0)
+        assert one_detractor[0] == -100 and one_detractor[1] == pytest.approx(48.0, abs=1)

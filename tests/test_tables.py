@@ -327,3 +327,21 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_printed_build_rows_carry_the_test_and_what_a_team_could_detect(ctx):
+    """The headline prints each change's minimum detectable effect and sample sizes, and the
+    notes name the test: the fingerprint rows hold them, rounded as printed."""
+    bt = ctx.build_tables(QUARTER)
+    rows = printed_build_rows(bt, kind="team", team=TEAM)
+    changes = rows[rows["table"] == "changes"]
+    assert set(changes["test"]) == {"score"}
+    mine = bt.changes[(bt.changes["level"] == "team") & (bt.changes["team"] == TEAM)]
+    assert changes["mde"].astype(float).tolist() == [round(float(v)) for v in mine["mde"]]
+    assert changes["n"].astype(float).tolist() == mine["n"].astype(float).tolist()
+    # a change in what the team could detect (another base quarter size) changes the rows
+    moved = bt.changes.copy()
+    moved.loc[(moved["level"] == "team") & (moved["team"] == TEAM), "mde"] += 3
+    assert not rows.equals(printed_build_rows(dataclasses.replace(bt, changes=moved),
+                                              kind="team", team=TEAM))
+    assert set(rows.loc[rows["table"] == "gaps", "test"]) == {"score"}

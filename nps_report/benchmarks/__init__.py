@@ -24,7 +24,8 @@ from __future__ import annotations
 from .external import EXTERNAL_COLUMNS, ExternalBenchmark, external_gaps, load_external_benchmarks
 from .internal import COMPANY, describe_gap, internal_benchmarks, team_ranks, team_vs_rest
 from .over_time import COMPARISON_LABELS, changes, describe_change, trend
-from .verdicts import ADJUSTMENT_BH, ADJUSTMENT_NONE, adjust_pvalues
+from .verdicts import (ADJUSTMENT_BH, ADJUSTMENT_NONE, adjust_pvalues, detectable_text, format_p,
+                       method_note)
 
 __all__ = [
     "ADJUSTMENT_BH",
@@ -37,9 +38,12 @@ __all__ = [
     "changes",
     "describe_change",
     "describe_gap",
+    "detectable_text",
     "external_gaps",
+    "format_p",
     "internal_benchmarks",
     "load_external_benchmarks",
+    "method_note",
     "team_ranks",
     "team_vs_rest",
     "trend",

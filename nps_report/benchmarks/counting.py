@@ -63,7 +63,8 @@ def compare_with_floor(c1, c2, *, floor: int, confidence: float) -> dict:
         return dict(nps=stats.nps_from_counts(*c1) if n1 >= floor else nan,
                     other_nps=stats.nps_from_counts(*c2) if n2 >= floor else nan,
                     n=n1, other_n=n2, diff=nan, se=nan, ci_low=nan, ci_high=nan, z=nan,
-                    p_value=nan, shown=False)
+                    p_value=nan, test=None, shown=False)
     cmp = stats.compare_counts(c1, c2, confidence=confidence)
     return dict(nps=cmp.nps1, other_nps=cmp.nps2, n=n1, other_n=n2, diff=cmp.diff, se=cmp.se,
-                ci_low=cmp.ci_low, ci_high=cmp.ci_high, z=cmp.z, p_value=cmp.p_value, shown=True)
+                ci_low=cmp.ci_low, ci_high=cmp.ci_high, z=cmp.z, p_value=cmp.p_value,
+                test=cmp.test, shown=True)

@@ -68,9 +68,10 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
         - ``level_nps``, ``level_n``: the whole department or company (team included),
           for display only
         - ``diff``: ``nps - rest_nps`` (points); ``se``, ``ci_low``, ``ci_high``,
-          ``z``, ``p_value``: interval and two-sided test of ``diff``
+          ``z``, ``p_value``: interval and two-sided test of ``diff``; ``test``: which
+          test (``"score"`` or ``"exact"``, :data:`nps_report.stats.CHANGE_TESTS`)
         - ``p_adjusted``, ``adjustment`` (``"Benjamini-Hochberg"`` or ``"none"``),
-          ``significant`` (``p_adjusted < alpha``)
+          ``alpha``, ``significant`` (``p_adjusted < alpha``)
         - ``shown``: both sides reach the display floor (otherwise scores are NaN)
         - ``sentence``: plain-language gap, see :func:`describe_gap`
 
@@ -82,10 +83,11 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
     .. math::
 
         \\Delta = \\mathrm{NPS}_{team} - \\mathrm{NPS}_{rest}, \\quad
-        SE = \\sqrt{\\mathrm{var}_{team}/n_{team} + \\mathrm{var}_{rest}/n_{rest}}, \\quad
-        p = 2\\,(1 - \\Phi(|\\Delta / SE|))
+        SE = \\sqrt{\\mathrm{var}_{team}/n_{team} + \\mathrm{var}_{rest}/n_{rest}}
 
-    with the trinomial variance :math:`p + d - (p - d)^2`; see
+    (the interval, with the trinomial variance :math:`p + d - (p - d)^2`), and the
+    p-value of the score test with the variance pooled under "no gap", exact below
+    :data:`nps_report.stats.EXACT_BELOW` responses; see
     :func:`nps_report.stats.compare_counts`. The interval is not adjusted for
     multiplicity; ``significant`` follows ``p_adjusted``.
 
@@ -100,7 +102,7 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
     >>> gap["comparator"], float(gap["diff"])
     ('rest of Sales', 50.0)
     >>> gap["sentence"]
-    'NPS 50 points above the rest of Sales; statistically significant (BH-adjusted p = 0.04)'
+    'NPS 50 points above the rest of Sales; statistically significant (BH-adjusted p = 0.049)'
     """
     levels = as_list(level)
     for lv in levels:
@@ -139,12 +141,13 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
                 "level_nps": stats.nps_from_counts(*whole) if level_n >= display_floor else np.nan,
                 "level_n": level_n, "diff": res["diff"], "se": res["se"],
                 "ci_low": res["ci_low"], "ci_high": res["ci_high"], "z": res["z"],
-                "p_value": res["p_value"], "shown": res["shown"]})
+                "p_value": res["p_value"], "test": res["test"], "shown": res["shown"]})
     columns = ["team", "department", "quarter", "level", "comparator", "nps", "n", "rest_nps",
-               "rest_n", "level_nps", "level_n", "diff", "se", "ci_low", "ci_high", "z", "p_value"]
+               "rest_n", "level_nps", "level_n", "diff", "se", "ci_low", "ci_high", "z", "p_value",
+               "test"]
     table = pd.DataFrame(rows, columns=columns + ["shown"])
     table = add_significance(table, fdr=fdr, alpha=alpha)
-    table = table[columns + ["p_adjusted", "adjustment", "significant", "shown"]]
+    table = table[columns + ["p_adjusted", "adjustment", "alpha", "significant", "shown"]]
     table["sentence"] = [describe_gap(r) for _, r in table.iterrows()]
     return table
 
@@ -152,8 +155,9 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
 def describe_gap(row) -> str:
     """Plain-language gap of one row of :func:`team_vs_rest`.
 
-    ``"NPS 12 points below the rest of Finance; statistically significant (BH-adjusted p = 0.003)"``
-    (p-values: 2 decimals, 3 below 0.01, "p < 0.001" below that),
+    ``"NPS 12 points below the rest of Finance; statistically significant (BH-adjusted p = 0.0031)"``
+    (p-values: two significant digits, never rounded across alpha, "p < 0.0001" below that;
+    see :func:`~nps_report.benchmarks.verdicts.format_p`),
     ``"too few responses to compare with the rest of Finance"``.
     """
     if not bool(row["shown"]) or not np.isfinite(row["diff"]):

@@ -50,23 +50,30 @@ def changes(data: pd.DataFrame, *, quarter: str, by=("team",), lags=(1, 4), fdr:
         columns, ``comparison`` (``"vs previous quarter"``, ``"vs same quarter last
         year"``), ``lag``, ``quarter``, ``base_quarter``, ``nps``, ``base_nps``,
         ``n``, ``base_n``, ``diff`` (``nps - base_nps``, points), ``se``,
-        ``ci_low``, ``ci_high`` (interval of ``diff``), ``z``, ``p_value``,
-        ``p_adjusted``, ``adjustment``, ``significant``, ``shown`` (both quarters
-        reach the floor) and ``sentence`` (see :func:`describe_change`).
+        ``ci_low``, ``ci_high`` (interval of ``diff``), ``z``, ``p_value``, ``test``
+        (which test gave the p-value: ``"score"`` or ``"exact"``, see
+        :data:`nps_report.stats.CHANGE_TESTS`), ``mde`` (the smallest change, in
+        points, these two sample sizes detect with 80% power at ``alpha``),
+        ``p_adjusted``, ``adjustment``, ``alpha``, ``significant``, ``shown`` (both
+        quarters reach the floor) and ``sentence`` (see :func:`describe_change`).
 
     Notes
     -----
-    Each comparison is the signed two-sample z-test of
-    :func:`nps_report.stats.compare_counts`, current quarter minus base quarter:
+    Each comparison is :func:`nps_report.stats.compare_counts`, current quarter minus
+    base quarter: the signed difference with its unpooled interval,
 
     .. math::
 
         \\Delta = \\mathrm{NPS}_q - \\mathrm{NPS}_{q-k}, \\quad
-        SE = \\sqrt{\\mathrm{var}_q/n_q + \\mathrm{var}_{q-k}/n_{q-k}}, \\quad
-        p = 2\\,(1 - \\Phi(|\\Delta/SE|)),
+        SE = \\sqrt{\\mathrm{var}_q/n_q + \\mathrm{var}_{q-k}/n_{q-k}},
 
-    then :func:`adjust_pvalues` over the table. The two quarters are treated as
-    independent samples (a respondent answering in both is counted twice). For a
+    and the p-value of the score test with the variance pooled under no change,
+    :math:`z = \\Delta / \\sqrt{\\mathrm{var}_0 (1/n_q + 1/n_{q-k})}` (exact conditional
+    test below :data:`nps_report.stats.EXACT_BELOW` responses), then
+    :func:`adjust_pvalues` over the table. The minimum detectable effect is
+    :math:`(z_{1-\\alpha/2} + z_{0.8}) \\sqrt{\\mathrm{var}_0 (1/n_q + 1/n_{q-k})}`
+    (:func:`nps_report.stats.minimum_detectable_effect`), at the unadjusted ``alpha``.
+    The two quarters are treated as independent samples (a respondent answering in both is counted twice). For a
     team report, compute the table once for all teams and select the team's rows,
     so that the team's verdict matches the company overview.
 
@@ -80,7 +87,7 @@ def changes(data: pd.DataFrame, *, quarter: str, by=("team",), lags=(1, 4), fdr:
     >>> float(row["diff"])
     50.0
     >>> row["sentence"]
-    'NPS rose 50 points vs 2026Q2; not statistically significant (BH-adjusted p = 0.23)'
+    'NPS rose 50 points vs 2026Q2; not statistically significant (BH-adjusted p = 0.47)'
     """
     by = as_list(by)
     check_columns(data, by + [score, quarter_col])
@@ -106,14 +113,24 @@ def changes(data: pd.DataFrame, *, quarter: str, by=("team",), lags=(1, 4), fdr:
                          "nps": res["nps"], "base_nps": res["other_nps"], "n": res["n"],
                          "base_n": res["other_n"], "diff": res["diff"], "se": res["se"],
                          "ci_low": res["ci_low"], "ci_high": res["ci_high"], "z": res["z"],
-                         "p_value": res["p_value"], "shown": res["shown"]})
+                         "p_value": res["p_value"], "test": res["test"],
+                         "mde": _detectable(current, base, res["shown"], alpha),
+                         "shown": res["shown"]})
     columns = by + ["comparison", "lag", "quarter", "base_quarter", "nps", "base_nps", "n",
-                    "base_n", "diff", "se", "ci_low", "ci_high", "z", "p_value"]
+                    "base_n", "diff", "se", "ci_low", "ci_high", "z", "p_value", "test", "mde"]
     table = pd.DataFrame(rows, columns=columns + ["shown"])
     table = add_significance(table, fdr=fdr, alpha=alpha)
-    table = table[columns + ["p_adjusted", "adjustment", "significant", "shown"]]
+    table = table[columns + ["p_adjusted", "adjustment", "alpha", "significant", "shown"]]
     table["sentence"] = [describe_change(r) for _, r in table.iterrows()]
     return table.astype({"n": "int64", "base_n": "int64", "lag": "int64"})
+
+
+def _detectable(current, base, shown: bool, alpha: float) -> float:
+    """Minimum detectable change (points) of two quarters' counts; NaN when not compared."""
+    if not shown:
+        return float("nan")
+    return float(stats.minimum_detectable_effect(sum(current), sum(base),
+                                                 stats.pooled_variance(current, base), alpha=alpha))
 
 
 def _groups_in(data, by, quarter_col, quarter) -> list[tuple]:
@@ -129,10 +146,12 @@ def describe_change(row) -> str:
     """Plain-language change of one row of :func:`changes`, generated from its numbers.
 
     Examples: ``"NPS fell 9 points vs 2026Q2; statistically significant (BH-adjusted
-    p = 0.01)"``, ``"NPS rose 6 points vs 2025Q3; not statistically significant
+    p = 0.010)"``, ``"NPS rose 6 points vs 2025Q3; not statistically significant
     (p = 0.41)"``, ``"too few responses to compare with 2025Q3 (n = 3 in 2026Q3,
     12 in 2025Q3)"``. The p-value quoted is ``p_adjusted`` when the table was
-    adjusted (and says so), ``p_value`` otherwise; points are rounded once, here.
+    adjusted (and says so), ``p_value`` otherwise, with two significant digits and never
+    rounded across the row's ``alpha`` (:func:`~nps_report.benchmarks.verdicts.format_p`);
+    points are rounded once, here.
     """
     base = row["base_quarter"]
     if not bool(row["shown"]) or not np.isfinite(row["diff"]):

@@ -14,7 +14,8 @@ from .html import data_quality as quality_box
 from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis, lead,
                    note, table, verbatims)
 
-__all__ = ["FLOOR_TEXT", "option", "headline_row", "headline_kpis", "has_themes", "changes_list", "family_note", "drivers_text",
+__all__ = ["FLOOR_TEXT", "option", "headline_row", "headline_kpis", "has_themes", "changes_list", "family_note", "test_note",
+           "detectable_note", "drivers_text",
            "themes_text", "themes_table", "topics_list", "quotes", "actions_list",
            "external_table", "data_quality_items", "data_quality"]
 
@@ -63,9 +64,10 @@ def family_note(changes: pd.DataFrame, families: pd.DataFrame | None = None) -> 
     """
     if changes is None or changes.empty:
         return Html()
+    method = test_note(changes)
     adjustment = str(changes["adjustment"].iloc[0]) if "adjustment" in changes else ""
     if not adjustment or adjustment == "none":
-        return note("p-values are not adjusted for the number of comparisons.")
+        return note("p-values are not adjusted for the number of comparisons.") + method
     text = f"p-values adjusted for the number of comparisons ({adjustment})"
     if "family" in changes and pd.notna(changes["family"].iloc[0]):
         family = str(changes["family"].iloc[0])
@@ -76,7 +78,40 @@ def family_note(changes: pd.DataFrame, families: pd.DataFrame | None = None) -> 
         size = f", {tests:,} tests" if tests else ""
         text += (f" within the build's family “{family}”{size}: the same verdict in every report "
                  "that shows this change")
-    return note(text + ".")
+    return note(text + ".") + method
+
+
+def test_note(compared: pd.DataFrame | None) -> Html:
+    """Which two-sample test gave a table's verdicts, with its reference (changes or gaps).
+
+    Reads the table's ``test`` column (:func:`nps_report.benchmarks.method_note`); nothing
+    when no row was tested.
+    """
+    from ..benchmarks import method_note
+
+    if compared is None or compared.empty or "test" not in compared:
+        return Html()
+    return note(method_note(compared["test"]))
+
+
+def detectable_note(changes: pd.DataFrame | None) -> Html:
+    """The smallest change each compared pair of quarters could detect (minimum detectable effect).
+
+    One note for the rows of ``changes`` that were tested (``mde`` column,
+    :func:`nps_report.benchmarks.detectable_text`), led by a reminder that "not
+    significant" is not "no change" when one of them is not significant.
+    """
+    from ..benchmarks import detectable_text
+
+    if changes is None or changes.empty or "mde" not in changes:
+        return Html()
+    rows = [r for _, r in changes.iterrows() if detectable_text(r)]
+    if not rows:
+        return Html()
+    quiet = any(not bool(r["significant"]) for r in rows)
+    lead_text = "“Not significant” is not “no change”. " if quiet else ""
+    return note(f"{lead_text}What these sample sizes can detect: "
+                + "; ".join(detectable_text(r) for r in rows) + ".")
 
 
 def drivers_text(drivers: pd.DataFrame, *, status: str, reason: str, who: str) -> Html:

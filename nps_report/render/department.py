@@ -21,7 +21,8 @@ def headline(d) -> Html:
     block = common.headline_kpis(row, label=f"department NPS {d.quarter}",
                                  count=(f"{len(d.teams)}", "teams"),
                                  confidence=option(d, "confidence"))
-    return concat(block, common.changes_list(d.changes), common.family_note(d.changes, d.families))
+    return concat(block, common.changes_list(d.changes), common.detectable_note(d.changes),
+                  common.family_note(d.changes, d.families))
 
 
 def ranking(d):

@@ -24,7 +24,8 @@ def headline(o) -> Html:
     block = common.headline_kpis(row, label=f"company NPS {o.quarter}",
                                  count=(f"{o.teams['team'].nunique()}", "teams"),
                                  confidence=option(o, "confidence"))
-    return concat(block, common.changes_list(o.changes), common.family_note(o.changes, o.families))
+    return concat(block, common.changes_list(o.changes), common.detectable_note(o.changes),
+                  common.family_note(o.changes, o.families))
 
 
 def trend(o) -> charts.Chart:

@@ -47,7 +47,8 @@ def headline(t) -> Html:
              (f"{row['pct_promoters']:.0f}% / {row['pct_detractors']:.0f}%", "promoters / detractors")]
     precision = note(f"The interval is wide (margin of error above {option(t, 'precision_moe'):.0f} "
                      "points): read the score as a range.") if bool(row["imprecise"]) else Html()
-    return concat(kpis(items), common.changes_list(t.changes), precision, common.family_note(t.changes, getattr(t, "families", None)))
+    return concat(kpis(items), common.changes_list(t.changes), common.detectable_note(t.changes),
+                  precision, common.family_note(t.changes, getattr(t, "families", None)))
 
 
 def distribution(t) -> charts.Chart:
@@ -91,11 +92,15 @@ def gaps(t) -> Html:
     items = list(t.gaps["sentence"]) if t.gaps is not None and len(t.gaps) else []
     rank = t.rank.iloc[0] if isinstance(t.rank, pd.DataFrame) and len(t.rank) else t.rank
     if rank is not None and len(rank) and bool(rank["shown"]) and pd.notna(rank["rank"]):
+        # a percentile needs two ranked teams: never print a missing one
+        percentile = (f" (percentile {float(rank['percentile']):.0f})"
+                      if pd.notna(rank.get("percentile")) else "")
         items.append(f"Rank {int(rank['rank'])} of {int(rank['n_ranked'])} teams with a score this "
-                     f"quarter (percentile {rank['percentile']:.0f}).")
+                     f"quarter{percentile}.")
     return bullets(items) + note(
         "Gaps compare the team with the rest of its department and of the company (the team's own "
-        "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).")
+        "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).") \
+        + common.test_note(t.gaps)
 
 
 def external(t) -> Html:

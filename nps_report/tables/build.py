@@ -69,7 +69,9 @@ class BuildTables:
         over the ``options.trend_quarters`` quarters ending with ``quarter`` (whole quarters).
     changes : DataFrame
         The same keys, the columns of :func:`nps_report.benchmarks.changes` (lags
-        :data:`CHANGE_LAGS`) and ``family``: every team's changes form ONE
+        :data:`CHANGE_LAGS`; ``test`` names the two-sample test and ``mde`` the smallest
+        change the two quarters' sample sizes detect with 80% power at ``options.alpha``)
+        and ``family``: every team's changes form ONE
         Benjamini-Hochberg family (:data:`FAMILY_TEAMS`), the departments' and the
         company's own changes a second one (:data:`FAMILY_OWN`).
     gaps : DataFrame
@@ -439,7 +441,7 @@ def _printed(frame: pd.DataFrame, columns) -> pd.DataFrame:
     sentences, verdicts."""
     out = frame[[c for c in columns if c in frame]].copy()
     for column in ("nps", "ci_low", "ci_high", "base_nps", "diff", "level_nps", "rest_nps",
-                   "percentile", "pct_promoters", "pct_detractors"):
+                   "percentile", "pct_promoters", "pct_detractors", "mde"):
         if column in out:
             out[column] = out[column].astype(float).round(0)
     return out.reset_index(drop=True)
@@ -477,7 +479,9 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     """
     nps_cols = _KEYS + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters",
                         "pct_detractors"]
-    change_cols = _KEYS + ["lag", "base_quarter", "diff", "significant", "sentence", "family"]
+    # a change row prints its sentence, the test that gave it and what the sizes could detect
+    change_cols = _KEYS + ["lag", "base_quarter", "n", "base_n", "diff", "significant", "sentence",
+                           "test", "mde", "family"]
     nps, changes = bt.nps, bt.changes
     if kind == "team":
         if team is None:
@@ -512,7 +516,7 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
         raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
     columns = {"nps": nps_cols, "changes": change_cols,
                "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
-                        "sentence"],
+                        "sentence", "test"],
                "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile"],
                "anomalies": ["team", "flag", "evidence", "severity"]}
     frames = [_printed(frame, columns[name]).assign(table=name) for name, frame in parts.items()]

@@ -41,7 +41,9 @@ class TeamTables:
     headline : DataFrame
         One row of :func:`nps_report.stats.grouped_nps` (the build's NPS row of the team).
     changes : DataFrame
-        The team's rows of the build's changes (QoQ, YoY) with their ``family``.
+        The team's rows of the build's changes (QoQ, YoY) with their ``family``, the
+        ``test`` that gave each verdict and ``mde``, the smallest change the two quarters'
+        sample sizes detect with 80% power at the build's alpha (the headline says it).
     trend : DataFrame
         The team's NPS per quarter over the trend window.
     segments : DataFrame
