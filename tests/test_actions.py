@@ -42,6 +42,8 @@ def drivers_table(rows, *, status="ok", split=7.0):
     table = pd.DataFrame(rows)
     if "label" not in table:
         table["label"] = table["driver"].str.replace("_", " ").str.capitalize()
+    if "leader" not in table:  # the analysis names the fix-first drivers of these tables
+        table["leader"] = table["quadrant"] == "fix first"
     table.attrs.update({"status": status, "performance_split": split, "r2": 0.4})
     return table
 
@@ -201,6 +203,16 @@ def test_driver_rule_silent_without_fix_first_or_without_analysis(rules):
     failed = drivers_table([{"driver": "support_speed", "importance": np.nan, "share": np.nan,
                              "performance": 5.0, "quadrant": None}], status="not_enough_data")
     assert fired(actions.recommend(drivers=failed, rules=rules), "fix_driver").empty
+
+
+def test_driver_rule_silent_for_a_fix_first_driver_the_analysis_does_not_name(rules):
+    # In "fix first" by its point estimates, but not clearly ahead of the other ratings.
+    drivers = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                              "performance": 6.0, "quadrant": "fix first", "leader": False}])
+    assert fired(actions.recommend(drivers=drivers, rules=rules), "fix_driver").empty
+    named = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                            "performance": 6.0, "quadrant": "fix first", "leader": True}])
+    assert len(fired(actions.recommend(drivers=named, rules=rules), "fix_driver")) == 1
 
 
 def test_driver_without_effect_has_nan_and_medium_priority(rules):
