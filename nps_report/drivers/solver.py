@@ -117,6 +117,10 @@ def shapley_weights(p: int) -> np.ndarray:
 def lmg_importance(r2_subsets: np.ndarray) -> np.ndarray:
     """LMG importance of each rating from the R² of all subsets (last axis: 2**p subsets).
 
+    The LMG formula (see :func:`nps_report.drivers.key_drivers`) with each increment
+    :math:`R^2(S \\cup j) - R^2(S)` taken as at least 0, so no share is ever negative;
+    it equals ``r2_subsets @ shapley_weights(p)`` whenever R² grows with the subset.
+
     Examples
     --------
     >>> import numpy as np
@@ -125,7 +129,17 @@ def lmg_importance(r2_subsets: np.ndarray) -> np.ndarray:
     """
     r2_subsets = np.asarray(r2_subsets, dtype="float64")
     p = int(np.log2(r2_subsets.shape[-1]))
-    return r2_subsets @ shapley_weights(p)
+    masks = np.arange(2 ** p)
+    sizes = np.array([bin(m).count("1") for m in masks])
+    coef = np.array([factorial(s) * factorial(p - s - 1) / factorial(p) for s in range(p)])
+    out = np.empty(r2_subsets.shape[:-1] + (p,))
+    for j in range(p):
+        without = masks[(masks >> j) & 1 == 0]
+        # Two subsets reached by different sweep orders can differ by rounding (1e-10 for
+        # near-collinear ratings): an increment is never below 0, as in exact arithmetic.
+        gain = np.maximum(r2_subsets[..., without | (1 << j)] - r2_subsets[..., without], 0.0)
+        out[..., j] = gain @ coef[sizes[without]]
+    return out
 
 
 def bootstrap_subset_r2(z: np.ndarray, n_boot: int, seed) -> np.ndarray:
