@@ -13,6 +13,9 @@ __all__ = ["model_sentence", "summarize"]
 def model_sentence(attrs: dict) -> str:
     """How much the ratings explain, with its interval and test, as a parenthesis' content.
 
+    The bootstrap interval of R² is left out when its rounded bounds do not hold the
+    rounded estimate (it happens near R² = 0, where the percentile bootstrap is biased up).
+
     Examples
     --------
     >>> model_sentence({"r2": 0.031, "r2_low": 0.01, "r2_high": 0.09, "model_p": 0.41,
@@ -24,7 +27,10 @@ def model_sentence(attrs: dict) -> str:
         return ""
     text = f"the ratings explain {100 * r2:.0f}% of the differences in scores"
     low, high = attrs.get("r2_low", float("nan")), attrs.get("r2_high", float("nan"))
-    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+    # The percentile bootstrap of R² is biased upwards near 0: an interval that would print
+    # above its own estimate is left out (the F-test's p-value says what it would have).
+    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high) \
+            and round(100 * low) <= round(100 * r2) <= round(100 * high):
         level = 100 * float(attrs.get("confidence", 0.95))
         text += f", {level:.0f}% interval {100 * low:.0f}% to {100 * high:.0f}%"
     p = attrs.get("model_p", float("nan"))
