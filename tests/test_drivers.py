@@ -261,7 +261,7 @@ def test_demo_planted_drivers_are_the_leaders_for_billing_operations(demo_respon
     assert "(the ratings explain 63% of the differences in scores, 95% interval 57% to 70%" in text
     assert "n = 333)" in text
     assert text.endswith("Billing accuracy is rated below average (5.4 on 1-10, 49% of its "
-                         "scale; average of the ratings 60%): fix it first.")
+                         "scale; average of the ratings 62%): fix it first.")
 
 
 def test_demo_every_department_names_the_planted_drivers(demo_responses):
