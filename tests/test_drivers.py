@@ -297,7 +297,7 @@ def test_real_event_survey_names_no_driver():
     diffs = pd.DataFrame(table.attrs["differences"])
     assert not diffs.loc[diffs["driver"] == "opening_keynote", "clear"].any()
     text = drivers.summarize(table)
-    from nps_report.benchmarks import format_p
+    from nps_report.benchmarks.verdicts import format_p
 
     assert text.startswith("No clear driver: the ratings explain 37% of the differences in "
                            "scores, 95% interval 17% to 77%; F-test "
