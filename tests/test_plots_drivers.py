@@ -142,3 +142,29 @@ def test_theme_bars_can_show_impact_and_keep_the_top_n(impact_table):
 def test_theme_bars_without_mentions_say_so(impact_table):
     ax = plots.theme_impact_bars(impact_table.assign(mentions=0))
     assert not ax.patches and ax.texts
+
+
+def test_the_rendered_section_on_noise_says_no_clear_driver_and_reads_only():
+    from nps_report.render import charts, common
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(1, 11, size=(200, 3)).astype(float), columns=["a", "b", "c"])
+    frame["score"] = rng.integers(0, 11, 200)
+    table = drivers.key_drivers(frame, drivers=["a", "b", "c"], n_boot=50)
+    html = str(common.drivers_text(table, status="ok", reason="", who="this team"))
+    assert "No clear driver" in html and "for reading only" in html
+    assert "score most" not in html and "fix it first" not in html
+    assert charts.driver_quadrant(table).alt.startswith("No clear driver")
+    assert charts.driver_importance(table).alt.startswith("No clear driver")
+    plt.close("all")
+
+
+def test_the_rendered_quadrant_alt_text_gives_the_common_scale(driver_table):
+    from nps_report.render import charts
+
+    alt = charts.driver_quadrant(driver_table).alt
+    row = driver_table.iloc[0]
+    assert f"{row['label']} (rated {row['performance']:.1f}, " \
+           f"{100 * row['performance_pomp']:.0f}% of its scale" in alt
+    assert f"(average {100 * driver_table.attrs['performance_split']:.0f}% of the scale)" in alt
+    plt.close("all")

@@ -139,21 +139,21 @@ def importance_differences(importance: np.ndarray, boot: np.ndarray, names, *,
     importance = np.asarray(importance, dtype="float64")
     boot = np.asarray(boot, dtype="float64")
     alpha = 1.0 - confidence
-    rows = []
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            first, second = (i, j) if importance[i] >= importance[j] else (j, i)
-            diff = importance[first] - importance[second]
-            if len(boot):
-                low, high = np.quantile(boot[:, first] - boot[:, second],
-                                        [alpha / 2, 1 - alpha / 2])
-            else:
-                low = high = np.nan
-            rows.append({"driver": names[first], "other": names[second], "difference": diff,
-                         "ci_low": float(low), "ci_high": float(high),
-                         "clear": bool(np.isfinite(low) and low > 0)})
-    return pd.DataFrame(rows, columns=["driver", "other", "difference", "ci_low", "ci_high",
-                                       "clear"])
+    pairs = [(i, j) if importance[i] >= importance[j] else (j, i)
+             for i in range(len(names)) for j in range(i + 1, len(names))]
+    first = np.array([a for a, _ in pairs], dtype=int)
+    second = np.array([b for _, b in pairs], dtype=int)
+    if len(boot) and len(pairs):  # all pairs' quantiles in one call
+        low, high = np.quantile(boot[:, first] - boot[:, second], [alpha / 2, 1 - alpha / 2],
+                                axis=0)
+    else:
+        low = high = np.full(len(pairs), np.nan)
+    return pd.DataFrame({
+        "driver": [names[a] for a in first], "other": [names[b] for b in second],
+        "difference": importance[first] - importance[second] if len(pairs) else [],
+        "ci_low": low, "ci_high": high,
+        "clear": np.isfinite(low) & (low > 0) if len(pairs) else np.array([], dtype=bool),
+    }, columns=["driver", "other", "difference", "ci_low", "ci_high", "clear"])
 
 
 def leading_drivers(order, differences: pd.DataFrame, partial_p, *, model_p: float,
@@ -204,8 +204,8 @@ def leading_drivers(order, differences: pd.DataFrame, partial_p, *, model_p: flo
         return [], "no_clear_driver"
     if len(order) == 1:  # one rating: the model test is its test, nothing to compare with
         return list(order), "drivers"
-    clear = {(str(r["driver"]), str(r["other"])) for _, r in differences.iterrows()
-             if bool(r["clear"])}
+    clear = {(str(d), str(o)) for d, o, c in
+             zip(differences["driver"], differences["other"], differences["clear"]) if bool(c)}
     for k in range(min(int(most), len(order) - 1), 0, -1):
         top, rest = list(order[:k]), list(order[k:])
         if all(np.isfinite(partial_p[d]) and partial_p[d] < alpha for d in top) and \
