@@ -264,6 +264,32 @@ def test_driver_effects_follow_the_documented_gap_formula():
     assert few["expected_effect"].isna().all()
 
 
+def test_driver_effect_gap_is_taken_on_the_common_scale():
+    # Speed on 1-5 rated 3 (50% of its scale), price on 0-10 rated 8 (80%): speed is 30% of
+    # its scale behind, 0.3 * 4 = 1.2 points of its own scale (raw means would say 5).
+    rng = np.random.default_rng(4)
+    n = 300
+    speed = rng.integers(1, 6, n).astype(float)
+    data = pd.DataFrame({"speed": speed, "price": rng.integers(0, 11, n).astype(float),
+                         "score": np.clip(np.rint(2 * speed + rng.normal(0, 1.5, n)), 0, 10)})
+    table = drivers_table([
+        {"driver": "speed", "share": 0.9, "importance": 0.3, "performance": 3.0,
+         "scale_min": 1.0, "scale_max": 5.0, "performance_pomp": 0.5, "quadrant": "fix first"},
+        {"driver": "price", "share": 0.1, "importance": 0.01, "performance": 8.0,
+         "scale_min": 0.0, "scale_max": 10.0, "performance_pomp": 0.8,
+         "quadrant": "possible overkill"},
+    ])
+    out = actions.driver_effects(data, table).set_index("driver")
+    assert out.loc["speed", "gap"] == pytest.approx(1.2)
+    assert out.loc["speed", "best"] == "Price" and out.loc["price", "gap"] == 0.0
+    assert out.loc["speed", "expected_effect"] == pytest.approx(0.9 * out.loc["speed", "slope"] * 1.2)
+    # The rule's "below the average" is said on the driver's own scale: 1 + 0.65 * 4 = 3.6.
+    table.attrs["performance_split"] = 0.65
+    rules = actions.load_rules()
+    why = fired(actions.recommend(drivers=table, rules=rules), "fix_driver").iloc[0]["why"]
+    assert "below the 3.60 average" in why
+
+
 # ------------------------------------------------------------------------------ follow-up
 def test_follow_up_fires_with_counts_and_priority_by_overdue(rules):
     late = actions.recommend(followup={"count": 12, "overdue": 3, "sla_hours": 48}, rules=rules)
