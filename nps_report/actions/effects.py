@@ -75,7 +75,8 @@ def driver_effects(data: pd.DataFrame, table: pd.DataFrame, *, score: str = "sco
     best_perf = float(performance[best_pos]) if best_pos is not None else np.nan
     best_label = str(out.loc[best_pos, "label"] if "label" in out else out.loc[best_pos, "driver"]) \
         if best_pos is not None else ""
-    gaps = np.maximum(0.0, (best_common - common.to_numpy(dtype=float)) * span.to_numpy(dtype=float))
+    gaps = np.maximum(0.0, (best_common - common.to_numpy(dtype=float))
+                      * span.to_numpy(dtype=float))
     slopes, effects = [], []
     for pos, (_, row) in enumerate(out.iterrows()):
         slope = np.nan

@@ -1,4 +1,4 @@
-"""R² of every subset of the ratings, their LMG (Shapley) shares, and bootstrap resamples of both."""
+"""R² of every subset of the ratings, their LMG (Shapley) shares, and bootstrap resamples."""
 
 from __future__ import annotations
 

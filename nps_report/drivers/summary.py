@@ -95,7 +95,8 @@ def summarize(table: pd.DataFrame, *, top: int = 2) -> str:
         text = (f"{names} move the score most: together {100 * leaders['share'].sum():.0f}% of "
                 "what the ratings explain, each clearly more than any other rating")
     text += f" ({model})." if model else "."
-    fix = leaders[leaders["quadrant"] == "fix first"] if "quadrant" in leaders else leaders.iloc[0:0]
+    fix = leaders[leaders["quadrant"] == "fix first"] if "quadrant" in leaders \
+        else leaders.iloc[0:0]
     if not fix.empty:
         row = fix.iloc[0]
         text += f" {row['label']} is rated below average ({_rating(row, attrs)}): fix it first."
