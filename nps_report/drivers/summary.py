@@ -42,15 +42,15 @@ def model_sentence(attrs: dict) -> str:
     return text
 
 
-def summarize(table: pd.DataFrame, *, top: int = 2) -> str:
+def summarize(table: pd.DataFrame) -> str:
     """Plain-language summary of a :func:`~nps_report.drivers.key_drivers` table.
 
     Parameters
     ----------
     table : DataFrame
-        A key-driver table (its ``attrs`` carry the verdict).
-    top : int, default 2
-        Most leaders named.
+        A key-driver table (its ``attrs`` carry the verdict). How many ratings may be
+        named is decided there (``key_drivers(..., most=2)``): naming fewer than the
+        leaders would claim an order the intervals did not show.
 
     Returns
     -------
@@ -82,7 +82,7 @@ def summarize(table: pd.DataFrame, *, top: int = 2) -> str:
                 "be said to move the score. The estimates below are for reading, not for "
                 "action.")
     leaders = table[table["leader"].astype(bool)] if "leader" in table else table.iloc[0:0]
-    leaders = leaders.sort_values("importance", ascending=False).head(max(1, int(top)))
+    leaders = leaders.sort_values("importance", ascending=False)
     if verdict != "drivers" or leaders.empty:
         return (f"No clear driver: {model}, but no rating stands out from all the others."
                 + _clear_pairs(table, attrs) + " The estimates below are for reading, not "
