@@ -42,6 +42,8 @@ def drivers_table(rows, *, status="ok", split=7.0):
     table = pd.DataFrame(rows)
     if "label" not in table:
         table["label"] = table["driver"].str.replace("_", " ").str.capitalize()
+    if "leader" not in table:  # the analysis names the fix-first drivers of these tables
+        table["leader"] = table["quadrant"] == "fix first"
     table.attrs.update({"status": status, "performance_split": split, "r2": 0.4})
     return table
 
@@ -203,6 +205,16 @@ def test_driver_rule_silent_without_fix_first_or_without_analysis(rules):
     assert fired(actions.recommend(drivers=failed, rules=rules), "fix_driver").empty
 
 
+def test_driver_rule_silent_for_a_fix_first_driver_the_analysis_does_not_name(rules):
+    # In "fix first" by its point estimates, but not clearly ahead of the other ratings.
+    drivers = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                              "performance": 6.0, "quadrant": "fix first", "leader": False}])
+    assert fired(actions.recommend(drivers=drivers, rules=rules), "fix_driver").empty
+    named = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                            "performance": 6.0, "quadrant": "fix first", "leader": True}])
+    assert len(fired(actions.recommend(drivers=named, rules=rules), "fix_driver")) == 1
+
+
 def test_driver_without_effect_has_nan_and_medium_priority(rules):
     drivers = drivers_table([{"driver": "onboarding_speed", "importance": 0.2, "share": 0.5,
                               "performance": 6.0, "quadrant": "fix first"}])
@@ -250,6 +262,32 @@ def test_driver_effects_follow_the_documented_gap_formula():
     assert out.attrs["status"] == "ok"
     few = actions.driver_effects(data.head(20), table, min_ratings=30)
     assert few["expected_effect"].isna().all()
+
+
+def test_driver_effect_gap_is_taken_on_the_common_scale():
+    # Speed on 1-5 rated 3 (50% of its scale), price on 0-10 rated 8 (80%): speed is 30% of
+    # its scale behind, 0.3 * 4 = 1.2 points of its own scale (raw means would say 5).
+    rng = np.random.default_rng(4)
+    n = 300
+    speed = rng.integers(1, 6, n).astype(float)
+    data = pd.DataFrame({"speed": speed, "price": rng.integers(0, 11, n).astype(float),
+                         "score": np.clip(np.rint(2 * speed + rng.normal(0, 1.5, n)), 0, 10)})
+    table = drivers_table([
+        {"driver": "speed", "share": 0.9, "importance": 0.3, "performance": 3.0,
+         "scale_min": 1.0, "scale_max": 5.0, "performance_pomp": 0.5, "quadrant": "fix first"},
+        {"driver": "price", "share": 0.1, "importance": 0.01, "performance": 8.0,
+         "scale_min": 0.0, "scale_max": 10.0, "performance_pomp": 0.8,
+         "quadrant": "possible overkill"},
+    ])
+    out = actions.driver_effects(data, table).set_index("driver")
+    assert out.loc["speed", "gap"] == pytest.approx(1.2)
+    assert out.loc["speed", "best"] == "Price" and out.loc["price", "gap"] == 0.0
+    assert out.loc["speed", "expected_effect"] == pytest.approx(0.9 * out.loc["speed", "slope"] * 1.2)
+    # The rule's "below the average" is said on the driver's own scale: 1 + 0.65 * 4 = 3.6.
+    table.attrs["performance_split"] = 0.65
+    rules = actions.load_rules()
+    why = fired(actions.recommend(drivers=table, rules=rules), "fix_driver").iloc[0]["why"]
+    assert "below the 3.60 average" in why
 
 
 # ------------------------------------------------------------------------------ follow-up

@@ -57,8 +57,13 @@ def test_quadrant_draws_one_labelled_point_per_driver_at_performance_and_importa
     ax = plots.driver_quadrant(driver_table)
     points = ax.collections[0].get_offsets()
     assert len(points) == len(driver_table) == 3
-    expected = driver_table[["performance", "importance"]].to_numpy()
+    # Across: the mean rating as a share of its scale, (mean - min) / (max - min).
+    pomp = (driver_table["performance"] - driver_table["scale_min"]) \
+        / (driver_table["scale_max"] - driver_table["scale_min"])
+    expected = np.column_stack([pomp, driver_table["importance"]])
     np.testing.assert_allclose(np.asarray(points), expected)
+    assert driver_table.attrs["verdict"] == "drivers"
+    assert ax.get_title().startswith("What to fix first")
     texts = {t.get_text() for t in ax.texts}
     assert set(driver_table["label"]) <= texts
     assert {"fix first", "keep up", "possible overkill", "low priority"} <= texts
@@ -72,6 +77,19 @@ def test_quadrant_draws_one_labelled_point_per_driver_at_performance_and_importa
     assert fix.any()
     red = matplotlib.colors.to_rgba(driver_plots.QUADRANT_COLORS["fix first"])
     assert all(tuple(c) == pytest.approx(red) for c in colors[fix])
+
+
+def test_a_quadrant_with_no_clear_driver_says_so_and_names_no_quadrant():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(1, 11, size=(200, 3)).astype(float), columns=["a", "b", "c"])
+    frame["score"] = rng.integers(0, 11, 200)  # unrelated to every rating
+    table = drivers.key_drivers(frame, drivers=["a", "b", "c"], n_boot=50)
+    assert table.attrs["verdict"] == "no_clear_driver"
+    ax = plots.driver_quadrant(table)
+    assert ax.get_title().startswith("No clear driver")
+    assert not {"fix first", "keep up"} & {t.get_text() for t in ax.texts}
+    bars = plots.driver_importance(table)
+    assert bars.get_title().startswith("No clear driver")
 
 
 def test_importance_bars_have_the_importance_as_length_and_interval_error_bars(driver_table):
@@ -124,3 +142,29 @@ def test_theme_bars_can_show_impact_and_keep_the_top_n(impact_table):
 def test_theme_bars_without_mentions_say_so(impact_table):
     ax = plots.theme_impact_bars(impact_table.assign(mentions=0))
     assert not ax.patches and ax.texts
+
+
+def test_the_rendered_section_on_noise_says_no_clear_driver_and_reads_only():
+    from nps_report.render import charts, common
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(1, 11, size=(200, 3)).astype(float), columns=["a", "b", "c"])
+    frame["score"] = rng.integers(0, 11, 200)
+    table = drivers.key_drivers(frame, drivers=["a", "b", "c"], n_boot=50)
+    html = str(common.drivers_text(table, status="ok", reason="", who="this team"))
+    assert "No clear driver" in html and "for reading only" in html
+    assert "score most" not in html and "fix it first" not in html
+    assert charts.driver_quadrant(table).alt.startswith("No clear driver")
+    assert charts.driver_importance(table).alt.startswith("No clear driver")
+    plt.close("all")
+
+
+def test_the_rendered_quadrant_alt_text_gives_the_common_scale(driver_table):
+    from nps_report.render import charts
+
+    alt = charts.driver_quadrant(driver_table).alt
+    row = driver_table.iloc[0]
+    assert f"{row['label']} (rated {row['performance']:.1f}, " \
+           f"{100 * row['performance_pomp']:.0f}% of its scale" in alt
+    assert f"(average {100 * driver_table.attrs['performance_split']:.0f}% of the scale)" in alt
+    plt.close("all")

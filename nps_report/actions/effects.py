@@ -27,21 +27,23 @@ def driver_effects(data: pd.DataFrame, table: pd.DataFrame, *, score: str = "sco
     -------
     DataFrame
         A copy of ``table`` (``attrs`` kept) with ``slope`` (NPS points per rating
-        point), ``gap`` (rating points below the best-rated driver), ``best`` (the
-        best-rated driver's label), ``best_performance`` and ``expected_effect``
-        (NPS points, NaN where it cannot be estimated).
+        point), ``gap`` (rating points below the best-rated driver, on the driver's own
+        scale), ``best`` (the best-rated driver's label), ``best_performance`` and
+        ``expected_effect`` (NPS points, NaN where it cannot be estimated).
 
     Notes
     -----
-    The gap approach. With :math:`P_j` the driver's mean rating (``performance``),
-    :math:`P_{best}` the highest mean rating among the drivers of the table,
+    The gap approach. With :math:`P_j` the driver's mean rating as a share of its scale
+    (``performance_pomp``; ``performance`` for a table without it), :math:`P_{best}`
+    the highest such share among the drivers of the table, :math:`w_j` the width of the
+    driver's scale (``scale_max - scale_min``; 1 without it),
     :math:`s_j` the driver's LMG share of what the ratings explain (``share``) and
     :math:`b_j` the least-squares slope of each respondent's NPS contribution
     (+100 promoter, 0 passive, -100 detractor) on their rating of the driver,
 
     .. math::
 
-        \\mathrm{effect}_j = s_j\\, \\max(0, b_j)\\, \\max(0, P_{best} - P_j)
+        \\mathrm{effect}_j = s_j\\, \\max(0, b_j)\\, w_j \\max(0, P_{best} - P_j)
 
     in NPS points: what raising the driver's average rating to that of the team's
     best-rated aspect would bring if the score followed the rating as it does across
@@ -61,12 +63,22 @@ def driver_effects(data: pd.DataFrame, table: pd.DataFrame, *, score: str = "sco
     contribution = np.select([scores <= 6, scores >= 9], [-100.0, 100.0], 0.0)
     contribution = np.where(scores.notna(), contribution, np.nan)
     performance = out["performance"].astype(float)
-    best_pos = performance.idxmax() if performance.notna().any() else None
+    # Ratings on different scales are compared as shares of their scales; the gap is then
+    # put back on each driver's own scale, where its slope is measured.
+    if {"performance_pomp", "scale_min", "scale_max"} <= set(out.columns):
+        common = out["performance_pomp"].astype(float)
+        span = (out["scale_max"] - out["scale_min"]).astype(float)
+    else:
+        common, span = performance, pd.Series(1.0, index=out.index)
+    best_pos = common.idxmax() if common.notna().any() else None
+    best_common = float(common[best_pos]) if best_pos is not None else np.nan
     best_perf = float(performance[best_pos]) if best_pos is not None else np.nan
     best_label = str(out.loc[best_pos, "label"] if "label" in out else out.loc[best_pos, "driver"]) \
         if best_pos is not None else ""
+    gaps = np.maximum(0.0, (best_common - common.to_numpy(dtype=float))
+                      * span.to_numpy(dtype=float))
     slopes, effects = [], []
-    for _, row in out.iterrows():
+    for pos, (_, row) in enumerate(out.iterrows()):
         slope = np.nan
         if row["driver"] in data.columns:
             rating = pd.to_numeric(data[row["driver"]], errors="coerce").to_numpy(dtype=float)
@@ -75,13 +87,12 @@ def driver_effects(data: pd.DataFrame, table: pd.DataFrame, *, score: str = "sco
                 x, y = rating[ok], contribution[ok]
                 slope = float(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
         slopes.append(slope)
-        gap = max(0.0, best_perf - float(row["performance"])) if is_finite(row["performance"]) \
-            and is_finite(best_perf) else np.nan
+        gap = float(gaps[pos])
         share = row.get("share", np.nan)
         effects.append(float(share) * max(0.0, slope) * gap
                        if is_finite(share) and is_finite(slope) and is_finite(gap) else np.nan)
     out["slope"] = np.asarray(slopes, dtype=float)
-    out["gap"] = np.maximum(0.0, best_perf - performance.to_numpy(dtype=float))
+    out["gap"] = gaps
     out["best"] = best_label
     out["best_performance"] = best_perf
     out["expected_effect"] = np.asarray(effects, dtype=float)

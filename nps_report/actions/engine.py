@@ -69,15 +69,23 @@ def _drivers(drivers, rules, team, pain_actions):
         return []
     if drivers.attrs.get("status", "ok") != "ok" or "quadrant" not in drivers:
         return []
-    fix = drivers[drivers["quadrant"] == "fix first"].sort_values("importance", ascending=False)
+    # Only a driver the analysis names (it stands out from the others and from zero: the
+    # table's ``leader``) may become an action; a table without that column names none.
+    leader = drivers["leader"].fillna(False).astype(bool) if "leader" in drivers else False
+    fix = drivers[(drivers["quadrant"] == "fix first") & leader]
+    fix = fix.sort_values("importance", ascending=False)
     split = drivers.attrs.get("performance_split", float(drivers["performance"].mean()))
     by_theme = {a["subject"]: a for a in pain_actions}
     out = []
     for _, row in fix.head(rule.max_actions).iterrows():
         label = str(_get(row, "label", row["driver"]))
+        low, high = _get(row, "scale_min", np.nan), _get(row, "scale_max", np.nan)
+        # The split is a share of each scale: say it on this driver's own scale.
+        own_split = float(low) + float(split) * (float(high) - float(low)) \
+            if is_finite(low) and is_finite(high) and "performance_pomp" in row else float(split)
         values = dict(team=team or "the team", driver=label, share=float(row["share"]),
                       importance=float(row["importance"]),
-                      performance=float(row["performance"]), performance_split=float(split))
+                      performance=float(row["performance"]), performance_split=own_split)
         why = _fill(rule.why, **values)
         linked = rules.driver_themes.get(str(row["driver"]))
         if linked in by_theme:

@@ -41,7 +41,7 @@ def _status_message(data):
     return None
 
 
-def driver_quadrant(data: pd.DataFrame, *, x: str = "performance", y: str = "importance",
+def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str = "importance",
                     label: str = "label", annotate: bool = True, ax=None):
     """Importance-performance scatter: one labelled point per driver, quadrant lines at the splits.
 
@@ -51,7 +51,9 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance", y: str = "imp
         A :func:`nps_report.drivers.key_drivers` table.
     x, y : str
         Columns on the axes (performance across, importance up, as Martilla & James
-        drew it).
+        drew it). Performance is the mean rating as a share of its scale
+        (``performance_pomp``), so ratings on different scales are compared fairly;
+        a table without it falls back to ``performance``.
     label : str, default "label"
         Column naming each point.
     annotate : bool, default True
@@ -64,31 +66,36 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance", y: str = "imp
         One point per driver, coloured by ``quadrant``; a vertical line at the mean
         performance and a horizontal one at the mean importance (the table's
         ``performance_split`` / ``importance_split`` when present). A table whose
-        status is not ``"ok"`` gets its reason written instead of points.
+        status is not ``"ok"`` gets its reason written instead of points; a table
+        whose verdict names no driver is titled "No clear driver" and its quadrant
+        names are not written.
     """
     ax = new_axes(ax)
     message = _status_message(data)
     if message:
         return _no_data(ax, message)
+    if x == "performance_pomp" and x not in data:  # a table saved before the common scale
+        x = "performance"
     table = data.dropna(subset=[x, y])
     colors = [QUADRANT_COLORS.get(q, PALETTE[0]) for q in table.get("quadrant", [])] \
         or PALETTE[0]
     ax.scatter(table[x], table[y], c=colors, s=60, zorder=3)
     x_split = data.attrs.get("performance_split", float(table[x].mean())) \
-        if x == "performance" else float(table[x].mean())
+        if x == "performance_pomp" else float(table[x].mean())
     y_split = data.attrs.get("importance_split", float(table[y].mean())) \
         if y == "importance" else float(table[y].mean())
     ax.axvline(x_split, color=PALETTE[6], linestyle="--", linewidth=1, zorder=1)
     ax.axhline(y_split, color=PALETTE[6], linestyle="--", linewidth=1, zorder=1)
     # Leave room around the points for their labels.
     xs, ys = table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float)
-    xpad = max(0.5, 0.15 * float(np.ptp(xs)))
+    xpad = max(0.02 if x == "performance_pomp" else 0.5, 0.15 * float(np.ptp(xs)))
     ypad = max(0.01, 0.15 * float(np.ptp(ys)))
     ax.set_xlim(min(xs.min(), x_split) - xpad, max(xs.max(), x_split) + 2 * xpad)
     ax.set_ylim(max(0.0, min(ys.min(), y_split) - ypad), max(ys.max(), y_split) + ypad)
     _label_points(ax, table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float),
                   [str(v) for v in table[label]])
-    if annotate:
+    clear = data.attrs.get("verdict", "drivers") == "drivers"
+    if annotate and clear:
         corners = [("fix first", 0.02, 0.97, "left", "top"),
                    ("keep up", 0.98, 0.97, "right", "top"),
                    ("low priority", 0.02, 0.03, "left", "bottom"),
@@ -98,9 +105,14 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance", y: str = "imp
                     color=QUADRANT_COLORS[name], fontstyle="italic")
     if y == "importance":
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-    ax.set_xlabel("Performance (mean rating)" if x == "performance" else x)
+    if x == "performance_pomp":
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    xlabels = {"performance_pomp": "Performance (mean rating, % of its scale)",
+               "performance": "Performance (mean rating)"}
+    ax.set_xlabel(xlabels.get(x, x))
     ax.set_ylabel("Importance (share of score variance)" if y == "importance" else y)
-    ax.set_title("What to fix first: importance against performance")
+    ax.set_title("What to fix first: importance against performance" if clear else
+                 "No clear driver: importance against performance, for reading only")
     return ax
 
 
@@ -163,7 +175,8 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     ax.set_xlabel("Share of score variance explained"
                   + (f" (all ratings together: {100 * r2:.0f}%)" if r2 and np.isfinite(r2)
                      else ""))
-    ax.set_title("What moves the score")
+    ax.set_title("What moves the score" if data.attrs.get("verdict", "drivers") == "drivers"
+                 else "No clear driver: how much each rating explains, for reading only")
     return ax
 
 

@@ -222,8 +222,12 @@ def driver_importance(drivers: pd.DataFrame, *, status: str | None = None,
     ordered = table.dropna(subset=["importance"]).sort_values("importance", ascending=False)
     parts = [f"{r['label']} {100 * r['importance']:.0f}% ({100 * r['ci_low']:.0f} to {100 * r['ci_high']:.0f}%)"
              for _, r in ordered.iterrows()]
-    return Chart(ax, "Bar chart of how much of the score's variance each rating explains, most "
-                     "important first, with 95% bootstrap intervals: " + "; ".join(parts) + ".")
+    level = 100 * float(table.attrs.get("confidence", 0.95) or 0.95)
+    caveat = "" if table.attrs.get("verdict", "drivers") == "drivers" else \
+        "No clear driver, so the order is within the noise. "
+    return Chart(ax, caveat + "Bar chart of how much of the score's variance each rating explains, "
+                 f"most important first, with {level:.0f}% bootstrap intervals: "
+                 + "; ".join(parts) + ".")
 
 
 def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
@@ -243,12 +247,19 @@ def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
         rows = table[table["quadrant"] == quadrant]
         if len(rows):
             groups.append(f"{quadrant}: " + _names(
-                f"{r['label']} (rated {r['performance']:.1f}, importance {100 * r['importance']:.0f}%)"
+                f"{r['label']} (rated {r['performance']:.1f}"
+                + (f", {100 * r['performance_pomp']:.0f}% of its scale"
+                   if "performance_pomp" in r and pd.notna(r["performance_pomp"]) else "")
+                + f", importance {100 * r['importance']:.0f}%)"
                 for _, r in rows.iterrows()))
     split = table.attrs.get("performance_split")
-    at = f" (average rating {split:.1f})" if split is not None else ""
-    return Chart(ax, "Scatter of each rating's importance against its mean rating, split at the "
-                     f"averages{at} into four quadrants; " + "; ".join(groups) + ".")
+    at = f" (average {100 * split:.0f}% of the scale)" if split is not None and pd.notna(split) \
+        and "performance_pomp" in table else ""
+    caveat = "" if table.attrs.get("verdict", "drivers") == "drivers" else \
+        "No clear driver, so the quadrants are within the noise. "
+    return Chart(ax, caveat + "Scatter of each rating's importance against its mean rating as a "
+                 f"share of its scale, split at the averages{at} into four quadrants; "
+                 + "; ".join(groups) + ".")
 
 
 def theme_impact(impact: pd.DataFrame, *, top: int = 8) -> Chart:

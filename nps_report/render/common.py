@@ -126,11 +126,21 @@ def drivers_text(drivers: pd.DataFrame, *, status: str, reason: str, who: str) -
     table_ = drivers.copy()
     table_.attrs.update(drivers.attrs)
     table_.attrs["status"] = status
-    return lead(driver_analysis.summarize(table_)) + note(
+    level = 100 * float(drivers.attrs.get("confidence", 0.95) or 0.95)
+    alpha = float(drivers.attrs.get("alpha", 0.05) or 0.05)
+    method = (
         "Importance is each rating's share of the explained variance of the score (Shapley / LMG "
-        "decomposition of R²) with 95% bootstrap intervals; responses missing a rating are left out "
-        f"of this analysis ({int(drivers.attrs.get('n_dropped', 0) or 0):,} here). 'Fix first' = "
-        "above-average importance and below-average rating.")
+        f"decomposition of R², Grömping 2006) with {level:.0f}% bootstrap intervals; responses "
+        "missing a rating are left out of this analysis "
+        f"({int(drivers.attrs.get('n_dropped', 0) or 0):,} here). A rating is named only when the "
+        f"ratings together explain the score (F-test of the regression, p < {alpha:g}), it adds to "
+        "what the others explain (its partial F-test) and the bootstrap interval of its importance "
+        "minus every other rating's is above 0. 'Fix first' = a named rating with below-average "
+        "performance, compared as a share of each rating's scale.")
+    if drivers.attrs.get("verdict", "drivers") != "drivers":
+        method += (" With no clear driver, the charts and the table show the estimates for "
+                   "reading only: their order and quadrants are within the noise.")
+    return lead(driver_analysis.summarize(table_)) + note(method)
 
 
 def has_themes(impact: pd.DataFrame) -> bool:

@@ -16,7 +16,7 @@ from .. import actions, benchmarks, schema, stats
 from ..options import ReportOptions
 from .build import as_quarter, current_responses, window_quarters
 from .saving import TABLES_FOLDER, tables_folder, TABLES_FILE, load_tables, save_tables
-from .team import comment_tables, driver_table, team_tables
+from .team import comment_tables, driver_table, rating_scales, team_tables
 
 __all__ = ["DepartmentTables", "TOP_ACTIONS", "department_tables", "team_actions_of",
            "team_tables_folder"]
@@ -165,7 +165,8 @@ def department_tables(ctx, *, department: str, quarter: str) -> DepartmentTables
                           & (bt.trend[schema.DEPARTMENT] == department)]
     team_trend = team_trend.drop(columns=["level"]).reset_index(drop=True)
 
-    driver, status, reason = driver_table(current, ctx.attributes, options, rules)
+    driver, status, reason = driver_table(current, ctx.attributes, options, rules,
+                                          scales=rating_scales(ctx))
     impact, topics, quotes = comment_tables(current, options)
 
     # Exactly the actions the teams' reports show, weighted by the teams' sizes.

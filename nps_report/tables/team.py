@@ -21,7 +21,7 @@ from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
 from .theme_change import theme_shares
 
 __all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "comparison_table", "driver_table",
-           "external_table",
+           "external_table", "rating_scales",
            "segment_table", "team_tables"]
 
 #: Bootstrap resamples of a report's key-driver intervals.
@@ -145,14 +145,48 @@ def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd
     return out[["segment", "value"] + stats.NPS_COLUMNS]
 
 
+def rating_scales(ctx) -> dict:
+    """``{attribute: (lowest, highest)}`` over all of the build's responses.
+
+    The common scale of the key-driver quadrant: one scale per rating for every report of
+    the build, so a team that happened to give no rating of 1 to a question does not see
+    that question moved to another quadrant. Read once per build (only the attribute
+    columns) and kept.
+    """
+    attributes = tuple(ctx.attributes or ())
+    if not attributes:
+        return {}
+    # A build's file is read once; responses held in memory are cheap to scan again.
+    key = (str(ctx.data_path), ctx.fingerprint, attributes) if ctx.data_path else None
+    if key in _SCALES:
+        return _SCALES[key]
+    values = ctx.responses(columns=list(attributes)).apply(pd.to_numeric, errors="coerce")
+    scales = {a: (float(values[a].min()), float(values[a].max())) for a in attributes
+              if values[a].notna().any() and values[a].max() > values[a].min()}
+    if key is not None:
+        _SCALES[key] = scales
+    return scales
+
+
+# Rating scales per build (see rating_scales): small, one entry per build read.
+_SCALES: dict = {}
+
+
 def driver_table(current: pd.DataFrame, attributes, options: ReportOptions,
-                 rules) -> tuple[pd.DataFrame, str, str]:
-    """Key drivers of ``current`` with their expected effects; (table, status, reason)."""
+                 rules, *, scales: dict | None = None) -> tuple[pd.DataFrame, str, str]:
+    """Key drivers of ``current`` with their expected effects; (table, status, reason).
+
+    The tests that decide which ratings the report names (the model's F-test, partial
+    F-tests, intervals of pairwise differences) run at the build's ``alpha``; the
+    intervals shown at its ``confidence``. ``scales`` (:func:`rating_scales`) puts the
+    ratings' performance on their scales; default the range observed in ``current``.
+    """
     if not attributes:
         return (pd.DataFrame(columns=drivers.COLUMNS), "no_attributes",
                 "The build file lists no attribute-rating columns (add them under data.attributes).")
     table = drivers.key_drivers(current, drivers=list(attributes), n_boot=DRIVER_BOOTSTRAP,
-                                seed=options.seed, confidence=options.confidence)
+                                seed=options.seed, confidence=options.confidence,
+                                alpha=options.alpha, scales=scales)
     status, reason = str(table.attrs.get("status", "ok")), str(table.attrs.get("reason") or "")
     if status == "ok" and not table.empty:
         table = actions.driver_effects(current, table,
@@ -249,7 +283,8 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
     row = headline.iloc[0]
     external = external_table(row["nps"] if row["shown"] else np.nan, options)
 
-    driver, status, reason = driver_table(current, ctx.attributes, options, rules)
+    driver, status, reason = driver_table(current, ctx.attributes, options, rules,
+                                          scales=rating_scales(ctx))
     impact, topics, quotes = comment_tables(current, options)
     # The decline rule names the themes that grew since the previous quarter.
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
