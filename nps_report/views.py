@@ -193,8 +193,7 @@ class TeamView:
         items = [f"<li>{esc(s)}</li>" for s in t.gaps["sentence"]]
         if len(t.rank) and bool(t.rank["shown"].iloc[0]):
             mine = t.rank.iloc[0]
-            items.append(f"<li>Rank {int(mine['rank'])} of {int(mine['n_ranked'])} teams with a score this "
-                         f"quarter (percentile {mine['percentile']:.0f}).</li>")
+            items.append(f"<li>{esc(mine['rank_sentence'])}</li>")
         html = f"<ul>{''.join(items)}</ul>" + report.note(
             "Gaps compare the team with the rest of its department and of the company (the team's own "
             "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).")

@@ -9,9 +9,15 @@ from .. import stats
 from .counting import as_list, category_counts, check_columns, compare_with_floor, hide_below_floor
 from .verdicts import add_significance, points_text, significance_text
 
-__all__ = ["COMPANY", "describe_gap", "internal_benchmarks", "team_ranks", "team_vs_rest"]
+__all__ = ["COMPANY", "RANK_DRAWS", "describe_gap", "describe_rank", "internal_benchmarks",
+           "ordinal", "rank_intervals", "team_ranks", "team_vs_rest"]
 
 COMPANY = "Company"
+#: Posterior draws behind each rank interval (Monte-Carlo error of a 2.5% quantile of a
+#: rank: about one rank position at worst for tables of a few dozen groups).
+RANK_DRAWS = 4000
+#: Prior pseudo-count of each category (Jeffreys' Dirichlet(1/2, 1/2, 1/2)).
+_PRIOR = 0.5
 
 
 def _team_department(data, team, quarter, *, team_col, department_col, quarter_col) -> str:
@@ -202,10 +208,89 @@ def internal_benchmarks(data: pd.DataFrame, *, team: str, quarter: str,
                   "imprecise"]]
 
 
+def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
+                   n_draws: int = RANK_DRAWS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of each group's rank among all the groups, from their trinomial counts.
+
+    Each group's proportions of detractors, passives and promoters are drawn from
+    their posterior under a Jeffreys prior, all groups at once and ``n_draws``
+    times; the groups are ranked in every draw (1 = highest NPS) and each group's
+    interval is the central ``confidence`` range of its ranks.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : array-like of int
+        One count per group, all groups ranked together.
+    confidence : float, default 0.95
+    n_draws : int, default :data:`RANK_DRAWS`
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`: the same counts give the same intervals.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``rank_low``, ``rank_high`` (integers as float), one per group.
+
+    Notes
+    -----
+    With counts :math:`(D_j, Pa_j, P_j)` of group :math:`j`, draw
+
+    .. math::
+
+        (d_j, pa_j, p_j) \\sim \\mathrm{Dirichlet}(D_j + \\tfrac12, Pa_j + \\tfrac12, P_j + \\tfrac12),
+        \\quad \\mathrm{NPS}_j = p_j - d_j, \\quad
+        r_j = 1 + \\#\\{k : \\mathrm{NPS}_k > \\mathrm{NPS}_j\\}
+
+    and report the :math:`\\alpha/2` and :math:`1 - \\alpha/2` quantiles of
+    :math:`r_j` (a Bayesian bootstrap of the league table; Goldstein & Spiegelhalter
+    1996, J. R. Statist. Soc. A 159(3), "League tables and their limitations"). The
+    prior keeps a team of 6 promoters from being certain of its NPS of 100: its
+    draws spread like its interval does. Vectorised: one ``(n_draws, groups, 3)``
+    gamma draw, one argsort.
+
+    Examples
+    --------
+    >>> low, high = rank_intervals([10, 300, 2], [10, 300, 1], [80, 400, 3])
+    >>> low.tolist(), high.tolist()   # n = 100 at +70, n = 1000 at +10, n = 6 at +17
+    ([1.0, 2.0, 1.0], [2.0, 3.0, 3.0])
+    """
+    counts = np.column_stack([np.asarray(x, dtype="float64")
+                              for x in (detractors, passives, promoters)])
+    groups = counts.shape[0]
+    if groups == 0:
+        return np.empty(0), np.empty(0)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    rng = np.random.default_rng(seed)
+    gammas = rng.standard_gamma(counts + _PRIOR, size=(int(n_draws), groups, 3))
+    nps = (gammas[..., 2] - gammas[..., 0]) / gammas.sum(axis=2)
+    order = np.argsort(-nps, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, groups + 1)[None, :], axis=1)
+    alpha = 1 - confidence
+    low = np.quantile(ranks, alpha / 2, axis=0, method="inverted_cdf")
+    high = np.quantile(ranks, 1 - alpha / 2, axis=0, method="inverted_cdf")
+    return low.astype("float64"), high.astype("float64")
+
+
+def ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``...
+
+    Examples
+    --------
+    >>> [ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    k = int(k)
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.DISPLAY_FLOOR,
                by: str = "team", method: str = "adjusted_wald", confidence: float = 0.95,
-               score: str = "score", quarter_col: str = "quarter") -> pd.DataFrame:
-    """Rank and percentile of every team (or department) in one quarter, best first.
+               score: str = "score", quarter_col: str = "quarter", n_draws: int = RANK_DRAWS,
+               seed: int = 0) -> pd.DataFrame:
+    """Rank, rank interval and percentile of every team (or department) in one quarter, best first.
 
     Parameters
     ----------
@@ -220,6 +305,9 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
         Column whose groups are ranked (``"department"`` ranks departments).
     method, confidence
         Interval of each NPS; see :func:`nps_report.stats.interval_from_counts`.
+        ``confidence`` is also the level of the rank intervals.
+    n_draws, seed
+        Posterior draws of the rank intervals, see :func:`rank_intervals`.
 
     Returns
     -------
@@ -227,8 +315,11 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
         One row per group with a response in ``quarter``, sorted by rank (groups
         below the floor last): ``by``, ``quarter``, ``n``, ``nps``, ``ci_low``,
         ``ci_high``, ``moe``, ``shown``, ``imprecise``, ``rank`` (float, 1 = best,
-        NaN below the floor), ``n_ranked``, ``percentile`` (0..100, NaN below the
-        floor or when only one group is ranked).
+        NaN below the floor), ``rank_low``, ``rank_high`` (the interval of the rank,
+        always containing ``rank``), ``rank_uncertain`` (the interval spans more
+        than half of the ranked groups: the rank says little), ``n_ranked``,
+        ``percentile`` (0..100, NaN below the floor or when only one group is
+        ranked) and ``rank_sentence`` (:func:`describe_rank`).
 
     Notes
     -----
@@ -241,8 +332,26 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     .. math:: \\mathrm{percentile} = 100\\,\\frac{N - \\mathrm{rank}}{N - 1}
 
     so the best group is at 100, a unique worst group at 0, and tied groups share
-    a percentile. Ranks ignore the intervals: read ``ci_low``/``ci_high`` before
-    calling two ranks different.
+    a percentile. The rank interval (:func:`rank_intervals`) is widened to contain
+    the observed rank when the posterior draws leave it out (a prior pulling a
+    tiny group's extreme score inwards can do that). A rank is *uncertain* when
+    :math:`\\mathrm{rank\\_high} - \\mathrm{rank\\_low} + 1 > N / 2`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from nps_report import benchmarks
+    >>> data = pd.DataFrame({"team": ["Big"] * 400 + ["Tiny"] * 6 + ["Mid"] * 400,
+    ...                      "quarter": "2026Q3",
+    ...                      "score": [10, 10, 9, 3] * 100 + [10] * 6 + [10, 9, 8, 3] * 100})
+    >>> ranks = benchmarks.team_ranks(data, quarter="2026Q3")
+    >>> ranks[["team", "nps", "rank", "rank_low", "rank_high"]]
+       team    nps  rank  rank_low  rank_high
+    0  Tiny  100.0   1.0       1.0        2.0
+    1   Big   50.0   2.0       1.0        2.0
+    2   Mid   25.0   3.0       3.0        3.0
+    >>> ranks["rank_sentence"].tolist()[::2]
+    ['Rank 1 of 3 teams with a score this quarter, but it could be 1st or 2nd (95% interval): too uncertain to place it reliably.', 'Rank 3 of 3 teams with a score this quarter (percentile 0).']
     """
     check_columns(data, [score, by, quarter_col])
     current = data[data[quarter_col] == quarter]
@@ -254,10 +363,62 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     key = table["nps"].round(9).where(ranked)
     table["rank"] = key.rank(method="min", ascending=False)
     n_ranked = int(ranked.sum())
+    low = np.full(len(table), np.nan)
+    high = np.full(len(table), np.nan)
+    if n_ranked:
+        d, pa, p = (table.loc[ranked, c].to_numpy() for c in ("detractors", "passives",
+                                                                 "promoters"))
+        lo, hi = rank_intervals(d, pa, p, confidence=confidence, n_draws=n_draws, seed=seed)
+        own = table.loc[ranked, "rank"].to_numpy(dtype="float64")
+        low[ranked], high[ranked] = np.minimum(lo, own), np.maximum(hi, own)
+    table["rank_low"], table["rank_high"] = low, high
     table["n_ranked"] = n_ranked
+    table["rank_uncertain"] = ranked & (high - low + 1 > n_ranked / 2) & (n_ranked > 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = 100 * (n_ranked - table["rank"]) / (n_ranked - 1) if n_ranked > 1 else np.nan
     table["percentile"] = pct
+    what = "teams" if by == "team" else f"{by}s"
+    table["rank_sentence"] = [describe_rank(r, what=what, confidence=confidence)
+                              for _, r in table.iterrows()]
     table = table.sort_values(["rank", by], na_position="last", kind="mergesort")
     return table[[by, "quarter", "n", "nps", "ci_low", "ci_high", "moe", "shown", "imprecise",
-                  "rank", "n_ranked", "percentile"]].reset_index(drop=True)
+                  "rank", "rank_low", "rank_high", "rank_uncertain", "n_ranked", "percentile",
+                  "rank_sentence"]].reset_index(drop=True)
+
+
+def describe_rank(row, *, what: str = "teams", confidence: float = 0.95) -> str:
+    """Plain-language rank of one row of :func:`team_ranks`, with its uncertainty.
+
+    - interval of one rank: ``"Rank 2 of 30 teams with a score this quarter (percentile 97)."``
+    - a narrow interval: ``"Rank 3 of 30 teams with a score this quarter (95% interval: 2nd
+      to 6th; percentile 93)."``
+    - an interval over more than half the table: ``"Rank 1 of 30 teams with a score this
+      quarter, but it could be anywhere from 1st to 24th (95% interval): too uncertain to
+      place it reliably."`` (no percentile: it would suggest a precision there is not)
+    - one ranked group: ``"The only one of the teams with a score this quarter: no rank."``
+    - below the display floor: ``"Not ranked: too few responses this quarter."``
+
+    Never prints "nan".
+    """
+    rank, n_ranked = row.get("rank"), row.get("n_ranked")
+    if not bool(row.get("shown", True)) or rank is None or not np.isfinite(float(rank)):
+        return "Not ranked: too few responses this quarter."
+    n_ranked = int(n_ranked)
+    if n_ranked <= 1:
+        return f"The only one of the {what} with a score this quarter: no rank."
+    head = f"Rank {int(rank)} of {n_ranked} {what} with a score this quarter"
+    low, high = row.get("rank_low"), row.get("rank_high")
+    pct = row.get("percentile")
+    pct_text = f"percentile {float(pct):.0f}" if pct is not None and np.isfinite(float(pct)) else ""
+    if low is None or high is None or not (np.isfinite(float(low)) and np.isfinite(float(high))):
+        return f"{head} ({pct_text})." if pct_text else f"{head}."
+    low, high = int(low), int(high)
+    level = f"{confidence:.0%} interval"
+    if bool(row.get("rank_uncertain", high - low + 1 > n_ranked / 2)):
+        span = (f"{ordinal(low)} or {ordinal(high)}" if high == low + 1
+                else f"anywhere from {ordinal(low)} to {ordinal(high)}")
+        return f"{head}, but it could be {span} ({level}): too uncertain to place it reliably."
+    if low == high:
+        return f"{head} ({pct_text})." if pct_text else f"{head}."
+    return f"{head} ({level}: {ordinal(low)} to {ordinal(high)}" + \
+        (f"; {pct_text})." if pct_text else ").")
