@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .external import EXTERNAL_COLUMNS, ExternalBenchmark, external_gaps, load_external_benchmarks
 from .internal import (COMPANY, RANK_DRAWS, describe_gap, describe_rank, internal_benchmarks,
-                       ordinal, rank_intervals, team_ranks, team_vs_rest)
+                       ordinal, rank_intervals, shrinkage_prior, team_ranks, team_vs_rest)
 from .over_time import COMPARISON_LABELS, changes, describe_change, trend
 from .verdicts import ADJUSTMENT_BH, ADJUSTMENT_NONE, adjust_pvalues
 
@@ -45,6 +45,7 @@ __all__ = [
     "load_external_benchmarks",
     "ordinal",
     "rank_intervals",
+    "shrinkage_prior",
     "team_ranks",
     "team_vs_rest",
     "trend",

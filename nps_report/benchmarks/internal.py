@@ -9,15 +9,18 @@ from .. import stats
 from .counting import as_list, category_counts, check_columns, compare_with_floor, hide_below_floor
 from .verdicts import add_significance, points_text, significance_text
 
-__all__ = ["COMPANY", "RANK_DRAWS", "describe_gap", "describe_rank", "internal_benchmarks",
-           "ordinal", "rank_intervals", "team_ranks", "team_vs_rest"]
+__all__ = ["COMPANY", "MAX_PRIOR_STRENGTH", "MIN_PRIOR_STRENGTH", "RANK_DRAWS", "describe_gap", "describe_rank", "internal_benchmarks",
+           "ordinal", "rank_intervals", "shrinkage_prior", "team_ranks", "team_vs_rest"]
 
 COMPANY = "Company"
 #: Posterior draws behind each rank interval (Monte-Carlo error of a 2.5% quantile of a
 #: rank: about one rank position at worst for tables of a few dozen groups).
 RANK_DRAWS = 4000
-#: Prior pseudo-count of each category (Jeffreys' Dirichlet(1/2, 1/2, 1/2)).
-_PRIOR = 0.5
+#: Weakest empirical-Bayes prior of the rank intervals, in responses (Jeffreys' total of 3 x 1/2).
+MIN_PRIOR_STRENGTH = 1.5
+#: Strongest prior, used when the groups differ no more than noise (no shrinkage limit needed
+#: beyond this: 10^6 responses outweigh any team).
+MAX_PRIOR_STRENGTH = 1e6
 
 
 def _team_department(data, team, quarter, *, team_col, department_col, quarter_col) -> str:
@@ -208,14 +211,79 @@ def internal_benchmarks(data: pd.DataFrame, *, team: str, quarter: str,
                   "imprecise"]]
 
 
+def shrinkage_prior(detractors, passives, promoters) -> tuple[float, np.ndarray, float]:
+    """Empirical-Bayes prior of the groups' true category mixes: how alike the groups are.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : array-like of int
+        One count per group.
+
+    Returns
+    -------
+    (float, ndarray, float)
+        ``strength`` :math:`\\alpha` (prior weight in responses, at least
+        :data:`MIN_PRIOR_STRENGTH`, at most :data:`MAX_PRIOR_STRENGTH`), ``mix``
+        :math:`\\pi` (pooled shares of detractors, passives, promoters) and ``tau2``,
+        the between-group variance of the true NPS (proportion scale, 0 when the
+        groups differ no more than sampling noise makes them).
+
+    Notes
+    -----
+    The groups' true mixes are modelled as draws from
+    :math:`\\mathrm{Dirichlet}(\\alpha\\pi)`, under which the true NPS varies between
+    groups with variance :math:`\\sigma_0^2 / (\\alpha + 1)`, where
+    :math:`\\sigma_0^2 = \\pi_P + \\pi_D - (\\pi_P - \\pi_D)^2` is the trinomial
+    variance of one response. :math:`\\tau^2` is the DerSimonian-Laird (1986)
+    method-of-moments estimate with weights :math:`w_j = n_j / \\sigma_0^2`:
+
+    .. math::
+
+        Q = \\sum_j w_j (y_j - \\bar y)^2, \\quad
+        \\tau^2 = \\max\\Big(0, \\frac{Q - (k - 1)}{\\sum w_j - \\sum w_j^2 / \\sum w_j}\\Big),
+        \\quad \\alpha = \\sigma_0^2 / \\tau^2 - 1
+
+    with :math:`y_j` each group's NPS and :math:`\\bar y` the pooled one. Alike
+    groups (small :math:`\\tau^2`) give a strong prior: each group's draws are pulled
+    towards the pool, most strongly for the small groups.
+
+    Examples
+    --------
+    >>> strength, mix, tau2 = shrinkage_prior([20, 20, 20], [30, 30, 30], [50, 50, 50])
+    >>> strength == MAX_PRIOR_STRENGTH, mix.round(2).tolist(), tau2   # identical groups
+    (True, [0.2, 0.3, 0.5], 0.0)
+    >>> strength, _, tau2 = shrinkage_prior([80, 20], [10, 10], [10, 70])
+    >>> round(strength, 2), round(tau2, 3)      # NPS -70 and +50: very different groups
+    (1.5, 0.711)
+    """
+    counts = np.column_stack([np.asarray(x, dtype="float64")
+                              for x in (detractors, passives, promoters)])
+    n = counts.sum(axis=1)
+    counts, n = counts[n > 0], n[n > 0]
+    if counts.shape[0] == 0:
+        return MAX_PRIOR_STRENGTH, np.full(3, 1 / 3), 0.0
+    mix = counts.sum(axis=0) / n.sum()
+    sigma2 = mix[2] + mix[0] - (mix[2] - mix[0]) ** 2
+    k = counts.shape[0]
+    if k < 2 or sigma2 <= 0:
+        return MAX_PRIOR_STRENGTH, mix, 0.0
+    y = (counts[:, 2] - counts[:, 0]) / n
+    w = n / sigma2
+    q = float(np.sum(w * (y - mix[2] + mix[0]) ** 2))
+    tau2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w ** 2) / w.sum()))
+    strength = MAX_PRIOR_STRENGTH if tau2 == 0 else sigma2 / tau2 - 1
+    return float(np.clip(strength, MIN_PRIOR_STRENGTH, MAX_PRIOR_STRENGTH)), mix, float(tau2)
+
+
 def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
                    n_draws: int = RANK_DRAWS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Interval of each group's rank among all the groups, from their trinomial counts.
 
-    Each group's proportions of detractors, passives and promoters are drawn from
-    their posterior under a Jeffreys prior, all groups at once and ``n_draws``
-    times; the groups are ranked in every draw (1 = highest NPS) and each group's
-    interval is the central ``confidence`` range of its ranks.
+    Each group's true mix of detractors, passives and promoters is drawn from its
+    empirical-Bayes posterior (the groups' counts shrunk towards their pooled mix as
+    much as the groups are alike, :func:`shrinkage_prior`), all groups at once and
+    ``n_draws`` times; the groups are ranked in every draw (1 = highest NPS) and each
+    group's interval is the central ``confidence`` range of its ranks.
 
     Parameters
     ----------
@@ -233,20 +301,23 @@ def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
 
     Notes
     -----
-    With counts :math:`(D_j, Pa_j, P_j)` of group :math:`j`, draw
+    With counts :math:`(D_j, Pa_j, P_j)` of group :math:`j` and the prior
+    :math:`\\mathrm{Dirichlet}(\\alpha\\pi)` of :func:`shrinkage_prior`, draw
 
     .. math::
 
-        (d_j, pa_j, p_j) \\sim \\mathrm{Dirichlet}(D_j + \\tfrac12, Pa_j + \\tfrac12, P_j + \\tfrac12),
-        \\quad \\mathrm{NPS}_j = p_j - d_j, \\quad
+        (d_j, pa_j, p_j) \\sim \\mathrm{Dirichlet}(D_j + \\alpha\\pi_D,\\ Pa_j + \\alpha\\pi_{Pa},
+        \\ P_j + \\alpha\\pi_P), \\quad \\mathrm{NPS}_j = p_j - d_j, \\quad
         r_j = 1 + \\#\\{k : \\mathrm{NPS}_k > \\mathrm{NPS}_j\\}
 
     and report the :math:`\\alpha/2` and :math:`1 - \\alpha/2` quantiles of
-    :math:`r_j` (a Bayesian bootstrap of the league table; Goldstein & Spiegelhalter
-    1996, J. R. Statist. Soc. A 159(3), "League tables and their limitations"). The
-    prior keeps a team of 6 promoters from being certain of its NPS of 100: its
-    draws spread like its interval does. Vectorised: one ``(n_draws, groups, 3)``
-    gamma draw, one argsort.
+    :math:`r_j` (Goldstein & Spiegelhalter 1996, J. R. Statist. Soc. A 159(3),
+    "League tables and their limitations"; Marshall & Spiegelhalter 1998, BMJ 316).
+    When the groups differ no more than noise makes them, the prior is strong, every
+    group's draws look alike and every interval is wide: the table has no order to
+    tell. The prior is never weaker than 1.5 responses, so a team of 6 promoters is
+    not certain of its NPS of 100. Vectorised: one ``(n_draws, groups, 3)`` gamma
+    draw, one argsort.
 
     Examples
     --------
@@ -261,8 +332,9 @@ def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
         return np.empty(0), np.empty(0)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    strength, mix, _ = shrinkage_prior(counts[:, 0], counts[:, 1], counts[:, 2])
     rng = np.random.default_rng(seed)
-    gammas = rng.standard_gamma(counts + _PRIOR, size=(int(n_draws), groups, 3))
+    gammas = rng.standard_gamma(counts + strength * mix, size=(int(n_draws), groups, 3))
     nps = (gammas[..., 2] - gammas[..., 0]) / gammas.sum(axis=2)
     order = np.argsort(-nps, axis=1, kind="stable")
     ranks = np.empty_like(order)
@@ -332,9 +404,11 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     .. math:: \\mathrm{percentile} = 100\\,\\frac{N - \\mathrm{rank}}{N - 1}
 
     so the best group is at 100, a unique worst group at 0, and tied groups share
-    a percentile. The rank interval (:func:`rank_intervals`) is widened to contain
-    the observed rank when the posterior draws leave it out (a prior pulling a
-    tiny group's extreme score inwards can do that). A rank is *uncertain* when
+    a percentile. The rank is the group's own (unshrunk) NPS's; its interval
+    (:func:`rank_intervals`) comes from an empirical-Bayes model that shrinks the
+    groups towards their pool as much as they are alike, and is widened to contain
+    the observed rank when the draws leave it out (shrinking a tiny group's extreme
+    score inwards can do that). A rank is *uncertain* when
     :math:`\\mathrm{rank\\_high} - \\mathrm{rank\\_low} + 1 > N / 2`.
 
     Examples
@@ -347,11 +421,13 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     >>> ranks = benchmarks.team_ranks(data, quarter="2026Q3")
     >>> ranks[["team", "nps", "rank", "rank_low", "rank_high"]]
        team    nps  rank  rank_low  rank_high
-    0  Tiny  100.0   1.0       1.0        2.0
+    0  Tiny  100.0   1.0       1.0        3.0
     1   Big   50.0   2.0       1.0        2.0
-    2   Mid   25.0   3.0       3.0        3.0
-    >>> ranks["rank_sentence"].tolist()[::2]
-    ['Rank 1 of 3 teams with a score this quarter, but it could be 1st or 2nd (95% interval): too uncertain to place it reliably.', 'Rank 3 of 3 teams with a score this quarter (percentile 0).']
+    2   Mid   25.0   3.0       2.0        3.0
+    >>> ranks["rank_sentence"].iloc[0]
+    'Rank 1 of 3 teams with a score this quarter, but it could be anywhere from 1st to 3rd (95% interval): too uncertain to place it reliably.'
+    >>> ranks["rank_sentence"].iloc[1]
+    'Rank 2 of 3 teams with a score this quarter, but it could be 1st or 2nd (95% interval): too uncertain to place it reliably.'
     """
     check_columns(data, [score, by, quarter_col])
     current = data[data[quarter_col] == quarter]
