@@ -231,9 +231,10 @@ def rank_note(table, *, confidence: float = 0.95, what: str = "teams") -> Html:
 
     label = "team" if "team" in shown else shown.columns[0]
     text = (f"In brackets: the {confidence:.0%} interval of each rank, from {RANK_DRAWS:,} "
-            f"posterior draws of the {what}' scores (statistics page, \"Ranks\"); a rank "
-            f"without brackets is clear. Scores are not shrunk: the bars are each "
-            f"{what[:-1]}'s own NPS.")
+            f"draws of an empirical-Bayes model that pulls every {what[:-1]} towards the "
+            f"pool of all of them as much as they are alike (statistics page, \"Ranks\"); a "
+            f"rank without brackets is clear. The bars and ranks are each {what[:-1]}'s own, "
+            f"unshrunk NPS.")
     unsure = shown[shown["rank_uncertain"].astype(bool)]
     if len(unsure):
         names = ", ".join(f"{r[label]} ({int(r['rank_low'])}\u2013{int(r['rank_high'])})"
