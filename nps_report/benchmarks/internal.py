@@ -475,6 +475,15 @@ def describe_rank(row, *, what: str = "teams", confidence: float = 0.95) -> str:
     - below the display floor: ``"Not ranked: too few responses this quarter."``
 
     Never prints "nan".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_rank(pd.Series({"shown": True, "rank": 1, "n_ranked": 30, "rank_low": 1,
+    ...                          "rank_high": 24, "rank_uncertain": True, "percentile": 100.0}))
+    'Rank 1 of 30 teams with a score this quarter, but it could be anywhere from 1st to 24th (95% interval): too uncertain to place it reliably.'
+    >>> describe_rank(pd.Series({"shown": True, "rank": 1, "n_ranked": 1, "percentile": float("nan")}))
+    'The only one of the teams with a score this quarter: no rank.'
     """
     rank, n_ranked = row.get("rank"), row.get("n_ranked")
     if not bool(row.get("shown", True)) or rank is None or not np.isfinite(float(rank)):

@@ -221,6 +221,15 @@ def rank_note(table, *, confidence: float = 0.95, what: str = "teams") -> Html:
 
     ``table`` is a :func:`nps_report.benchmarks.team_ranks` table (``rank_low``,
     ``rank_high``, ``rank_uncertain``); without those columns, nothing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ranks = pd.DataFrame({"team": ["A", "B"], "shown": True, "rank": [1.0, 2.0],
+    ...                       "rank_low": [1.0, 1.0], "rank_high": [2.0, 2.0],
+    ...                       "rank_uncertain": [True, True]})
+    >>> "Too uncertain to place reliably (interval over more than half of the 2 teams): A (1–2)" in rank_note(ranks)._repr_html_()
+    True
     """
     if table is None or "rank_low" not in table or "rank_uncertain" not in table:
         return Html("")
