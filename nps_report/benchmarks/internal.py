@@ -316,8 +316,8 @@ def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
     When the groups differ no more than noise makes them, the prior is strong, every
     group's draws look alike and every interval is wide: the table has no order to
     tell. The prior is never weaker than 1.5 responses, so a team of 6 promoters is
-    not certain of its NPS of 100. Vectorised: one ``(n_draws, groups, 3)`` gamma
-    draw, one argsort.
+    not certain of its NPS of 100. Vectorised: ``(draws, groups, 3)`` gamma draws
+    and one argsort per chunk of draws (chunks keep the memory bounded for big tables).
 
     Examples
     --------
@@ -334,11 +334,17 @@ def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
     strength, mix, _ = shrinkage_prior(counts[:, 0], counts[:, 1], counts[:, 2])
     rng = np.random.default_rng(seed)
-    gammas = rng.standard_gamma(counts + strength * mix, size=(int(n_draws), groups, 3))
-    nps = (gammas[..., 2] - gammas[..., 0]) / gammas.sum(axis=2)
-    order = np.argsort(-nps, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, groups + 1)[None, :], axis=1)
+    shape = counts + strength * mix
+    n_draws = int(n_draws)
+    ranks = np.empty((n_draws, groups), dtype=np.int32)
+    places = np.arange(1, groups + 1, dtype=np.int32)[None, :]
+    step = max(1, 3_000_000 // (3 * groups))  # draws per chunk: bounded memory for big tables
+    for start in range(0, n_draws, step):
+        size = min(step, n_draws - start)
+        gammas = rng.standard_gamma(shape, size=(size, groups, 3))
+        nps = (gammas[..., 2] - gammas[..., 0]) / gammas.sum(axis=2)
+        order = np.argsort(-nps, axis=1, kind="stable")
+        np.put_along_axis(ranks[start:start + size], order, places, axis=1)
     alpha = 1 - confidence
     low = np.quantile(ranks, alpha / 2, axis=0, method="inverted_cdf")
     high = np.quantile(ranks, 1 - alpha / 2, axis=0, method="inverted_cdf")
