@@ -2,7 +2,8 @@
 
 A flag asks for a look at how the survey was collected; it says nothing about why a
 pattern appeared. The thresholds live in the ``anomalies`` section of the action rules
-file (``nps_report/data/actions.yaml``).
+file (``nps_report/data/actions.yaml``); on seeded surveys with no anomaly they flag under 1% of
+team-quarters (tests/test_anomalies.py, docs/statistics/anomalies.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 
 from . import schema
 
-__all__ = ["ANOMALY_COLUMNS", "FLAGS", "flag_anomalies"]
+__all__ = ["ANOMALY_COLUMNS", "FLAGS", "flag_anomalies", "repeat_tail"]
 
 #: Columns of the table :func:`flag_anomalies` returns, in order.
 ANOMALY_COLUMNS = ["team", "flag", "evidence", "severity"]
@@ -132,21 +133,107 @@ def _silent_channel(data, quarter, check, comment):
     return rows
 
 
-def _repeat_respondent(current, check):
-    """Teams with a respondent answering more than ``max_responses`` times in the quarter."""
-    if schema.RESPONDENT_ID not in current.columns:
+def repeat_tail(others, count: int, respondents: int) -> float:
+    """Chance that the busiest of ``respondents`` answers at least ``count`` times, by chance.
+
+    Parameters
+    ----------
+    others : array-like of int
+        Answers per respondent of the team's *other* respondents in the quarter (each
+        at least 1): how often this team's customers answer.
+    count : int
+        Answers of the busiest respondent.
+    respondents : int
+        Respondents of the team in the quarter (the busiest included).
+
+    Returns
+    -------
+    float
+        :math:`1 - (1 - P(K \\ge \\mathrm{count}))^{R}` under the fitted distribution.
+
+    Notes
+    -----
+    Answers per respondent are modelled as :math:`1 + K`, :math:`K` negative
+    binomial with the mean :math:`a` and variance :math:`b` of the others' extra
+    answers (method of moments: :math:`r = a^2 / (b - a)`; Poisson when
+    :math:`b \\le a`): customers differ in how often they deal with the team (a
+    gamma mixture of Poisson rates). Fitting on the *other* respondents keeps the
+    suspect from widening its own yardstick. With no repeat among the others, one
+    extra answer is given a rate of :math:`1/(2R)` (half a repeat), so a handful of
+    answers from one respondent is not flagged on an empty yardstick.
+
+    Examples
+    --------
+    >>> round(repeat_tail([1] * 99, 2, 100), 2)         # one repeat among 100 one-timers
+    0.39
+    >>> repeat_tail([1] * 99, 12, 100) < 1e-9           # twelve answers from one
+    True
+    >>> round(repeat_tail([1, 2, 3, 5, 4, 1, 1, 2, 8] * 20, 12, 181), 2)  # heavy users
+    0.7
+    """
+    from scipy import stats as sps
+
+    others = np.asarray(others, dtype="float64")
+    respondents = max(int(respondents), 1)
+    extra = others - 1
+    mean = float(extra.mean()) if extra.size else 0.0
+    mean = max(mean, 0.5 / respondents)
+    var = float(extra.var(ddof=1)) if extra.size > 1 else mean
+    k = int(count) - 1
+    if var > mean:
+        r = mean ** 2 / (var - mean)
+        tail = float(sps.nbinom.sf(k - 1, r, r / (r + mean)))
+    else:
+        tail = float(sps.poisson.sf(k - 1, mean))
+    return float(-np.expm1(respondents * np.log1p(-min(tail, 1.0)))) if tail < 1 else 1.0
+
+
+def _repeat_respondent(data, quarter, check):
+    """Teams whose busiest respondent answered far more often than the team's customers do."""
+    if schema.RESPONDENT_ID not in data.columns:
         return []
-    ids = current[current[schema.RESPONDENT_ID].notna()]
-    counts = ids.groupby([schema.TEAM, schema.RESPONDENT_ID], observed=True).size()
-    many = counts[counts > check.max_responses]
+    previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
+    window = data[data[schema.QUARTER].isin([quarter, *previous])
+                  & data[schema.RESPONDENT_ID].notna()]
+    counts = (window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True)
+              .size())
+    counts = counts[counts > 0]
+    k = counts.to_numpy()
+    teams = counts.index.get_level_values(schema.TEAM).astype(str).to_numpy()
+    is_now = (counts.index.get_level_values(schema.QUARTER) == quarter)
     rows = []
-    for team, group in many.groupby(level=0):
+    for team in np.unique(teams[is_now]):
+        mine = teams == team
+        now = np.flatnonzero(mine & is_now)
+        top_at = now[np.argmax(k[now])]
+        top = int(k[top_at])
+        if top <= check.max_responses:
+            continue
+        # the yardstick: the team's other respondent-quarters of the window, or the
+        # company's when the team has too few to tell how its customers answer
+        own = np.delete(k, top_at)[np.delete(mine, top_at)]
+        pooled = own.size < check.min_yardstick
+        yardstick = np.delete(k, top_at) if pooled else own
+        p = repeat_tail(yardstick, top, now.size)
+        if p >= check.max_p:
+            continue
+        quarters = len(set(counts.index.get_level_values(schema.QUARTER)[mine]))
+        whose = ("the company's respondents" if pooled else
+                 f"this team's respondents over {_plural(quarters, 'quarter')}")
         rows.append({"team": team, "flag": "repeat_respondent", "severity": "medium",
-                     "evidence": f"{_plural(len(group), 'respondent')} answered more than "
-                     f"{check.max_responses} times this quarter ({int(group.sum())} responses, "
-                     f"up to {int(group.max())} from one respondent). Check whether every repeated "
-                     f"answer should count before trusting the score."})
+                     "evidence": f"One respondent answered {top} times this quarter, against "
+                     f"{yardstick.mean():.1f} answers per quarter on average from {whose}; "
+                     f"chance alone gives one of this team's {now.size} respondents that many "
+                     f"answers with a probability of {_chance(p)}. Check whether every "
+                     f"repeated answer should count before trusting the score."})
     return rows
+
+
+def _chance(p: float) -> str:
+    """A small probability in words: "1 in 4,000", "less than 1 in a million"."""
+    if p < 1e-6:
+        return "less than 1 in a million"
+    return f"1 in {int(round(1 / p, -int(np.floor(np.log10(1 / p))) + 1)):,}"
 
 
 def _internal_email(current, check):
@@ -214,8 +301,14 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
       the share of scores without a comment this quarter exceeds that of the same
       team and channel over the previous quarters by ``min_excess`` points, with a
       pooled two-proportion z of at least ``min_z`` and ``min_n`` responses on each side.
-    - ``repeat_respondent``: a ``respondent_id`` with more than ``max_responses``
-      responses for one team in the quarter.
+    - ``repeat_respondent``: the team's busiest ``respondent_id`` of the quarter answered
+      more than ``max_responses`` times, and chance gives the busiest of the team's
+      respondents that many answers with probability below ``max_p``
+      (:func:`repeat_tail`: a negative binomial fitted to how often the team's *other*
+      respondents answered per quarter over this and the ``history_quarters`` previous
+      quarters; the company's respondents when the team has fewer than
+      ``min_yardstick`` of them). Customers who legitimately answer several times a
+      quarter set their own team's yardstick.
     - ``internal_email``: at least ``min_count`` responses whose e-mail domain is one
       of ``internal_domains`` (or a subdomain of one).
 
@@ -243,7 +336,7 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
     if checks.silent_channel.enabled:
         rows += _silent_channel(data, quarter, checks.silent_channel, comment)
     if checks.repeat_respondent.enabled:
-        rows += _repeat_respondent(current, checks.repeat_respondent)
+        rows += _repeat_respondent(data, quarter, checks.repeat_respondent)
     if checks.internal_email.enabled:
         rows += _internal_email(current, checks.internal_email)
     table = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)

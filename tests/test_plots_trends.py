@@ -122,7 +122,13 @@ def test_rank_chart_sorted_bars_with_highlight(responses):
     # best at the top: y axis inverted, first bar at y = 0
     assert ax.yaxis_inverted() and bars[0].get_y() < bars[1].get_y()
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == [f"{int(r)}. {t}" for r, t in zip(shown["rank"], shown["team"])]
+    # each name carries the interval of its rank when it is more than the rank itself
+    expected = [f"{int(r)}. {t}" + (f" ({int(lo)}\u2013{int(hi)})" if lo != hi else "")
+                for r, t, lo, hi in zip(shown["rank"], shown["team"], shown["rank_low"],
+                                        shown["rank_high"])]
+    assert labels == expected
+    assert (shown["rank_low"] != shown["rank_high"]).any()   # A and B (+15, +8) overlap
+    assert "in brackets: interval of the rank" in ax.get_xlabel()
     colors = [mcolors.to_hex(b.get_facecolor()) for b in bars]
     focal = shown["team"].tolist().index("B")
     assert colors[focal] == trends.FOCUS

@@ -242,3 +242,27 @@ def test_no_missing_value_reaches_report_text(reports):
     headline = report_text(small["team"])
     assert "-100" in headline and "-100 to " in headline
     assert "too few responses to detect even the largest possible change" in headline
+
+
+def test_ranks_are_shown_with_their_intervals_and_caveats(sections, reports):
+    """A rank comes with its interval; a rank too uncertain to place a team says so, never "nan"."""
+    team = sections["team"]["gaps"][1]
+    rank = reports["team"].rank.iloc[0]
+    assert rank["rank_sentence"] in team and not re.search(r"\bnan\b", team, re.IGNORECASE)
+    assert re.search(r"Rank \d+ of \d+ teams with a score this quarter", team)
+    overview = sections["overview"]["ranking"][1]
+    unsure = reports["overview"].teams
+    unsure = unsure[unsure["rank_uncertain"].fillna(False).astype(bool)]
+    assert len(unsure)                       # the demo's tiny teams cannot be placed
+    assert "Too uncertain to place reliably" in overview and "empirical-Bayes" in overview
+    for name in unsure["team"]:
+        assert html.esc(name) in overview
+    assert "too uncertain to rely on" in re.findall(r'alt="([^"]*)"', overview)[0]
+    department = sections["department"]["ranking"][1]
+    assert "In brackets: the 95% interval of each rank" in department
+    # one team alone: no rank, no percentile, no "nan"
+    alone = reports["team"].rank.assign(n_ranked=1, percentile=float("nan"), rank_low=1.0,
+                                        rank_high=1.0, rank_uncertain=False)
+    alone = alone.drop(columns="rank_sentence")
+    page = render.gaps(dataclasses.replace(reports["team"], rank=alone))._repr_html_()
+    assert "no rank" in page and not re.search(r"\bnan\b", page, re.IGNORECASE)

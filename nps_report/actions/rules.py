@@ -111,6 +111,9 @@ class SilentChannelCheck(_Frozen):
 class RepeatRespondentCheck(_Frozen):
     enabled: bool = True
     max_responses: int = Field(3, ge=1)
+    max_p: float = Field(0.001, gt=0, lt=1)
+    history_quarters: int = Field(4, ge=0)
+    min_yardstick: int = Field(30, ge=1)
 
 
 class InternalEmailCheck(_Frozen):

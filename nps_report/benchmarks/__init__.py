@@ -22,7 +22,8 @@ The names below are the package's public API; import them from here
 from __future__ import annotations
 
 from .external import EXTERNAL_COLUMNS, ExternalBenchmark, external_gaps, load_external_benchmarks
-from .internal import COMPANY, describe_gap, internal_benchmarks, team_ranks, team_vs_rest
+from .internal import (COMPANY, RANK_DRAWS, describe_gap, describe_rank, internal_benchmarks,
+                       ordinal, rank_intervals, shrinkage_prior, team_ranks, team_vs_rest)
 from .over_time import COMPARISON_LABELS, changes, describe_change, trend
 from .verdicts import (ADJUSTMENT_BH, ADJUSTMENT_NONE, adjust_pvalues, detectable_text, format_p,
                        method_note)
@@ -32,18 +33,23 @@ __all__ = [
     "ADJUSTMENT_NONE",
     "COMPANY",
     "COMPARISON_LABELS",
+    "RANK_DRAWS",
     "EXTERNAL_COLUMNS",
     "ExternalBenchmark",
     "adjust_pvalues",
     "changes",
     "describe_change",
     "describe_gap",
+    "describe_rank",
     "detectable_text",
     "external_gaps",
     "format_p",
     "internal_benchmarks",
     "load_external_benchmarks",
     "method_note",
+    "ordinal",
+    "rank_intervals",
+    "shrinkage_prior",
     "team_ranks",
     "team_vs_rest",
     "trend",

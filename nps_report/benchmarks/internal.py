@@ -9,9 +9,18 @@ from .. import stats
 from .counting import as_list, category_counts, check_columns, compare_with_floor, hide_below_floor
 from .verdicts import add_significance, points_text, significance_text
 
-__all__ = ["COMPANY", "describe_gap", "internal_benchmarks", "team_ranks", "team_vs_rest"]
+__all__ = ["COMPANY", "MAX_PRIOR_STRENGTH", "MIN_PRIOR_STRENGTH", "RANK_DRAWS", "describe_gap", "describe_rank", "internal_benchmarks",
+           "ordinal", "rank_intervals", "shrinkage_prior", "team_ranks", "team_vs_rest"]
 
 COMPANY = "Company"
+#: Posterior draws behind each rank interval (Monte-Carlo error of a 2.5% quantile of a
+#: rank: about one rank position at worst for tables of a few dozen groups).
+RANK_DRAWS = 4000
+#: Weakest empirical-Bayes prior of the rank intervals, in responses (Jeffreys' total of 3 x 1/2).
+MIN_PRIOR_STRENGTH = 1.5
+#: Strongest prior, used when the groups differ no more than noise (no shrinkage limit needed
+#: beyond this: 10^6 responses outweigh any team).
+MAX_PRIOR_STRENGTH = 1e6
 
 
 def _team_department(data, team, quarter, *, team_col, department_col, quarter_col) -> str:
@@ -206,10 +215,164 @@ def internal_benchmarks(data: pd.DataFrame, *, team: str, quarter: str,
                   "imprecise"]]
 
 
+def shrinkage_prior(detractors, passives, promoters) -> tuple[float, np.ndarray, float]:
+    """Empirical-Bayes prior of the groups' true category mixes: how alike the groups are.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : array-like of int
+        One count per group.
+
+    Returns
+    -------
+    (float, ndarray, float)
+        ``strength`` :math:`\\alpha` (prior weight in responses, at least
+        :data:`MIN_PRIOR_STRENGTH`, at most :data:`MAX_PRIOR_STRENGTH`), ``mix``
+        :math:`\\pi` (pooled shares of detractors, passives, promoters) and ``tau2``,
+        the between-group variance of the true NPS (proportion scale, 0 when the
+        groups differ no more than sampling noise makes them).
+
+    Notes
+    -----
+    The groups' true mixes are modelled as draws from
+    :math:`\\mathrm{Dirichlet}(\\alpha\\pi)`, under which the true NPS varies between
+    groups with variance :math:`\\sigma_0^2 / (\\alpha + 1)`, where
+    :math:`\\sigma_0^2 = \\pi_P + \\pi_D - (\\pi_P - \\pi_D)^2` is the trinomial
+    variance of one response. :math:`\\tau^2` is the DerSimonian-Laird (1986)
+    method-of-moments estimate with weights :math:`w_j = n_j / \\sigma_0^2`:
+
+    .. math::
+
+        Q = \\sum_j w_j (y_j - \\bar y)^2, \\quad
+        \\tau^2 = \\max\\Big(0, \\frac{Q - (k - 1)}{\\sum w_j - \\sum w_j^2 / \\sum w_j}\\Big),
+        \\quad \\alpha = \\sigma_0^2 / \\tau^2 - 1
+
+    with :math:`y_j` each group's NPS and :math:`\\bar y` the pooled one. Alike
+    groups (small :math:`\\tau^2`) give a strong prior: each group's draws are pulled
+    towards the pool, most strongly for the small groups.
+
+    Examples
+    --------
+    >>> strength, mix, tau2 = shrinkage_prior([20, 20, 20], [30, 30, 30], [50, 50, 50])
+    >>> strength == MAX_PRIOR_STRENGTH, mix.round(2).tolist(), tau2   # identical groups
+    (True, [0.2, 0.3, 0.5], 0.0)
+    >>> strength, _, tau2 = shrinkage_prior([80, 20], [10, 10], [10, 70])
+    >>> round(strength, 2), round(tau2, 3)      # NPS -70 and +50: very different groups
+    (1.5, 0.711)
+    """
+    counts = np.column_stack([np.asarray(x, dtype="float64")
+                              for x in (detractors, passives, promoters)])
+    n = counts.sum(axis=1)
+    counts, n = counts[n > 0], n[n > 0]
+    if counts.shape[0] == 0:
+        return MAX_PRIOR_STRENGTH, np.full(3, 1 / 3), 0.0
+    mix = counts.sum(axis=0) / n.sum()
+    sigma2 = mix[2] + mix[0] - (mix[2] - mix[0]) ** 2
+    k = counts.shape[0]
+    if k < 2 or sigma2 <= 0:
+        return MAX_PRIOR_STRENGTH, mix, 0.0
+    y = (counts[:, 2] - counts[:, 0]) / n
+    w = n / sigma2
+    q = float(np.sum(w * (y - mix[2] + mix[0]) ** 2))
+    tau2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w ** 2) / w.sum()))
+    strength = MAX_PRIOR_STRENGTH if tau2 == 0 else sigma2 / tau2 - 1
+    return float(np.clip(strength, MIN_PRIOR_STRENGTH, MAX_PRIOR_STRENGTH)), mix, float(tau2)
+
+
+def rank_intervals(detractors, passives, promoters, *, confidence: float = 0.95,
+                   n_draws: int = RANK_DRAWS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of each group's rank among all the groups, from their trinomial counts.
+
+    Each group's true mix of detractors, passives and promoters is drawn from its
+    empirical-Bayes posterior (the groups' counts shrunk towards their pooled mix as
+    much as the groups are alike, :func:`shrinkage_prior`), all groups at once and
+    ``n_draws`` times; the groups are ranked in every draw (1 = highest NPS) and each
+    group's interval is the central ``confidence`` range of its ranks.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : array-like of int
+        One count per group, all groups ranked together.
+    confidence : float, default 0.95
+    n_draws : int, default :data:`RANK_DRAWS`
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`: the same counts give the same intervals.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``rank_low``, ``rank_high`` (integers as float), one per group.
+
+    Notes
+    -----
+    With counts :math:`(D_j, Pa_j, P_j)` of group :math:`j` and the prior
+    :math:`\\mathrm{Dirichlet}(\\alpha\\pi)` of :func:`shrinkage_prior`, draw
+
+    .. math::
+
+        (d_j, pa_j, p_j) \\sim \\mathrm{Dirichlet}(D_j + \\alpha\\pi_D,\\ Pa_j + \\alpha\\pi_{Pa},
+        \\ P_j + \\alpha\\pi_P), \\quad \\mathrm{NPS}_j = p_j - d_j, \\quad
+        r_j = 1 + \\#\\{k : \\mathrm{NPS}_k > \\mathrm{NPS}_j\\}
+
+    and report the :math:`\\alpha/2` and :math:`1 - \\alpha/2` quantiles of
+    :math:`r_j` (Goldstein & Spiegelhalter 1996, J. R. Statist. Soc. A 159(3),
+    "League tables and their limitations"; Marshall & Spiegelhalter 1998, BMJ 316).
+    When the groups differ no more than noise makes them, the prior is strong, every
+    group's draws look alike and every interval is wide: the table has no order to
+    tell. The prior is never weaker than 1.5 responses, so a team of 6 promoters is
+    not certain of its NPS of 100. Vectorised: ``(draws, groups, 3)`` gamma draws
+    and one argsort per chunk of draws (chunks keep the memory bounded for big tables).
+
+    Examples
+    --------
+    >>> low, high = rank_intervals([10, 300, 2], [10, 300, 1], [80, 400, 3])
+    >>> low.tolist(), high.tolist()   # n = 100 at +70, n = 1000 at +10, n = 6 at +17
+    ([1.0, 2.0, 1.0], [2.0, 3.0, 3.0])
+    """
+    counts = np.column_stack([np.asarray(x, dtype="float64")
+                              for x in (detractors, passives, promoters)])
+    groups = counts.shape[0]
+    if groups == 0:
+        return np.empty(0), np.empty(0)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    strength, mix, _ = shrinkage_prior(counts[:, 0], counts[:, 1], counts[:, 2])
+    rng = np.random.default_rng(seed)
+    shape = counts + strength * mix
+    n_draws = int(n_draws)
+    ranks = np.empty((n_draws, groups), dtype=np.int32)
+    places = np.arange(1, groups + 1, dtype=np.int32)[None, :]
+    step = max(1, 3_000_000 // (3 * groups))  # draws per chunk: bounded memory for big tables
+    for start in range(0, n_draws, step):
+        size = min(step, n_draws - start)
+        gammas = rng.standard_gamma(shape, size=(size, groups, 3))
+        nps = (gammas[..., 2] - gammas[..., 0]) / gammas.sum(axis=2)
+        order = np.argsort(-nps, axis=1, kind="stable")
+        np.put_along_axis(ranks[start:start + size], order, places, axis=1)
+    alpha = 1 - confidence
+    low = np.quantile(ranks, alpha / 2, axis=0, method="inverted_cdf")
+    high = np.quantile(ranks, 1 - alpha / 2, axis=0, method="inverted_cdf")
+    return low.astype("float64"), high.astype("float64")
+
+
+def ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``...
+
+    Examples
+    --------
+    >>> [ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    k = int(k)
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.DISPLAY_FLOOR,
                by: str = "team", method: str = "adjusted_wald", confidence: float = 0.95,
-               score: str = "score", quarter_col: str = "quarter") -> pd.DataFrame:
-    """Rank and percentile of every team (or department) in one quarter, best first.
+               score: str = "score", quarter_col: str = "quarter", n_draws: int = RANK_DRAWS,
+               seed: int = 0) -> pd.DataFrame:
+    """Rank, rank interval and percentile of every team (or department) in one quarter, best first.
 
     Parameters
     ----------
@@ -224,6 +387,9 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
         Column whose groups are ranked (``"department"`` ranks departments).
     method, confidence
         Interval of each NPS; see :func:`nps_report.stats.interval_from_counts`.
+        ``confidence`` is also the level of the rank intervals.
+    n_draws, seed
+        Posterior draws of the rank intervals, see :func:`rank_intervals`.
 
     Returns
     -------
@@ -231,8 +397,11 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
         One row per group with a response in ``quarter``, sorted by rank (groups
         below the floor last): ``by``, ``quarter``, ``n``, ``nps``, ``ci_low``,
         ``ci_high``, ``moe``, ``shown``, ``imprecise``, ``rank`` (float, 1 = best,
-        NaN below the floor), ``n_ranked``, ``percentile`` (0..100, NaN below the
-        floor or when only one group is ranked).
+        NaN below the floor), ``rank_low``, ``rank_high`` (the interval of the rank,
+        always containing ``rank``), ``rank_uncertain`` (the interval spans more
+        than half of the ranked groups: the rank says little), ``n_ranked``,
+        ``percentile`` (0..100, NaN below the floor or when only one group is
+        ranked) and ``rank_sentence`` (:func:`describe_rank`).
 
     Notes
     -----
@@ -245,8 +414,30 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     .. math:: \\mathrm{percentile} = 100\\,\\frac{N - \\mathrm{rank}}{N - 1}
 
     so the best group is at 100, a unique worst group at 0, and tied groups share
-    a percentile. Ranks ignore the intervals: read ``ci_low``/``ci_high`` before
-    calling two ranks different.
+    a percentile. The rank is the group's own (unshrunk) NPS's; its interval
+    (:func:`rank_intervals`) comes from an empirical-Bayes model that shrinks the
+    groups towards their pool as much as they are alike, and is widened to contain
+    the observed rank when the draws leave it out (shrinking a tiny group's extreme
+    score inwards can do that). A rank is *uncertain* when
+    :math:`\\mathrm{rank\\_high} - \\mathrm{rank\\_low} + 1 > N / 2`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from nps_report import benchmarks
+    >>> data = pd.DataFrame({"team": ["Big"] * 400 + ["Tiny"] * 6 + ["Mid"] * 400,
+    ...                      "quarter": "2026Q3",
+    ...                      "score": [10, 10, 9, 3] * 100 + [10] * 6 + [10, 9, 8, 3] * 100})
+    >>> ranks = benchmarks.team_ranks(data, quarter="2026Q3")
+    >>> ranks[["team", "nps", "rank", "rank_low", "rank_high"]]
+       team    nps  rank  rank_low  rank_high
+    0  Tiny  100.0   1.0       1.0        3.0
+    1   Big   50.0   2.0       1.0        2.0
+    2   Mid   25.0   3.0       2.0        3.0
+    >>> ranks["rank_sentence"].iloc[0]
+    'Rank 1 of 3 teams with a score this quarter, but it could be anywhere from 1st to 3rd (95% interval): too uncertain to place it reliably.'
+    >>> ranks["rank_sentence"].iloc[1]
+    'Rank 2 of 3 teams with a score this quarter, but it could be 1st or 2nd (95% interval): too uncertain to place it reliably.'
     """
     check_columns(data, [score, by, quarter_col])
     current = data[data[quarter_col] == quarter]
@@ -258,10 +449,71 @@ def team_ranks(data: pd.DataFrame, *, quarter: str, display_floor: int = stats.D
     key = table["nps"].round(9).where(ranked)
     table["rank"] = key.rank(method="min", ascending=False)
     n_ranked = int(ranked.sum())
+    low = np.full(len(table), np.nan)
+    high = np.full(len(table), np.nan)
+    if n_ranked:
+        d, pa, p = (table.loc[ranked, c].to_numpy() for c in ("detractors", "passives",
+                                                                 "promoters"))
+        lo, hi = rank_intervals(d, pa, p, confidence=confidence, n_draws=n_draws, seed=seed)
+        own = table.loc[ranked, "rank"].to_numpy(dtype="float64")
+        low[ranked], high[ranked] = np.minimum(lo, own), np.maximum(hi, own)
+    table["rank_low"], table["rank_high"] = low, high
     table["n_ranked"] = n_ranked
+    table["rank_uncertain"] = ranked & (high - low + 1 > n_ranked / 2) & (n_ranked > 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = 100 * (n_ranked - table["rank"]) / (n_ranked - 1) if n_ranked > 1 else np.nan
     table["percentile"] = pct
+    what = "teams" if by == "team" else f"{by}s"
+    table["rank_sentence"] = [describe_rank(r, what=what, confidence=confidence)
+                              for _, r in table.iterrows()]
     table = table.sort_values(["rank", by], na_position="last", kind="mergesort")
     return table[[by, "quarter", "n", "nps", "ci_low", "ci_high", "moe", "shown", "imprecise",
-                  "rank", "n_ranked", "percentile"]].reset_index(drop=True)
+                  "rank", "rank_low", "rank_high", "rank_uncertain", "n_ranked", "percentile",
+                  "rank_sentence"]].reset_index(drop=True)
+
+
+def describe_rank(row, *, what: str = "teams", confidence: float = 0.95) -> str:
+    """Plain-language rank of one row of :func:`team_ranks`, with its uncertainty.
+
+    - interval of one rank: ``"Rank 2 of 30 teams with a score this quarter (percentile 97)."``
+    - a narrow interval: ``"Rank 3 of 30 teams with a score this quarter (95% interval: 2nd
+      to 6th; percentile 93)."``
+    - an interval over more than half the table: ``"Rank 1 of 30 teams with a score this
+      quarter, but it could be anywhere from 1st to 24th (95% interval): too uncertain to
+      place it reliably."`` (no percentile: it would suggest a precision there is not)
+    - one ranked group: ``"The only one of the teams with a score this quarter: no rank."``
+    - below the display floor: ``"Not ranked: too few responses this quarter."``
+
+    Never prints "nan".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> describe_rank(pd.Series({"shown": True, "rank": 1, "n_ranked": 30, "rank_low": 1,
+    ...                          "rank_high": 24, "rank_uncertain": True, "percentile": 100.0}))
+    'Rank 1 of 30 teams with a score this quarter, but it could be anywhere from 1st to 24th (95% interval): too uncertain to place it reliably.'
+    >>> describe_rank(pd.Series({"shown": True, "rank": 1, "n_ranked": 1, "percentile": float("nan")}))
+    'The only one of the teams with a score this quarter: no rank.'
+    """
+    rank, n_ranked = row.get("rank"), row.get("n_ranked")
+    if not bool(row.get("shown", True)) or rank is None or not np.isfinite(float(rank)):
+        return "Not ranked: too few responses this quarter."
+    n_ranked = int(n_ranked)
+    if n_ranked <= 1:
+        return f"The only one of the {what} with a score this quarter: no rank."
+    head = f"Rank {int(rank)} of {n_ranked} {what} with a score this quarter"
+    low, high = row.get("rank_low"), row.get("rank_high")
+    pct = row.get("percentile")
+    pct_text = f"percentile {float(pct):.0f}" if pct is not None and np.isfinite(float(pct)) else ""
+    if low is None or high is None or not (np.isfinite(float(low)) and np.isfinite(float(high))):
+        return f"{head} ({pct_text})." if pct_text else f"{head}."
+    low, high = int(low), int(high)
+    level = f"{confidence:.0%} interval"
+    if bool(row.get("rank_uncertain", high - low + 1 > n_ranked / 2)):
+        span = (f"{ordinal(low)} or {ordinal(high)}" if high == low + 1
+                else f"anywhere from {ordinal(low)} to {ordinal(high)}")
+        return f"{head}, but it could be {span} ({level}): too uncertain to place it reliably."
+    if low == high:
+        return f"{head} ({pct_text})." if pct_text else f"{head}."
+    return f"{head} ({level}: {ordinal(low)} to {ordinal(high)}" + \
+        (f"; {pct_text})." if pct_text else ").")

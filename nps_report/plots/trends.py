@@ -148,8 +148,10 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     ----------
     data : DataFrame
         A table of :func:`nps_report.benchmarks.team_ranks` (``label`` column,
-        ``nps``, ``ci_low``, ``ci_high``, ``shown``, ``rank``); without ``rank``
-        (e.g. :func:`nps_report.stats.grouped_nps`) ranks are computed from ``nps``.
+        ``nps``, ``ci_low``, ``ci_high``, ``shown``, ``rank``, optionally
+        ``rank_low``/``rank_high``, printed in brackets after the name when they
+        differ); without ``rank`` (e.g. :func:`nps_report.stats.grouped_nps`) ranks
+        are computed from ``nps``.
     highlight : str, optional
         The focal group, drawn in the focus colour.
     label : str, default "team"
@@ -178,14 +180,22 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     # a table without ranks (e.g. stats.grouped_nps) is ranked here, ties sharing the lowest rank
     ranks = (visible["rank"] if "rank" in visible
              else visible["nps"].round(9).rank(method="min", ascending=False))
+    # the rank's interval beside the name, when the table has one and it is not a single rank
+    spans = ([(lo, hi) for lo, hi in zip(visible["rank_low"], visible["rank_high"])]
+             if {"rank_low", "rank_high"} <= set(visible.columns) else [(np.nan, np.nan)] * len(names))
+    labels = [f"{int(r)}. {n}" + (f" ({int(lo)}\u2013{int(hi)})"
+                                   if np.isfinite(lo) and np.isfinite(hi) and lo != hi else "")
+              for r, n, (lo, hi) in zip(ranks, names, spans)]
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{int(r)}. {n}" for r, n in zip(ranks, names)])
+    ax.set_yticklabels(labels)
     for tick, n in zip(ax.get_yticklabels(), names):
         if highlight is not None and n == str(highlight):
             tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0, color="#666666", linewidth=0.8)
     xlabel = "NPS (bars: confidence interval)"
+    if any(np.isfinite(lo) and lo != hi for lo, hi in spans):
+        xlabel += "; in brackets: interval of the rank"
     if hidden:
         xlabel += f"; {hidden} with {BELOW_FLOOR_TEXT} not shown"
     ax.set_xlabel(xlabel)

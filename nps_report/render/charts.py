@@ -179,6 +179,11 @@ def ranking(table: pd.DataFrame, *, label: str = "team", highlight: str | None =
         alt = (f"Bar chart ranking {len(shown)} {what} by NPS: highest {best[label]} "
                f"({fmt_nps(best['nps'])}), lowest {worst[label]} ({fmt_nps(worst['nps'])}); "
                f"top three: {_names(f'{r[label]} {fmt_nps(r.nps)}' for _, r in shown.head(3).iterrows())}.")
+    if "rank_uncertain" in shown and len(shown):
+        unsure = int(shown["rank_uncertain"].astype(bool).sum())
+        if unsure:
+            alt += (f" The rank of {unsure} of them is too uncertain to rely on (its interval "
+                    f"spans more than half the table).")
     if hidden:
         alt += f" {hidden} with too few responses not shown."
     return Chart(ax, alt)

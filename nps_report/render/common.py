@@ -17,7 +17,7 @@ from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis,
 __all__ = ["FLOOR_TEXT", "option", "headline_row", "headline_kpis", "has_themes", "changes_list", "family_note", "test_note",
            "detectable_note", "drivers_text",
            "themes_text", "themes_table", "topics_list", "quotes", "actions_list",
-           "external_table", "data_quality_items", "data_quality"]
+           "external_table", "data_quality_items", "data_quality", "rank_note"]
 
 FLOOR_TEXT = "too few responses this quarter"
 
@@ -259,3 +259,40 @@ def data_quality(tables) -> Html:
     return quality_box(used=_count(quality.get("used")) or 0, rejected=_count(quality.get("rejected")),
                        below_floor=below, display_floor=floor if floor is not None else option(tables, "display_floor"),
                        extra=extra)
+
+
+def rank_note(table, *, confidence: float = 0.95, what: str = "teams") -> Html:
+    """What the brackets of a ranking chart mean, and the groups whose rank says little.
+
+    ``table`` is a :func:`nps_report.benchmarks.team_ranks` table (``rank_low``,
+    ``rank_high``, ``rank_uncertain``); without those columns, nothing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ranks = pd.DataFrame({"team": ["A", "B"], "shown": True, "rank": [1.0, 2.0],
+    ...                       "rank_low": [1.0, 1.0], "rank_high": [2.0, 2.0],
+    ...                       "rank_uncertain": [True, True]})
+    >>> "Too uncertain to place reliably (interval over more than half of the 2 teams): A (1–2)" in rank_note(ranks)._repr_html_()
+    True
+    """
+    if table is None or "rank_low" not in table or "rank_uncertain" not in table:
+        return Html("")
+    shown = table[table["shown"].astype(bool) & table["rank"].notna()]
+    if shown.empty:
+        return Html("")
+    from ..benchmarks import RANK_DRAWS
+
+    label = "team" if "team" in shown else shown.columns[0]
+    text = (f"In brackets: the {confidence:.0%} interval of each rank, from {RANK_DRAWS:,} "
+            f"draws of an empirical-Bayes model that pulls every {what[:-1]} towards the "
+            f"pool of all of them as much as they are alike (statistics page, \"Ranks\"); a "
+            f"rank without brackets is clear. The bars and ranks are each {what[:-1]}'s own, "
+            f"unshrunk NPS.")
+    unsure = shown[shown["rank_uncertain"].astype(bool)]
+    if len(unsure):
+        names = ", ".join(f"{r[label]} ({int(r['rank_low'])}\u2013{int(r['rank_high'])})"
+                          for _, r in unsure.iterrows())
+        text += (f" Too uncertain to place reliably (interval over more than half of the "
+                 f"{len(shown)} {what}): {names}.")
+    return note(text)

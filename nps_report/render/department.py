@@ -26,15 +26,18 @@ def headline(d) -> Html:
 
 
 def ranking(d):
-    """Teams ranked by NPS with intervals; teams below the display floor listed in a note."""
+    """Teams ranked by NPS with intervals of scores and ranks; uncertain ranks and teams below
+    the display floor listed in notes."""
     shown = d.teams[d.teams["shown"].astype(bool)]
     if shown.empty:
         return note("No team reached the display floor this quarter.")
     chart = charts.ranking(d.teams, label="team", title=f"Teams of {d.department}, {d.quarter}")
+    ranks = common.rank_note(d.teams, confidence=option(d, "confidence"))
     hidden = d.teams[~d.teams["shown"].astype(bool)]["team"].tolist()
     if not hidden:
-        return chart
-    return chart.html() + note(f"Below the display floor ({FLOOR_TEXT}): {', '.join(hidden)}")
+        return chart.html() + ranks
+    return chart.html() + ranks + note(f"Below the display floor ({FLOOR_TEXT}): "
+                                       f"{', '.join(hidden)}")
 
 
 def heatmap(d) -> charts.Chart:

@@ -42,9 +42,10 @@ def departments(o) -> Html:
         "interval": [interval_text(r) if r["shown"] else "" for _, r in frame.iterrows()]}))
 
 
-def ranking(o) -> charts.Chart:
-    """Every team ranked by NPS with its interval."""
-    return charts.ranking(o.teams, label="team")
+def ranking(o) -> Html:
+    """Every team ranked by NPS with its interval, the intervals of the ranks and a note on them."""
+    return charts.ranking(o.teams, label="team").html() + common.rank_note(
+        o.teams, confidence=option(o, "confidence"))
 
 
 def movers(o) -> Html:

@@ -89,14 +89,13 @@ def comparison(t) -> charts.Chart:
 
 def gaps(t) -> Html:
     """The team against the rest of its department and of the company, and its rank."""
+    from .. import benchmarks  # the rank sentence of tables saved before it was a column
+
     items = list(t.gaps["sentence"]) if t.gaps is not None and len(t.gaps) else []
     rank = t.rank.iloc[0] if isinstance(t.rank, pd.DataFrame) and len(t.rank) else t.rank
     if rank is not None and len(rank) and bool(rank["shown"]) and pd.notna(rank["rank"]):
-        # a percentile needs two ranked teams: never print a missing one
-        percentile = (f" (percentile {float(rank['percentile']):.0f})"
-                      if pd.notna(rank.get("percentile")) else "")
-        items.append(f"Rank {int(rank['rank'])} of {int(rank['n_ranked'])} teams with a score this "
-                     f"quarter{percentile}.")
+        items.append(rank["rank_sentence"] if "rank_sentence" in rank
+                     else benchmarks.describe_rank(rank, confidence=option(t, "confidence")))
     return bullets(items) + note(
         "Gaps compare the team with the rest of its department and of the company (the team's own "
         "responses removed); p-values adjusted for the number of comparisons (Benjamini-Hochberg).") \

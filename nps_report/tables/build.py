@@ -79,8 +79,9 @@ class BuildTables:
         (:func:`nps_report.benchmarks.team_vs_rest`, current responses), with ``family``:
         each team's two gaps are one Benjamini-Hochberg family (:data:`FAMILY_GAPS`).
     ranks : DataFrame
-        Company-wide rank of every team: ``team``, ``department``, ``rank``,
-        ``n_ranked``, ``percentile``, ``shown``, ``n``, ``nps``
+        Company-wide rank of every team: ``team``, ``department``, ``rank``, its
+        interval ``rank_low``..``rank_high`` and ``rank_uncertain``, ``n_ranked``,
+        ``percentile``, ``rank_sentence``, ``shown``, ``n``, ``nps``, ``ci_low``, ``ci_high``
         (:func:`nps_report.benchmarks.team_ranks`).
     anomalies : DataFrame
         The quarter's anomaly flags (:data:`nps_report.anomalies.ANOMALY_COLUMNS`).
@@ -326,7 +327,8 @@ def _ranks(current: pd.DataFrame, quarter: str, options: ReportOptions,
     table = benchmarks.team_ranks(as_quarter(current, quarter), quarter=quarter,
                                   **options.interval_kwargs())
     table[schema.DEPARTMENT] = table[schema.TEAM].astype(str).map(departments)
-    return table[[schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile", "shown", "n",
+    return table[[schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high",
+                  "rank_uncertain", "n_ranked", "percentile", "rank_sentence", "shown", "n",
                   "nps", "ci_low", "ci_high"]]
 
 
@@ -517,7 +519,8 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     columns = {"nps": nps_cols, "changes": change_cols,
                "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
                         "sentence", "test"],
-               "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "n_ranked", "percentile"],
+               "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high",
+                         "n_ranked", "percentile", "rank_sentence"],
                "anomalies": ["team", "flag", "evidence", "severity"]}
     frames = [_printed(frame, columns[name]).assign(table=name) for name, frame in parts.items()]
     frames.append(bt.families.assign(table="families"))

@@ -40,7 +40,9 @@ class OverviewTables:
     departments : DataFrame
         Each department's NPS, best first.
     teams : DataFrame
-        Each team's NPS (with its department), best first.
+        Each team's NPS (with its department), best first, with its company-wide rank and
+        rank interval from the build's ranks (``rank``, ``rank_low``, ``rank_high``,
+        ``rank_uncertain``, ``n_ranked``, ``percentile``, ``rank_sentence``).
     movers : DataFrame
         The largest significant team changes (at most :data:`MOVERS`, by absolute
         change), with ``flagged`` (the team has an anomaly flag: check before trusting).
@@ -102,7 +104,11 @@ def overview_tables(ctx, *, quarter: str) -> OverviewTables:
         columns=["level", schema.DEPARTMENT, schema.TEAM]).reset_index(drop=True)
     departments = (nps[nps["level"] == "department"].drop(columns=["level", schema.TEAM])
                    .sort_values("nps", ascending=False, kind="stable").reset_index(drop=True))
+    rank_columns = ["rank", "rank_low", "rank_high", "rank_uncertain", "n_ranked", "percentile",
+                    "rank_sentence"]
+    ranks = bt.ranks[[schema.TEAM] + [c for c in rank_columns if c in bt.ranks]]
     teams = (nps[nps["level"] == "team"].drop(columns=["level"])
+             .merge(ranks, on=schema.TEAM, how="left")
              .sort_values("nps", ascending=False, kind="stable").reset_index(drop=True))
     team_changes = bt.changes[(bt.changes["family"] == FAMILY_TEAMS)
                               & bt.changes["significant"].astype(bool)]
