@@ -93,6 +93,8 @@ class DataSource(_Frozen):
     source_timezone: str = "UTC"
     # "auto" detects day/month order and refuses to guess when a file is ambiguous.
     dayfirst: Union[bool, Literal["auto"]] = "auto"
+    # Cells that mean "no answer" (compared trimmed, ignoring case); [] keeps every cell.
+    na_values: list[str] = Field(default_factory=lambda: list(schema.NA_VALUES))
 
     @model_validator(mode="after")
     def _where(self):

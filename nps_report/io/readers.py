@@ -178,7 +178,8 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
     ``engine``: ``auto`` (the csv module for small text, pandas' C parser for large),
     ``python`` or ``c`` (which still falls back to the csv module on ragged rows).
     """
-    text = text.replace("\x00", "")
+    # NUL bytes are kept: the loader rejects a score cell holding one ("1\x000" is not 10)
+    # and strips them from text cells.
     first_line = text.split("\n", 1)[0].strip()
     hinted = re.fullmatch(r"sep=(.)", first_line)  # Excel's "sep=;" first line
     if hinted:
@@ -294,7 +295,7 @@ def unique_names(names) -> list[str]:
     seen: dict = {}
     out = []
     for position, name in enumerate(names):
-        name = str(name).strip() if name is not None else ""
+        name = str(name).replace("\x00", "").strip() if name is not None else ""
         if not name:
             name = f"Unnamed: {position}"
         base, k = name, seen.get(name, 0)
