@@ -36,6 +36,7 @@ def cmd_summary(args) -> int:
     import pandas as pd
 
     from . import io, params as params_mod, summary
+    from .spreadsheets import write_csv
 
     params = params_mod.load_params(args.params)
     started = time.perf_counter()
@@ -48,9 +49,10 @@ def cmd_summary(args) -> int:
     out_dir = root / params.name
     out_dir.mkdir(parents=True, exist_ok=True)
     rejected_path = io.write_rejected(result, out_dir / "rejected.csv")
+    io.write_duplicates(result, out_dir / "duplicates.csv")
     table = summary.team_quarter_table(result.responses, params)
     table_path = out_dir / "nps_by_team_quarter.csv"
-    table.to_csv(table_path, index=False)
+    write_csv(table, table_path)
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
         print(summary.format_table(table).to_string())
     _say(f"Wrote {table_path} and {rejected_path} ({result.counts['rejected']} rejected rows)")

@@ -146,6 +146,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                          f"{folder / 'rejected.csv'}")
     folder.mkdir(parents=True, exist_ok=True)
     io.write_rejected(loaded, folder / "rejected.csv")
+    io.write_duplicates(loaded, folder / "duplicates.csv")
     responses = loaded.responses
     if params.windows.date == "transaction_at":
         if "transaction_at" not in responses:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..loading import FIGURES
 from .html import data_quality as quality_box
 from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis, lead,
                    note, table, verbatims)
@@ -211,6 +212,7 @@ def data_quality(tables) -> Html:
     elif _count(quality.get("expired")):
         extra.append(f"Responses expired (older than the build's maximum age): {_count(quality['expired']):,}")
     floor = _count(quality.get("display_floor"))
+    loading = {k: _count(quality.get(k)) for k in FIGURES if k in quality}
     return quality_box(used=_count(quality.get("used")) or 0, rejected=_count(quality.get("rejected")),
-                       below_floor=below, display_floor=floor if floor is not None else option(tables, "display_floor"),
+                       loading=loading if "rows_read" in loading else None, below_floor=below, display_floor=floor if floor is not None else option(tables, "display_floor"),
                        extra=extra)
