@@ -88,7 +88,7 @@ class Decoding:
         --------
         >>> decoding = decode_file_text("team\\nCaf\\u00e9\\n".encode() + b"Caf\\xe9\\n")[1]
         >>> decoding.notes()[0]
-        '1 line not in utf-8 decoded as latin-1 (line 3: "Caf\\\\xe9" -> "Café")'
+        '1 line not in utf-8 decoded as latin-1 (line 3: "Caf\ufffd" -> "Café")'
         """
         out = []
 

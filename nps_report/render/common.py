@@ -17,7 +17,7 @@ from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis,
 
 __all__ = ["FLOOR_TEXT", "option", "headline_row", "headline_kpis", "has_themes", "changes_list", "family_note", "drivers_text",
            "themes_text", "themes_table", "topics_list", "quotes", "actions_list",
-           "external_table", "data_quality_items", "data_quality"]
+           "external_table", "data_quality_items", "data_quality", "nothing_compared"]
 
 FLOOR_TEXT = "too few responses this quarter"
 
@@ -54,6 +54,21 @@ def changes_list(changes: pd.DataFrame, *, cls: str = "lead") -> Html:
     if changes is None or changes.empty:
         return Html()
     return bullets(list(changes["sentence"]), cls=cls)
+
+
+def nothing_compared(families: pd.DataFrame | None, family: str = "team changes") -> bool:
+    """True when a multiple-testing family holds no test: no group had enough responses
+    in both quarters of any comparison, so "no significant change" would mislead.
+
+    Examples
+    --------
+    >>> nothing_compared(pd.DataFrame({"family": ["team changes"], "tests": [0]}))
+    True
+    """
+    if families is None or not len(families) or "tests" not in families:
+        return False
+    match = families[families["family"] == family]
+    return bool(len(match)) and int(match["tests"].iloc[0]) == 0
 
 
 def family_note(changes: pd.DataFrame, families: pd.DataFrame | None = None) -> Html:
