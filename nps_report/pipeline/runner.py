@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import __version__, io, schema
 from ..context import RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
-from ..exceptions import BuildError
+from ..exceptions import BuildError, DataError, ParamsError
 from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
 from ..storage import download_folder
 from .index import write_index
@@ -127,7 +127,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     started = time.perf_counter()
     templates = Path(templates_dir) if templates_dir else TEMPLATES_DIR
     if not templates.is_dir():
-        raise BuildError(f"report templates not found in {templates}")
+        raise ParamsError(f"report templates not found in {templates}", key="templates")
     formats = list(formats or params.formats)
     if "pdf" in formats and not dry_run:
         from ..export.pdf import check_pdf_support
@@ -142,16 +142,16 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     loaded = io.load_responses(params)
     _log(f"  {loaded.summary()} ({time.perf_counter() - started:.1f} s)")
     if loaded.responses.empty:
-        raise BuildError("no usable responses: see the rejected rows in "
-                         f"{folder / 'rejected.csv'}")
+        raise DataError("no usable responses: see the rejected rows in "
+                        f"{folder / 'rejected.csv'}", path=params.data.path)
     folder.mkdir(parents=True, exist_ok=True)
     io.write_rejected(loaded, folder / "rejected.csv")
     io.write_duplicates(loaded, folder / "duplicates.csv")
     responses = loaded.responses
     if params.windows.date == "transaction_at":
         if "transaction_at" not in responses:
-            raise BuildError("windows.date is transaction_at, but no column of the data is mapped to "
-                             "transaction_at (add it under data.columns)")
+            raise ParamsError("windows.date is transaction_at, but no column of the data is mapped to "
+                              "transaction_at (add it under data.columns)", key="windows.date")
         from ..windows import relabel_quarters
 
         responses = relabel_quarters(responses, date="transaction_at", tz=params.timezone,
@@ -160,8 +160,9 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                      teams=teams or params.teams, departments=departments or params.departments)
     missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
     if missing:
-        raise BuildError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
-                         f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
+        raise DataError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
+                        f"{', '.join(sorted(responses[schema.QUARTER].unique()))}",
+                        path=params.data.path)
     _log(f"Plan: {plan.describe()}")
     result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
     if dry_run:
