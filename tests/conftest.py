@@ -20,6 +20,11 @@ REALDATA = SHARED / "realdata"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_configure(config):
+    # whole builds take tens of seconds: `-m "not slow"` leaves them out
+    config.addinivalue_line("markers", "slow: runs a whole build (tens of seconds)")
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

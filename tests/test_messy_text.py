@@ -287,3 +287,60 @@ def test_loading_figures_say_every_count_once():
     assert "Duplicate rows dropped (listed in duplicates.csv): 12" in sentences
     assert loading_figures(None)["rejected"] is None  # unknown is not 0
 
+
+
+# ------------------------------------------- a whole build over hostile, messy input (slow)
+@pytest.mark.slow
+def test_build_over_formula_cells_writes_only_safe_files_and_agreeing_figures(tmp_path):
+    """Every CSV/XLSX a build writes, for an input full of cells starting with = + - @:
+    none holds such a cell unescaped; every report's data-quality box, index.html and
+    rejected.csv / duplicates.csv say the same loading figures."""
+    import numpy as np
+
+    from nps_report.pipeline import run_build
+
+    rng = np.random.default_rng(16)
+    hostile = FORMULAS + ["=1+1", "@admin", "-", "NA"]
+    rows = []
+    for team in ("=Alpha", "Bravo"):
+        for day in ("2026-04-10", "2026-07-10"):
+            for i in range(30):
+                rows.append({"id": f"{team}-{day}-{i}", "who": hostile[i % len(hostile)] + str(i),
+                             "when": f"{day}T10:{i:02d}:00Z", "score": str(int(rng.integers(0, 11))),
+                             "team": team, "dept": "+Ops", "email": f"@x{i}@example.com",
+                             "comment": hostile[i % len(hostile)]})
+    rows += [{**rows[0], "score": "=10"}, {**rows[1], "score": "1e1", "id": "=x"}, rows[2], rows[2],
+             {**rows[3], "score": "0" if rows[3]["score"] != "0" else "1"}]
+    pd.DataFrame(rows).to_csv(tmp_path / "survey.csv", index=False)
+    (tmp_path / "build.yaml").write_text(
+        f"name: hostile\ndata:\n  path: {tmp_path / 'survey.csv'}\n"
+        "  columns: {id: response_id, who: respondent_id, when: submitted_at, score: score, team: team,"
+        " dept: department, email: email, comment: comment}\n"
+        f"quarters: [2026Q3]\noutput_dir: {tmp_path / 'out'}\n")
+    result = run_build(params.load_params(tmp_path / "build.yaml"), jobs=1)
+    assert result.exit_code == 0, result.failed
+    out = tmp_path / "out" / "hostile"
+    written = sorted(p for p in out.rglob("*") if p.suffix.lower() in (".csv", ".xlsx"))
+    names = {p.name for p in written}
+    assert {"rejected.csv", "duplicates.csv", "anomalies.csv", "close_the_loop.csv",
+            "close_the_loop.xlsx"} <= names, names
+    for path in written:
+        assert unsafe_cells(path) == [], path
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig")
+    duplicates = pd.read_csv(out / "duplicates.csv", encoding="utf-8-sig")
+    assert len(rejected) == result.counts["rejected"] == 2
+    assert len(duplicates) == result.counts["exact_duplicates"] + result.counts["repeated_response_ids"] == 3
+    assert sorted(duplicates["reason"]) == sorted([io.load.EXACT_DUPLICATE] * 2 + [io.load.REPEATED_CONFLICT])
+    tokens = result.counts["missing_values"]
+    assert tokens > 0  # the "-" and "NA" comments
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"rejected {len(rejected):,}" in index and f"duplicates dropped {len(duplicates):,}" in index
+    assert f"read as blank: {tokens:,}" in index
+    reports = [p for p in out.rglob("report.html")]
+    assert len(reports) == 4  # two teams, the department, the overview
+    for page in reports:
+        text = page.read_text(encoding="utf-8")
+        assert f"Rows rejected while loading (listed in rejected.csv): {len(rejected):,}" in text, page
+        assert f"Duplicate rows dropped (listed in duplicates.csv): {len(duplicates):,}" in text, page
+        assert f"read as blank: {tokens:,}" in text, page
+        assert f"Rows read by the build: {result.counts['rows_read']:,}" in text, page
