@@ -43,6 +43,8 @@ def cmd_summary(args) -> int:
     _say(f"Loading {params.data.path or params.data.sql.url} ...")
     result = io.load_responses(params)
     _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
+    for note in result.notes:
+        _say(f"  note: {note}")
     from .pipeline.publish import output_location, publish
 
     root, url = output_location(params)  # a URL: written here, then published

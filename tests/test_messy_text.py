@@ -197,6 +197,25 @@ def test_score_cells_that_are_not_survey_answers_are_rejected(tmp_path, cell, re
     assert list(result.responses[schema.SCORE]) == [9, 10]
 
 
+def test_a_score_column_that_is_not_survey_answers_is_noted(tmp_path):
+    # a retweet count: 99 % zeros and a few large numbers; a confidence value in 0-1
+    retweets = [0] * 198 + [3, 250]
+    path = tmp_path / "retweets.csv"
+    path.write_text(HEADER + "".join(line(i, n, "x") for i, n in enumerate(retweets)), encoding="utf-8")
+    notes = load(path).notes
+    assert any(n.startswith("99% of the 199 accepted scores are 0") for n in notes), notes
+    confidence = [f"0.{k:02d}" for k in range(1, 60)] + ["0", "1"]
+    path = tmp_path / "confidence.csv"
+    path.write_text(HEADER + "".join(line(i, v, "x") for i, v in enumerate(confidence)), encoding="utf-8")
+    result = load(path)
+    assert result.counts["accepted"] == 2
+    assert any(n.startswith("59 score cells are not whole numbers from 0 to 10") for n in result.notes)
+    # a real survey gets neither note
+    path = tmp_path / "survey.csv"
+    path.write_text(HEADER + "".join(line(i, i % 11, "x") for i in range(200)), encoding="utf-8")
+    assert not [n for n in load(path).notes if "check that the score column" in n]
+
+
 def test_nul_in_a_text_cell_is_stripped_not_kept(tmp_path):
     path = tmp_path / "nul.csv"
     path.write_bytes(b"id,submitted,score,comment,team\x00\nr1,2026-07-01,9,\x00ok\x00,T\n")

@@ -89,8 +89,13 @@ class LoadResult:
         """One line a person can read: ``rows read 1,204: accepted 1,190, rejected 9, ...``."""
         c = self.counts
         dropped = c["exact_duplicates"] + c["repeated_response_ids"] + c["superseded"]
-        return (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
+        text = (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
                 f"rejected {c['rejected']:,}, duplicates dropped {dropped:,}")
+        if c.get("missing_values"):
+            text += f"; missing-value tokens read as blank {c['missing_values']:,}"
+        if c.get("repaired_lines"):
+            text += f"; lines with repaired text {c['repaired_lines']:,}"
+        return text
 
 
 def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> dict:
@@ -413,20 +418,45 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
                      "(the first): listed in duplicates.csv")
     if missing_values:
         shown = ", ".join(f"{name} {n:,}" for name, n in missing_values.items())
-        notes.append(f"cells holding a missing-value token ({', '.join(sorted(tokens)[:8])}) read as "
+        listed = ", ".join(str(v).strip() for v in list(na_values)[:8])
+        notes.append(f"cells holding a missing-value token ({listed}) read as "
                      f"blank: {shown}")
-    notes += scale_notes(accepted[schema.SCORE])
+    refused = int(np.isin(reasons, ["score out of range 0..10", "score is not a whole number",
+                                    "score not written as a plain number (exponent notation)"]).sum())
+    notes += scale_notes(accepted[schema.SCORE], refused)
     return LoadResult(accepted, rejected.reset_index(drop=True), counts,
                       kept_segments, kept_attributes, source, notes=notes,
                       duplicates=duplicates, missing_values=missing_values)
 
 
-def scale_notes(scores: pd.Series) -> list[str]:
-    """Warn when accepted scores look like a 1-10 scale (no 0 among many answers)."""
-    if len(scores) >= 50 and scores.min() >= 1 and scores.max() == 10:
-        return [f"no score of 0 among {len(scores):,} answers: this may be a 1-10 scale, which is not "
-                "the NPS 0-10 scale; scores are used as they are, never rescaled"]
-    return []
+def scale_notes(scores: pd.Series, refused: int = 0) -> list[str]:
+    """Warn when accepted scores do not look like answers to the 0-10 recommend question.
+
+    A 1-10 scale (no 0 among many answers); one value for nearly every answer (a
+    retweet count that is mostly 0 gives an NPS of -100); more score cells refused as
+    not 0-10 integers (``refused``: out of range, fractional, exponent) than accepted
+    (a 0-1 confidence value, a count).
+
+    Examples
+    --------
+    >>> scale_notes(pd.Series([0] * 99 + [3]))[0][:40]
+    '99% of the 100 accepted scores are 0: ch'
+    """
+    notes = []
+    n = len(scores)
+    if n >= 50 and scores.min() >= 1 and scores.max() == 10:
+        notes.append(f"no score of 0 among {n:,} answers: this may be a 1-10 scale, which is not "
+                     "the NPS 0-10 scale; scores are used as they are, never rescaled")
+    if n >= 20:
+        top = scores.value_counts()
+        share = top.iloc[0] / n
+        if share >= 0.9:
+            notes.append(f"{share:.0%} of the {n:,} accepted scores are {int(top.index[0])}: check that the "
+                         "score column holds answers to the 0-10 recommend question (not a count or a flag)")
+    if refused > max(n, 0) and refused >= 10:
+        notes.append(f"{refused:,} score cells are not whole numbers from 0 to 10, more than the {n:,} "
+                     "accepted: check that the score column holds answers to the recommend question")
+    return notes
 
 
 def _bool(mask) -> np.ndarray:

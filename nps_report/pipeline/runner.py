@@ -141,6 +141,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     _log(f"Loading {params.data.path or params.data.sql.url} ...")
     loaded = io.load_responses(params)
     _log(f"  {loaded.summary()} ({time.perf_counter() - started:.1f} s)")
+    for note in loaded.notes:  # repaired text with examples, missing-value tokens, scale ...
+        _log(f"  note: {note}")
     if loaded.responses.empty:
         raise DataError("no usable responses: see the rejected rows in "
                         f"{folder / 'rejected.csv'}", path=params.data.path)
