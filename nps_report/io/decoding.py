@@ -31,6 +31,9 @@ __all__ = ["Decoding", "decode_file_text", "plausibility"]
 _LATIN_DOS = "latin-1 with DOS cp850 bytes"
 _LEGACY = ("cp1252", "latin-1", _LATIN_DOS, "cp850")
 _C1 = re.compile("[\x80-\x9f]")
+_C1_BYTES = re.compile(b"[\x80-\x9f]")
+_UTF8_SEQUENCE = re.compile(b"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_TEXT = re.compile("[^\x00-\x7f\ufffd]")  # a character only a valid UTF-8 sequence gives
 # A UTF-8 lead byte read as latin-1/cp1252, then a continuation byte read so: mojibake.
 _MOJIBAKE = re.compile("[\xc2-\xf4][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
                        "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039"
@@ -181,16 +184,21 @@ def _byte(ch: str, codepage: str) -> str:
 
 
 def _legacy_line(raw: bytes) -> tuple[str, str]:
-    """A non-UTF-8 line decoded in the code page that reads best, and its name."""
+    """A non-UTF-8 line holding C1 bytes (0x80-0x9F) decoded in the code page that reads
+    best: cp1252 punctuation, DOS cp850 letters, or latin-1 letters with DOS bytes among
+    them (0xE9 and 0x82 both for "é"); and the name of that reading."""
     latin = raw.decode("latin-1")
-    candidates = {"cp1252": _c1_variants(latin)["cp1252"], "cp850": raw.decode("cp850")}
-    if _C1.search(latin):
-        # latin-1 letters with DOS bytes among them (0xE9 and 0x82 both for "é")
-        candidates[_LATIN_DOS] = _c1_variants(latin)["cp850"]
-    else:
-        candidates = {"latin-1": latin, "cp850": candidates["cp850"]}
+    variants = _c1_variants(latin)
+    candidates = {"cp1252": variants["cp1252"], _LATIN_DOS: variants["cp850"], "cp850": raw.decode("cp850")}
     best = max(candidates, key=lambda k: (plausibility(candidates[k]), -_LEGACY.index(k)))
     return candidates[best], best
+
+
+def _plain_codepage(raws: list) -> str:
+    """latin-1 or DOS cp850 for lines without C1 bytes, decided once on a sample of them."""
+    sample = b"\n".join(raws[:2000])
+    scores = {codepage: plausibility(sample.decode(codepage)) for codepage in ("latin-1", "cp850")}
+    return "cp850" if scores["cp850"] > scores["latin-1"] else "latin-1"
 
 
 def decode_file_text(data: bytes, encoding: str | None = None) -> tuple[str, Decoding]:
@@ -223,26 +231,28 @@ def decode_file_text(data: bytes, encoding: str | None = None) -> tuple[str, Dec
     if encoding is not None:
         text = data.decode(encoding)
         how = Decoding(encoding)
-        lines = text.split("\n")
     else:
         try:
-            lines = [data.decode("utf-8")]
+            text = data.decode("utf-8")
             how = Decoding("utf-8")
-            lines = lines[0].split("\n")
         except UnicodeDecodeError:
-            lines, how = _per_line(data)
-    how.lines = len(lines) - (lines[-1] == "")
-    if lines and lines[0].startswith("\ufeff"):
-        lines[0] = lines[0][1:]
-    _repair(lines, how)
-    return "\n".join(lines), how
+            if not _UTF8_SEQUENCE.search(data) and not _C1_BYTES.search(data):
+                # one single-byte code page throughout: decoded at once (a large file stays fast)
+                codepage = _plain_codepage(data[:400_000].split(b"\n"))
+                text, how = data.decode(codepage), Decoding(codepage)
+            else:
+                lines, how = _per_line(data)
+                text = "\n".join(lines)
+    text = text[1:] if text.startswith("\ufeff") else text
+    how.lines = text.count("\n") + bool(text and not text.endswith("\n"))
+    return _repair(text, how), how
 
 
 def _per_line(data: bytes) -> tuple[list, Decoding]:
     """Decode each line on its own (the file as a whole is not UTF-8)."""
     raws = data.split(b"\n")
     lines, kinds = [], []
-    replaced, c1 = {}, {}
+    replaced, c1, plain = {}, {}, []
     for number, raw in enumerate(raws, start=1):
         if raw.isascii():
             lines.append(raw.decode("ascii"))
@@ -255,17 +265,26 @@ def _per_line(data: bytes) -> tuple[list, Decoding]:
         except UnicodeDecodeError:
             pass
         lenient = raw.decode("utf-8", errors="replace")
-        if any(ch > "\x7f" and ch != "\ufffd" for ch in lenient):
+        if _UTF8_TEXT.search(lenient):
             # UTF-8 characters and a few bad bytes: a UTF-8 line with damage
             lines.append(lenient)
             kinds.append("utf-8")
             replaced[number] = (raw, lenient.count("\ufffd"))
             continue
-        text, codepage = _legacy_line(raw)
+        if _C1_BYTES.search(raw):
+            text, codepage = _legacy_line(raw)
+            c1[number] = raw
+        else:
+            plain.append(number)
+            text, codepage = "", "plain"
         lines.append(text)
         kinds.append(codepage)
-        if b"\x80" <= bytes(sorted(set(raw)))[-1:] and _C1.search(raw.decode("latin-1")):
-            c1[number] = raw
+    if plain:
+        # Lines without C1 bytes: one decision for all of them (one file, one code page).
+        codepage = _plain_codepage([raws[n - 1] for n in plain])
+        for n in plain:
+            lines[n - 1] = raws[n - 1].decode(codepage)
+            kinds[n - 1] = codepage
     if "cp1252" in kinds:
         # A line without C1 bytes reads the same in latin-1 and cp1252: one encoding.
         kinds = ["cp1252" if k == "latin-1" and (n + 1) not in c1 else k for n, k in enumerate(kinds)]
@@ -287,14 +306,14 @@ def _per_line(data: bytes) -> tuple[list, Decoding]:
     return lines, how
 
 
-def _repair(lines: list, how: Decoding) -> None:
-    """C1 characters, mojibake and NFC, in place, line by line (only lines that need it)."""
-    joined = "\n".join(lines)
-    mojibake = bool(_MOJIBAKE.search(joined))
-    c1 = bool(_C1.search(joined))
-    nfc = not unicodedata.is_normalized("NFC", joined)
+def _repair(text: str, how: Decoding) -> str:
+    """C1 characters, mojibake and NFC, line by line (only lines that need it)."""
+    mojibake = bool(_MOJIBAKE.search(text))
+    c1 = bool(_C1.search(text))
+    nfc = not unicodedata.is_normalized("NFC", text)
     if not (mojibake or c1 or nfc):
-        return
+        return text
+    lines = text.split("\n")
     for i, line in enumerate(lines):
         if line.isascii():
             continue
@@ -321,6 +340,7 @@ def _repair(lines: list, how: Decoding) -> None:
             line = normalized
         if line != before:
             lines[i] = line
+    return "\n".join(lines)
 
 
 def _excerpt(before: str, after: str, width: int = 50) -> tuple[str, str]:
