@@ -366,7 +366,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
         same = later[schema.SCORE].to_numpy() == kept[schema.SCORE].to_numpy()
         conflicts = int((~same).sum())
         dropped.append(_duplicate_rows(
-            raw, later.index, source, row_of, np.where(same, REPEATED_SAME, REPEATED_CONFLICT),
+            raw, later.index, row_of, np.where(same, REPEATED_SAME, REPEATED_CONFLICT),
             kept_source_row=row_of.loc[kept["_row"]].to_numpy(),
             kept_response_id=later[schema.RESPONSE_ID].to_numpy(),
             response_id=later[schema.RESPONSE_ID].to_numpy(), score=later[schema.SCORE].to_numpy(),
@@ -387,7 +387,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
             gone = accepted.loc[drop]
             kept = latest.loc[list(zip(gone[schema.RESPONDENT_ID], gone[schema.QUARTER]))]
             dropped.append(_duplicate_rows(
-                raw, drop, source, row_of, SUPERSEDED,
+                raw, drop, row_of, SUPERSEDED,
                 kept_source_row=row_of.loc[kept["_row"]].to_numpy(),
                 kept_response_id=kept[schema.RESPONSE_ID].to_numpy(),
                 response_id=gone[schema.RESPONSE_ID].to_numpy(), score=gone[schema.SCORE].to_numpy(),
@@ -541,11 +541,11 @@ def _exact_duplicates(raw: pd.DataFrame, duplicated: np.ndarray, source_row: np.
     return _with_cells(head, cells)
 
 
-def _duplicate_rows(raw, index, source, row_of, reason, **columns) -> pd.DataFrame:
+def _duplicate_rows(raw, index, row_of, reason, **columns) -> pd.DataFrame:
     """Dropped rows (labels ``index`` of ``raw``) with why and the row kept."""
     cells = raw.loc[index]
     head = pd.DataFrame({"source_row": row_of.loc[index].to_numpy(), "reason": reason,
-                         **{k: v for k, v in columns.items()}}, index=cells.index)
+                         **columns}, index=cells.index)
     return _with_cells(head, cells)
 
 
