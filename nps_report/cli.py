@@ -37,21 +37,25 @@ def cmd_summary(args) -> int:
     import pandas as pd
 
     from . import io, params as params_mod, summary
+    from .spreadsheets import write_csv
 
     params = params_mod.load_params(args.params)
     started = time.perf_counter()
     _say(f"Loading {params.data.path or params.data.sql.url} ...")
     result = io.load_responses(params)
     _say(f"Loaded in {time.perf_counter() - started:.1f} s: {result.summary()}")
+    for note in result.notes:
+        _say(f"  note: {note}")
     from .pipeline.publish import output_location, publish
 
     root, url = output_location(params)  # a URL: written here, then published
     out_dir = root / params.name
     out_dir.mkdir(parents=True, exist_ok=True)
     rejected_path = io.write_rejected(result, out_dir / "rejected.csv")
+    io.write_duplicates(result, out_dir / "duplicates.csv")
     table = summary.team_quarter_table(result.responses, params)
     table_path = out_dir / "nps_by_team_quarter.csv"
-    table.to_csv(table_path, index=False)
+    write_csv(table, table_path)
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
         print(summary.format_table(table).to_string())
     _say(f"Wrote {table_path} and {rejected_path} ({result.counts['rejected']} rejected rows)")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema, stats
+from .spreadsheets import neutralize, safe_frame, write_csv, write_xlsx
 
 __all__ = [
     "DETRACTOR_COLUMNS",
@@ -32,8 +33,6 @@ PROMOTER_COLUMNS = DETRACTOR_COLUMNS[:-1]
 OVERDUE = "overdue"
 WITHIN_SLA = "within SLA"
 
-# First characters a spreadsheet reads as the start of a formula (OWASP, CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def quarter_end(quarter: str, *, tz: str = "UTC", fiscal_year_start_month: int = 1) -> pd.Timestamp:
@@ -165,31 +164,6 @@ def followup_summary(detractors: pd.DataFrame) -> dict:
             "sla_hours": detractors.attrs.get("sla_hours", 48.0)}
 
 
-def neutralize(value):
-    """A cell value a spreadsheet will not run: text starting like a formula gets a leading ``'``.
-
-    OWASP's CSV-injection advice: a cell beginning with ``=``, ``+``, ``-``, ``@``, a
-    tab or a carriage return is prefixed with a single quote, so Excel, LibreOffice
-    and Google Sheets show it as text. Other values are returned unchanged.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _sheet(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy safe to write: text neutralised, times as naive UTC (spreadsheets have no zones)."""
-    out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[column] = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-            values = series.astype(object).where(series.notna(), None)
-            out[column] = values.map(neutralize)
-    return out
-
-
 def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, folder) -> dict:
     """Write the lists as ``close_the_loop.xlsx`` (sheets Detractors, Promoters) and ``.csv``.
 
@@ -207,24 +181,16 @@ def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, fold
         column (``detractor`` / ``promoter``) in front, UTF-8 with a byte-order mark so
         that Excel reads accents, rows ending in CRLF (RFC 4180). Times are UTC
         (``submitted_at`` without a zone in the workbook). Every text cell that a
-        spreadsheet would read as a formula is neutralised (see :func:`neutralize`).
+        spreadsheet would read as a formula is neutralised (see
+        :func:`nps_report.spreadsheets.neutralize`).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
-    det, pro = _sheet(detractors), _sheet(promoters)
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        for name, frame in (("Detractors", det), ("Promoters", pro)):
-            frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for i, column in enumerate(frame.columns, start=1):
-                width = 60 if column == "comment" else 30 if column == "email" else 20
-                sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width
+    write_xlsx({"Detractors": detractors, "Promoters": promoters}, xlsx,
+               widths={"comment": 60, "email": 30})
+    det, pro = safe_frame(detractors), safe_frame(promoters)
     both = pd.concat([det.assign(list="detractor"), pro.assign(list="promoter")],
                      ignore_index=True)
     both = both[["list"] + [c for c in both.columns if c != "list"]]
-    # CRLF rows (RFC 4180): the csv writer then quotes any cell holding a CR or LF, so a
-    # carriage return inside a comment cannot start a new row (and a new, formula cell).
-    both.to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(both, csv)
     return {"xlsx": xlsx, "csv": csv}

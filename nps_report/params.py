@@ -29,6 +29,34 @@ _DateLessLoader.yaml_implicit_resolvers = {
 }
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping of a YAML file has the same key twice (YAML would keep the last silently)."""
+
+    def __init__(self, key, first_line: int, second_line: int, where: str):
+        self.key, self.first_line, self.second_line, self.where = key, first_line, second_line, where
+        super().__init__(f"key {where!r} is given twice, on lines {first_line} and {second_line}: "
+                         "keep one (YAML would silently use the last)")
+
+
+def _mapping_without_repeats(loader, node, deep=False):
+    """Construct a mapping, refusing a key given twice (naming both lines)."""
+    loader.flatten_mapping(node)
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # the constructor reports unhashable keys itself
+        if key in seen:
+            raise DuplicateKeyError(key, seen[key] + 1, key_node.start_mark.line + 1, str(key))
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_DateLessLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+
+
 def load_yaml(path, what: str = "build file") -> Any:
     """Read a YAML file with dates kept as strings; errors name the file and line.
 
@@ -45,6 +73,8 @@ def load_yaml(path, what: str = "build file") -> Any:
         raise ParamsError(f"cannot read {what}: {exc}", path=path) from None
     try:
         return pickle.loads(_parse_yaml(text))  # a fresh copy: callers may change what they get
+    except DuplicateKeyError as exc:
+        raise ParamsError(str(exc), path=path, key=exc.where) from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"not valid YAML: {exc}", path=path) from None
 
@@ -93,6 +123,8 @@ class DataSource(_Frozen):
     source_timezone: str = "UTC"
     # "auto" detects day/month order and refuses to guess when a file is ambiguous.
     dayfirst: Union[bool, Literal["auto"]] = "auto"
+    # Cells that mean "no answer" (compared trimmed, ignoring case); [] keeps every cell.
+    na_values: list[str] = Field(default_factory=lambda: list(schema.NA_VALUES))
 
     @model_validator(mode="after")
     def _where(self):

@@ -6,7 +6,7 @@ import pandas as pd
 
 __all__ = ["RESPONSE_ID", "RESPONDENT_ID", "SUBMITTED_AT", "SCORE", "COMMENT", "TEAM", "DEPARTMENT",
            "QUARTER", "CORE_COLUMNS", "DERIVED_COLUMNS", "OPTIONAL_COLUMNS", "DTYPES", "quarter_label",
-           "previous_quarter", "parse_quarter", "quarter_range"]
+           "previous_quarter", "parse_quarter", "quarter_range", "NA_VALUES"]
 
 # Columns every canonical response table has, in this order.
 RESPONSE_ID = "response_id"
@@ -23,6 +23,10 @@ CORE_COLUMNS = [RESPONSE_ID, RESPONDENT_ID, SUBMITTED_AT, SCORE, COMMENT, TEAM, 
 DERIVED_COLUMNS = [QUARTER]
 # Optional canonical columns a mapping may fill (used by later analyses when present).
 OPTIONAL_COLUMNS = ["transaction_at", "email", "source"]
+
+# Cells that mean "no answer" in real exports (R's NA, Excel's #N/A, a dash...), the
+# default of a build's data.na_values: compared trimmed and ignoring case.
+NA_VALUES = ("NA", "N/A", "#N/A", "-", "none", "null", "nan")
 
 # pandas dtypes of the canonical columns; segment columns are strings, attribute
 # ratings floats (NaN where not answered).

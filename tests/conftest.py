@@ -29,6 +29,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_configure(config):
+    # whole builds take tens of seconds: `-m "not slow"` leaves them out
+    config.addinivalue_line("markers", "slow: runs a whole build (tens of seconds)")
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

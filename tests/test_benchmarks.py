@@ -80,7 +80,7 @@ def test_changes_sign_follows_current_minus_base():
     assert row["sentence"].startswith("NPS fell 7 points vs 2026Q2")
 
 
-def test_changes_yoy_uses_lag_four_and_missing_base_is_too_few():
+def test_changes_yoy_uses_lag_four_and_empty_base_is_said_empty():
     data = frame(reference_pair(), rows((91, 49, 110), team="A", quarter="2025Q3"))
     table = B.changes(data, quarter="2026Q3", lags=(1, 4, 2))
     assert table["comparison"].tolist() == ["vs previous quarter", "vs same quarter last year",
@@ -91,11 +91,18 @@ def test_changes_yoy_uses_lag_four_and_missing_base_is_too_few():
     no_base = table.iloc[2]
     assert not no_base["shown"] and no_base["base_n"] == 0
     assert np.isnan(no_base["base_nps"]) and np.isnan(no_base["diff"]) and np.isnan(no_base["p_value"])
-    assert no_base["sentence"].startswith("too few responses to compare with 2026Q1")
+    # issue 16: an empty quarter is not "too few responses (0 in 2026Q1)"
+    assert no_base["sentence"] == "no responses in 2026Q1 to compare with"
     # BH over the two finite p-values (both 0.36676) leaves them unchanged; NaN stays NaN
     assert table["p_adjusted"].iloc[:2].to_numpy() == pytest.approx([0.36676, 0.36676], abs=1e-4)
     assert np.isnan(no_base["mde"])
     assert np.isnan(table["p_adjusted"].iloc[2])
+
+
+def test_a_thin_base_quarter_is_too_few_not_empty():
+    data = frame(rows((3, 1, 20), team="A", quarter="2026Q3"), rows((1, 0, 2), team="A", quarter="2026Q2"))
+    row = B.changes(data, quarter="2026Q3", lags=(1,)).iloc[0]
+    assert row["sentence"] == "too few responses to compare with 2026Q2 (n = 24 in 2026Q3, 3 in 2026Q2)"
 
 
 def test_changes_below_floor_never_gets_a_score():

@@ -71,7 +71,8 @@ def test_qualtrics_defaults_groups_and_text_cells():
     result = accounted(load(FIXTURES / "qualtrics_nps.csv"))
     assert result.format == "qualtrics"
     assert result.counts == {"rows_read": 8, "accepted": 5, "rejected": 3, "exact_duplicates": 0,
-                             "repeated_response_ids": 0, "superseded": 0}
+                             "repeated_response_ids": 0, "superseded": 0, "missing_values": 0,
+                             "repaired_lines": 0}
     why = dict(zip(result.rejected["ResponseId"], result.rejected["reason"]))
     assert why == {
         "R_5eeeeeeeeeeeeee": "NPS group 'Promoter' does not match the score 5 (a detractor)",

@@ -148,13 +148,18 @@ def describe_change(row) -> str:
     Examples: ``"NPS fell 9 points vs 2026Q2; statistically significant (BH-adjusted
     p = 0.010)"``, ``"NPS rose 6 points vs 2025Q3; not statistically significant
     (p = 0.41)"``, ``"too few responses to compare with 2025Q3 (n = 3 in 2026Q3,
-    12 in 2025Q3)"``. The p-value quoted is ``p_adjusted`` when the table was
+    12 in 2025Q3)"``, ``"no responses in 2025Q3 to compare with"``. The p-value quoted is ``p_adjusted`` when the table was
     adjusted (and says so), ``p_value`` otherwise, with two significant digits and never
     rounded across the row's ``alpha`` (:func:`~nps_report.benchmarks.verdicts.format_p`);
     points are rounded once, here.
     """
     base = row["base_quarter"]
     if not bool(row["shown"]) or not np.isfinite(row["diff"]):
+        # "too few" would suggest a handful; an empty quarter is said as such.
+        if int(row["base_n"]) == 0:
+            return f"no responses in {base} to compare with"
+        if int(row["n"]) == 0:
+            return f"no responses in {row['quarter']} to compare with {base}"
         return (f"too few responses to compare with {base} "
                 f"(n = {int(row['n'])} in {row['quarter']}, {int(row['base_n'])} in {base})")
     diff = float(row["diff"])

@@ -4,6 +4,7 @@ Modules, in the order data flows through them (each imports only those above it)
 
 ===========  ==========================================================================
 ``dates``    parse date and timestamp cells (formats, day/month order, time zones)
+``decoding`` decode a text file line by line where its lines disagree; repair and count
 ``readers``  read a file or SQL query as a grid of text cells (encoding, delimiter)
 ``columns``  guess column roles (score, date, comment, team, id) from headers and cells
 ``load``     turn a raw table into canonical, validated responses (rejected rows kept)
@@ -18,14 +19,15 @@ from __future__ import annotations
 
 from . import dates
 from .layouts import FORMATS, detect_format, import_grid
-from .load import LoadResult, parse_scores, resolve_mapping, to_canonical, write_rejected
+from .load import (LoadResult, missing_value_counts, parse_scores, resolve_mapping, to_canonical,
+                   write_duplicates, write_rejected)
 from .readers import RawTable, detect_encoding, read_grid, read_sql
 from .source import import_source, load_source, merged_mapping, read_table
 
 __all__ = ["FORMATS", "LoadResult", "RawTable", "dates", "detect_encoding", "detect_format",
            "import_grid", "import_source", "load_responses", "load_source", "merged_mapping",
            "parse_scores", "read_grid", "read_source", "read_sql", "read_table", "resolve_mapping",
-           "to_canonical", "write_rejected"]
+           "to_canonical", "write_duplicates", "write_rejected", "missing_value_counts"]
 
 
 def read_source(source) -> RawTable:

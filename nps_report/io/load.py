@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..exceptions import DataError
+from ..spreadsheets import write_csv
 from .columns import snake
 from .dates import arrow_text, parse_dates
 
@@ -19,9 +20,21 @@ from .dates import arrow_text, parse_dates
 REQUIRED = [schema.SCORE, schema.SUBMITTED_AT, schema.TEAM]
 
 REJECTED_COLUMNS = ["source_file", "source_row", "reason", "column", "value"]
+#: Columns of the dropped-duplicates table (``duplicates.csv``), before the row's own cells.
+DUPLICATE_COLUMNS = ["source_file", "source_row", "reason", "kept_source_row", "kept_response_id",
+                     "response_id", "score", "kept_score"]
+
+EXACT_DUPLICATE = "exact duplicate (every cell equal to the row kept)"
+REPEATED_SAME = "repeated response id, same score as the row kept"
+REPEATED_CONFLICT = "repeated response id with a conflicting score (the first answer is kept)"
+SUPERSEDED = "earlier answer of the same respondent in the quarter (the latest is kept)"
 
 # A score with its scale label (pyarrow / RE2 syntax): ``10 - Extremely likely`` -> 10.
 _LABELLED_SCORE_RE2 = r"^(?P<n>\d{1,2})\s*[-–:]\s*\D"
+# How a survey tool writes a score: digits, maybe ".0" (RE2 syntax).
+_PLAIN_SCORE = r"^[+-]?\d+(?:[.,]\d+)?$"
+# NUL, other C0 controls (tab, LF and CR aside), DEL and C1 controls.
+_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
 # A long id after a spreadsheet round trip: 570306123456789012 -> 5.70306E+17.
 DAMAGED_ID = r"^\d(?:[.,]\d+)?[eE]\+\d+$"
 
@@ -43,6 +56,14 @@ class LoadResult:
         ``repeated_response_ids``, ``superseded`` (earlier answers of a respondent in
         the same quarter, when that policy is on). They always add up:
         ``rows_read = accepted + rejected + exact_duplicates + repeated_response_ids + superseded``.
+        Beside them, not rows: ``missing_values`` (cells holding a missing-value token
+        such as ``NA``, blanked) and ``repaired_lines`` (lines of the file whose text
+        was repaired while decoding; set by :func:`nps_report.io.load_source`).
+    duplicates : DataFrame
+        One row per dropped duplicate (:data:`DUPLICATE_COLUMNS`, then its cells): why
+        it was dropped and which row was kept.
+    missing_values : dict
+        Canonical column -> cells blanked because they held a missing-value token.
     segments, attributes : list of str
         The segment and attribute-rating columns present in ``responses``.
     source : str
@@ -61,13 +82,20 @@ class LoadResult:
     source: str = ""
     format: str = ""
     notes: list = field(default_factory=list)
+    duplicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DUPLICATE_COLUMNS))
+    missing_values: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line a person can read: ``rows read 1,204: accepted 1,190, rejected 9, ...``."""
         c = self.counts
         dropped = c["exact_duplicates"] + c["repeated_response_ids"] + c["superseded"]
-        return (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
+        text = (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
                 f"rejected {c['rejected']:,}, duplicates dropped {dropped:,}")
+        if c.get("missing_values"):
+            text += f"; missing-value tokens read as blank {c['missing_values']:,}"
+        if c.get("repaired_lines"):
+            text += f"; lines with repaired text {c['repaired_lines']:,}"
+        return text
 
 
 def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> dict:
@@ -106,10 +134,21 @@ def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> di
 def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse 0..10 scores written as ``9``, ``9.0`` or ``10 - Extremely likely``.
 
+    A score must be written as a survey tool writes it: digits, optionally followed
+    by a decimal point and zeros. ``1e1`` (exponent notation) and
+    ``9.9999999999999999`` (which a float rounds to 10) are refused, and so is a cell
+    holding a NUL or another control character (``"1\\x000"`` is not 10).
+
     Returns
     -------
     (scores, reasons) : Series of float, Series of str
         ``reasons`` is empty where the score is usable, otherwise why not.
+
+    Examples
+    --------
+    >>> scores, reasons = parse_scores(pd.Series(["9", "10 - Extremely likely", "1e1", "7.5"]))
+    >>> scores.tolist()[:2], reasons.tolist()[2:]
+    ([9.0, 10.0], ['score not written as a plain number (exponent notation)', 'score is not a whole number'])
     """
     index = pd.Series(values).index
     arrow = arrow_text(values)
@@ -121,11 +160,17 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     reasons[empty] = "missing score"
     known = ~np.isnan(number)
     reasons[~known & ~empty] = "unparsable score"
+    plain = _bool(pc.match_substring_regex(pa.array(text, type=pa.string()), _PLAIN_SCORE))
     with np.errstate(invalid="ignore"):
         fractional = known & (number != np.floor(number))
         out_of_range = known & ~fractional & ((number < schema.SCORE_MIN) | (number > schema.SCORE_MAX))
-    reasons[fractional] = "score is not a whole number"
-    reasons[out_of_range] = "score out of range 0..10"
+    decimals = _bool(pc.match_substring_regex(pa.array(text, type=pa.string()), r"^[+-]?\d*[.,]\d*[1-9]"))
+    reasons[known & ~plain] = "score not written as a plain number (exponent notation)"
+    reasons[fractional | (known & plain & decimals)] = "score is not a whole number"
+    reasons[out_of_range & plain] = "score out of range 0..10"
+    # Checked on the raw cell: a NUL inside "1\x000" must not be read as 10.
+    control = _bool(pc.match_substring_regex(arrow_text(values), _CONTROL))
+    reasons[control] = "control character (such as NUL) in the score cell"
     return pd.Series(number, index=index, dtype="float64"), pd.Series(reasons, index=index, dtype="object")
 
 
@@ -133,7 +178,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
                  segments=(), attributes=(), source_timezone: str = "UTC", dayfirst="auto",
                  timezone: str = "UTC", fiscal_year_start_month: int = 1,
                  latest_per_respondent: bool = False, path=None,
-                 row_problems: pd.DataFrame | None = None) -> LoadResult:
+                 row_problems: pd.DataFrame | None = None, na_values=schema.NA_VALUES) -> LoadResult:
     """Map, parse and validate a raw table of text cells into canonical responses.
 
     Every row read ends in exactly one place: accepted, rejected (with a reason), or
@@ -142,6 +187,11 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     ``row_problems`` (``reason, column, value`` indexed like ``raw``) rejects rows an
     importer already found unusable; its reasons come first. Text cells are kept as
     text: a comment or team name starting with ``=``, ``+``, ``-`` or ``@`` is data.
+    A cell of a used column that is one of ``na_values`` (``NA``, ``N/A``, ``-`` ...,
+    compared trimmed and ignoring case) is blank: it is no comment, no team, no score;
+    :attr:`LoadResult.missing_values` counts them per column. Text is stripped of
+    control characters (NUL ...) and put in Unicode NFC form, so a team written with a
+    decomposed accent is the same team.
 
     Raises
     ------
@@ -168,15 +218,21 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     # Exact duplicate rows (every cell equal) are dropped first and counted.
     duplicated = (raw.duplicated(keep="first").to_numpy() if rows_read > 1
                   else np.zeros(rows_read, dtype=bool))
+    exact = None
     if duplicated.any():
+        exact = _exact_duplicates(raw, duplicated, source_row)
         raw, source_row = raw[~duplicated], source_row[~duplicated]
+    tokens = {str(v).strip().casefold() for v in (na_values or ())}
+    missing_values: dict = {}
 
     columns: dict = {}
 
     def column(target):
         if target not in columns:
             if target in targets:
-                columns[target] = raw[targets[target]]
+                columns[target], blanked = blank_missing(raw[targets[target]], tokens)
+                if blanked:
+                    missing_values[target] = blanked
             elif target in constants:
                 columns[target] = pd.Series(str(constants[target]), index=raw.index)
             else:
@@ -294,11 +350,27 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     keep = ~is_rejected
     out[schema.SCORE] = out[schema.SCORE].where(keep, 0).astype("int8")
     accepted = pd.DataFrame({name: values[keep] for name, values in out.items()})
+    accepted["_row"] = accepted.index  # which source row, for duplicates.csv
     accepted[schema.QUARTER] = schema.quarter_label(
         accepted[schema.SUBMITTED_AT], tz=timezone, fiscal_year_start_month=fiscal_year_start_month)
 
     # Repeated response ids: the first valid answer stays.
+    row_of = pd.Series(source_row, index=raw.index)
     repeated = accepted[schema.RESPONSE_ID].duplicated(keep="first")
+    dropped = [exact] if exact is not None else []
+    conflicts = 0
+    if repeated.any():
+        first = accepted[~repeated].drop_duplicates(schema.RESPONSE_ID).set_index(schema.RESPONSE_ID)
+        later = accepted[repeated]
+        kept = first.loc[later[schema.RESPONSE_ID]]
+        same = later[schema.SCORE].to_numpy() == kept[schema.SCORE].to_numpy()
+        conflicts = int((~same).sum())
+        dropped.append(_duplicate_rows(
+            raw, later.index, row_of, np.where(same, REPEATED_SAME, REPEATED_CONFLICT),
+            kept_source_row=row_of.loc[kept["_row"]].to_numpy(),
+            kept_response_id=later[schema.RESPONSE_ID].to_numpy(),
+            response_id=later[schema.RESPONSE_ID].to_numpy(), score=later[schema.SCORE].to_numpy(),
+            kept_score=kept[schema.SCORE].to_numpy()))
     accepted = accepted[~repeated]
     superseded = 0
     if latest_per_respondent:
@@ -308,9 +380,21 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
             [schema.RESPONDENT_ID, schema.QUARTER], keep="last")
         drop = older[older].index
         superseded = len(drop)
+        if superseded:
+            latest = (order[has_id.loc[order.index]].drop_duplicates(
+                [schema.RESPONDENT_ID, schema.QUARTER], keep="last")
+                .set_index([schema.RESPONDENT_ID, schema.QUARTER]))
+            gone = accepted.loc[drop]
+            kept = latest.loc[list(zip(gone[schema.RESPONDENT_ID], gone[schema.QUARTER]))]
+            dropped.append(_duplicate_rows(
+                raw, drop, row_of, SUPERSEDED,
+                kept_source_row=row_of.loc[kept["_row"]].to_numpy(),
+                kept_response_id=kept[schema.RESPONSE_ID].to_numpy(),
+                response_id=gone[schema.RESPONSE_ID].to_numpy(), score=gone[schema.SCORE].to_numpy(),
+                kept_score=kept[schema.SCORE].to_numpy()))
         accepted = accepted.drop(index=drop)
 
-    accepted = accepted.reset_index(drop=True)
+    accepted = accepted.drop(columns="_row").reset_index(drop=True)
     counts = {
         "rows_read": rows_read,
         "accepted": len(accepted),
@@ -318,18 +402,61 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
         "exact_duplicates": int(duplicated.sum()),
         "repeated_response_ids": int(repeated.sum()),
         "superseded": superseded,
+        "missing_values": int(sum(missing_values.values())),
+        "repaired_lines": 0,
     }
-    notes = scale_notes(accepted[schema.SCORE])
+    duplicates = (pd.concat(dropped, ignore_index=True) if dropped
+                  else pd.DataFrame(columns=DUPLICATE_COLUMNS))
+    if exact is not None and len(exact):
+        duplicates.loc[duplicates["reason"] == EXACT_DUPLICATE, "kept_response_id"] = (
+            response_id.reindex(exact["_kept_index"].to_numpy()).to_numpy())
+    duplicates = duplicates.drop(columns="_kept_index", errors="ignore")
+    duplicates["source_file"] = source
+    notes = []
+    if conflicts:
+        notes.append(f"{conflicts:,} repeated response id(s) had a different score from the answer kept "
+                     "(the first): listed in duplicates.csv")
+    if missing_values:
+        shown = ", ".join(f"{name} {n:,}" for name, n in missing_values.items())
+        listed = ", ".join(str(v).strip() for v in list(na_values)[:8])
+        notes.append(f"cells holding a missing-value token ({listed}) read as "
+                     f"blank: {shown}")
+    refused = int(np.isin(reasons, ["score out of range 0..10", "score is not a whole number",
+                                    "score not written as a plain number (exponent notation)"]).sum())
+    notes += scale_notes(accepted[schema.SCORE], refused)
     return LoadResult(accepted, rejected.reset_index(drop=True), counts,
-                      kept_segments, kept_attributes, source, notes=notes)
+                      kept_segments, kept_attributes, source, notes=notes,
+                      duplicates=duplicates, missing_values=missing_values)
 
 
-def scale_notes(scores: pd.Series) -> list[str]:
-    """Warn when accepted scores look like a 1-10 scale (no 0 among many answers)."""
-    if len(scores) >= 50 and scores.min() >= 1 and scores.max() == 10:
-        return [f"no score of 0 among {len(scores):,} answers: this may be a 1-10 scale, which is not "
-                "the NPS 0-10 scale; scores are used as they are, never rescaled"]
-    return []
+def scale_notes(scores: pd.Series, refused: int = 0) -> list[str]:
+    """Warn when accepted scores do not look like answers to the 0-10 recommend question.
+
+    A 1-10 scale (no 0 among many answers); one value for nearly every answer (a
+    retweet count that is mostly 0 gives an NPS of -100); more score cells refused as
+    not 0-10 integers (``refused``: out of range, fractional, exponent) than accepted
+    (a 0-1 confidence value, a count).
+
+    Examples
+    --------
+    >>> scale_notes(pd.Series([0] * 99 + [3]))[0][:40]
+    '99% of the 100 accepted scores are 0: ch'
+    """
+    notes = []
+    n = len(scores)
+    if n >= 50 and scores.min() >= 1 and scores.max() == 10:
+        notes.append(f"no score of 0 among {n:,} answers: this may be a 1-10 scale, which is not "
+                     "the NPS 0-10 scale; scores are used as they are, never rescaled")
+    if n >= 20:
+        top = scores.value_counts()
+        share = top.iloc[0] / n
+        if share >= 0.9:
+            notes.append(f"{share:.0%} of the {n:,} accepted scores are {int(top.index[0])}: check that the "
+                         "score column holds answers to the 0-10 recommend question (not a count or a flag)")
+    if refused > max(n, 0) and refused >= 10:
+        notes.append(f"{refused:,} score cells are not whole numbers from 0 to 10, more than the {n:,} "
+                     "accepted: check that the score column holds answers to the recommend question")
+    return notes
 
 
 def _bool(mask) -> np.ndarray:
@@ -344,18 +471,105 @@ def _bool(mask) -> np.ndarray:
 
 
 def _text(values, index) -> pd.Series:
-    """Stripped text, ``<NA>`` where empty, as the canonical "string" dtype."""
+    """Stripped NFC text without control characters, ``<NA>`` where empty, as the
+    canonical "string" dtype."""
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
     array = arrow_text(values)
+    if pc.any(pc.match_substring_regex(array, _TEXT_CONTROL)).as_py():
+        array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, _TEXT_CONTROL, ""))
+    array = pc.utf8_normalize(array, "NFC")
     array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
     return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
 
 
+# Control characters a text cell never means (NUL, other C0 but tab/LF/CR, DEL).
+_TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+
+
+def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:
+    """``values`` with every missing-value token made blank, and how many there were.
+
+    A cell is a token when, trimmed and case-folded, it is one of ``na_values``
+    (already case-folded and trimmed). Cells that are blank already are not counted.
+
+    Examples
+    --------
+    >>> blank_missing(pd.Series(["NA", " n/a ", "great", "", "None"]), {"na", "n/a", "none"})[1]
+    3
+    """
+    if not na_values:
+        return values, 0
+    folded = pc.utf8_lower(arrow_text(values))
+    hits = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))
+    hits &= _bool(pc.not_equal(folded, ""))
+    count = int(hits.sum())
+    if not count:
+        return values, 0
+    out = pd.Series(values, copy=True).astype(object)
+    out[hits] = ""
+    return out, count
+
+
+def missing_value_counts(frame: pd.DataFrame, na_values=schema.NA_VALUES) -> pd.Series:
+    """How many cells of each column of a raw table hold a missing-value token.
+
+    For inspect and notes: a comment column in which most cells are ``NA`` has far
+    fewer comments than it seems.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"comment": ["NA", "slow", "N/A"], "score": ["9", "10", "7"]})
+    >>> missing_value_counts(frame).to_dict()
+    {'comment': 2, 'score': 0}
+    """
+    tokens = {str(v).strip().casefold() for v in na_values}
+    return pd.Series({c: blank_missing(frame[c], tokens)[1] for c in frame.columns}, dtype="int64")
+
+
+def _exact_duplicates(raw: pd.DataFrame, duplicated: np.ndarray, source_row: np.ndarray) -> pd.DataFrame:
+    """The rows dropped as exact duplicates, each with the source row of the one kept."""
+    hashes = pd.util.hash_pandas_object(raw, index=False).to_numpy()
+    first = pd.Series(np.arange(len(raw))).groupby(hashes).transform("min").to_numpy()
+    where = np.flatnonzero(duplicated)
+    cells = raw.iloc[where]
+    head = pd.DataFrame({
+        "source_row": source_row[where], "reason": EXACT_DUPLICATE,
+        "kept_source_row": source_row[first[where]], "kept_response_id": None,
+        "response_id": None, "score": None, "kept_score": None,
+        "_kept_index": raw.index[first[where]]}, index=cells.index)
+    return _with_cells(head, cells)
+
+
+def _duplicate_rows(raw, index, row_of, reason, **columns) -> pd.DataFrame:
+    """Dropped rows (labels ``index`` of ``raw``) with why and the row kept."""
+    cells = raw.loc[index]
+    head = pd.DataFrame({"source_row": row_of.loc[index].to_numpy(), "reason": reason,
+                         **columns}, index=cells.index)
+    return _with_cells(head, cells)
+
+
+def _with_cells(head: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    head = head.copy()
+    if "source_file" not in head:
+        head.insert(0, "source_file", "")
+    clashes = {c: f"{c} (source)" for c in cells.columns if c in head.columns}
+    return pd.concat([head, cells.rename(columns=clashes) if clashes else cells], axis=1)
+
+
 def write_rejected(result: LoadResult, path) -> Path:
-    """Write the rejected rows to ``path`` (CSV, UTF-8) and return it; the file always exists."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = result.rejected if len(result.rejected) else pd.DataFrame(columns=REJECTED_COLUMNS)
-    table.to_csv(path, index=False, encoding="utf-8")
-    return path
+    """Write the rejected rows to ``path`` and return it; the file always exists.
+
+    A formula-safe CSV (:func:`nps_report.spreadsheets.write_csv`): a cell such as
+    ``=HYPERLINK(...)`` from the source is written ``'=HYPERLINK(...)``.
+    """
+    return write_csv(result.rejected, path, columns=REJECTED_COLUMNS)
+
+
+def write_duplicates(result: LoadResult, path) -> Path:
+    """Write the dropped duplicates (why, and the row kept) to ``path``; the file always exists.
+
+    One row per row counted as ``exact_duplicates``, ``repeated_response_ids`` or
+    ``superseded``, formula-safe like :func:`write_rejected`.
+    """
+    return write_csv(result.duplicates, path, columns=DUPLICATE_COLUMNS)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, MissingDependencyError
+from .decoding import Decoding, decode_file_text
 
 # Tried in order after a BOM check. cp1252 is deliberately absent: it fails on bytes
 # such as 0x90 found in real exports, where latin-1 decodes every byte.
@@ -67,6 +68,8 @@ class RawTable:
         Why no score column was suggested, for the error a load raises then.
     detected_because : str
         Why the layout was recognised.
+    decoding : Decoding or None
+        How a text file's bytes were decoded and what was repaired (CSV and JSON).
     """
 
     frame: pd.DataFrame
@@ -85,6 +88,7 @@ class RawTable:
     segments: tuple = ()
     no_score: str = ""
     detected_because: str = ""
+    decoding: Decoding | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ class Grid:
     named: bool = False
     # data-row position (0-based in ``frame``) -> (reason, extra cells) for malformed lines
     malformed: dict = field(default_factory=dict)
+    # how the bytes of a text file were decoded, what was repaired
+    decoding: Decoding | None = None
 
 
 def detect_encoding(data: bytes) -> str:
@@ -134,14 +140,37 @@ def detect_encoding(data: bytes) -> str:
 
 
 def decode_text(data: bytes, encoding: str = "auto", *, path=None) -> tuple[str, str]:
-    """Decode ``data`` with ``encoding`` (or the detected one); return ``(text, encoding)``."""
+    """Decode ``data`` with ``encoding`` (or the detected one); return ``(text, encoding)``.
+
+    See :func:`decode_repaired` for what is repaired and counted.
+    """
+    text, decoding = decode_repaired(data, encoding, path=path)
+    return text, decoding.encoding
+
+
+def decode_repaired(data: bytes, encoding: str = "auto", *, path=None) -> tuple[str, Decoding]:
+    """Decode a text file's bytes, line by line where its lines are not in one encoding.
+
+    ``auto``: byte-order marks and UTF-16 first, then UTF-8 where it decodes and each
+    other line in the code page that reads best; C1 control characters, mojibake and
+    NFC are repaired and counted (:mod:`nps_report.io.decoding`). A named encoding
+    decodes the whole file (strictly), then the same repairs apply.
+
+    Raises
+    ------
+    DataError
+        When a named encoding is unknown or does not decode the bytes.
+    """
     chosen = detect_encoding(data) if encoding == "auto" else encoding
+    whole = None if encoding == "auto" and chosen in ("utf-8", "utf-8-sig", "latin-1") else chosen
     try:
-        text = data.decode(chosen)
+        text, decoding = decode_file_text(data, whole)
+        if chosen == "utf-8-sig" and decoding.encoding == "utf-8":
+            decoding.encoding = "utf-8-sig"  # said so that a build file can name it
     except (UnicodeDecodeError, LookupError) as exc:
         hint = "" if encoding == "auto" else " (set 'encoding: auto' to detect it)"
         raise DataError(f"cannot decode the file as {chosen}: {exc}{hint}", path=path) from None
-    return text.lstrip("\ufeff"), chosen
+    return text.lstrip("\ufeff"), decoding
 
 
 def detect_delimiter(text: str) -> str:
@@ -178,7 +207,8 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
     ``engine``: ``auto`` (the csv module for small text, pandas' C parser for large),
     ``python`` or ``c`` (which still falls back to the csv module on ragged rows).
     """
-    text = text.replace("\x00", "")
+    # NUL bytes are kept: the loader rejects a score cell holding one ("1\x000" is not 10)
+    # and strips them from text cells.
     first_line = text.split("\n", 1)[0].strip()
     hinted = re.fullmatch(r"sep=(.)", first_line)  # Excel's "sep=;" first line
     if hinted:
@@ -294,7 +324,7 @@ def unique_names(names) -> list[str]:
     seen: dict = {}
     out = []
     for position, name in enumerate(names):
-        name = str(name).strip() if name is not None else ""
+        name = str(name).replace("\x00", "").strip() if name is not None else ""
         if not name:
             name = f"Unnamed: {position}"
         base, k = name, seen.get(name, 0)
@@ -384,11 +414,12 @@ def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None)
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    text, used = decode_text(data, encoding, path=path)
+    text, decoding = decode_repaired(data, encoding, path=path)
+    used = decoding.encoding
     if container == "json":
-        return Grid(_json_frame(text, path=path), str(path), "json", used, named=True)
+        return Grid(_json_frame(text, path=path), str(path), "json", used, named=True, decoding=decoding)
     frame, sep, malformed = parse_csv_grid(text, path=path)
-    return Grid(frame, str(path), "csv", used, sep, malformed=malformed)
+    return Grid(frame, str(path), "csv", used, sep, malformed=malformed, decoding=decoding)
 
 
 def _json_frame(text: str, *, path=None) -> pd.DataFrame:

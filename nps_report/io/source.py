@@ -3,6 +3,8 @@ with the build's own, and load canonical responses."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from .. import schema
@@ -10,7 +12,7 @@ from ..exceptions import DataError
 from .columns import snake
 from .groups import nps_group_problems
 from .layouts import import_grid
-from .load import LoadResult, to_canonical
+from .load import LoadResult, missing_value_counts, to_canonical
 from .readers import RawTable, read_grid, read_sql
 
 
@@ -24,7 +26,7 @@ def import_source(source) -> RawTable:
         return import_grid(grid, format="auto" if source.format in ("auto", "sql") else source.format,
                            given=given)
     grid = read_grid(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet)
-    return import_grid(grid, format=source.format, given=given)
+    return with_decoding(import_grid(grid, format=source.format, given=given), grid)
 
 
 def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
@@ -39,7 +41,22 @@ def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None
         Naming the file when it is missing, unreadable or not the format expected.
     """
     grid = read_grid(path, format=format, encoding=encoding, sheet=sheet)
-    return import_grid(grid, format=format)
+    raw = with_decoding(import_grid(grid, format=format), grid)
+    tokens = missing_value_counts(raw.frame)
+    tokens = tokens[tokens > 0].sort_values(ascending=False, kind="stable")
+    if len(tokens):
+        shown = ", ".join(f"{c!r} {n:,} of {len(raw.frame):,}" for c, n in tokens.head(6).items())
+        raw = dataclasses.replace(raw, notes=raw.notes + (
+            f"cells holding a missing-value token ({', '.join(schema.NA_VALUES)}), read as blank: {shown}",))
+    return raw
+
+
+def with_decoding(raw: RawTable, grid) -> RawTable:
+    """``raw`` with how its file was decoded (``grid.decoding``) and the repairs as notes."""
+    decoding = getattr(grid, "decoding", None)
+    if decoding is None:
+        return raw
+    return dataclasses.replace(raw, decoding=decoding, notes=raw.notes + tuple(decoding.notes()))
 
 
 def merged_mapping(raw: RawTable, columns: dict, constants: dict) -> dict:
@@ -101,7 +118,10 @@ def load_source(source, *, timezone: str = "UTC", fiscal_year_start_month: int =
         segments=source.segments, attributes=source.attributes,
         source_timezone=zone, dayfirst=source.dayfirst,
         timezone=timezone, fiscal_year_start_month=fiscal_year_start_month,
-        latest_per_respondent=latest_per_respondent, path=raw.path, row_problems=row_problems)
+        latest_per_respondent=latest_per_respondent, path=raw.path, row_problems=row_problems,
+        na_values=getattr(source, "na_values", schema.NA_VALUES))
+    if raw.decoding is not None:
+        result.counts["repaired_lines"] = raw.decoding.repaired_lines
     result.format = raw.format
     result.notes = notes + result.notes
     return result

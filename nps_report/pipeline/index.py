@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 
 from ..export.html import report_css
+from ..loading import loading_figures, loading_sentences
 
 STATUS_TEXT = {"ok": "built", "failed": "FAILED", "pending": "not built", "gone": "no longer in the data"}
 
@@ -83,7 +84,8 @@ li.gone {{ color: #6b6b6b; }}</style></head>
 {len(plan.reports) - failed} available, {failed} failed.</p>
 <div class="box">Rows read {counts.get('rows_read', 0):,}: accepted {counts.get('accepted', 0):,},
 rejected {counts.get('rejected', 0):,} (<a href="rejected.csv">rejected.csv</a>, one reason per row),
-duplicates dropped {dropped:,}.</div>
+duplicates dropped {dropped:,} (<a href="duplicates.csv">duplicates.csv</a>, the row kept and why).
+{"".join(" " + html.escape(s) + "." for s in _text_figures(counts))}</div>
 {f"<h2>Department packs</h2><ul>{pack_items}</ul>" if pack_items else ""}
 <h2>Reports</h2>
 <table><thead><tr><th>Quarter</th><th>Kind</th><th>Report</th><th>Status</th><th>Files</th><th>Problem</th></tr></thead>
@@ -96,3 +98,9 @@ built {html.escape(context.created)}<br>Options: {html.escape(context.options.mo
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _text_figures(counts: dict) -> list[str]:
+    """Missing-value tokens and repaired lines, said as the reports' data-quality box says them."""
+    figures = loading_figures(counts)
+    return loading_sentences({k: figures[k] for k in ("missing_values", "repaired_lines")})

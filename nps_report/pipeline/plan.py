@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
+from ..exceptions import DataError
 from ..resources import TEMPLATE_FILES
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -102,6 +104,15 @@ def make_plan(responses: pd.DataFrame, *, quarters="latest", teams="all", depart
     available = sorted(responses[schema.QUARTER].dropna().unique())
     chosen = resolve_quarters(quarters, available)
     pairs = responses[[schema.DEPARTMENT, schema.TEAM]].drop_duplicates()
+    for key, asked, column in (("teams", teams, schema.TEAM), ("departments", departments, schema.DEPARTMENT)):
+        known = set(pairs[column].astype(str))
+        unknown = [] if asked == "all" else [name for name in asked if name not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=3)
+            raise DataError(f"{key}: no {column} {unknown[0]!r} in the data"
+                            + (f" (did you mean {', '.join(map(repr, close))}?)" if close else
+                               f" ({len(known)} {key}, e.g. {', '.join(map(repr, sorted(known)[:3]))})"),
+                            column=column)
     if teams != "all":
         pairs = pairs[pairs[schema.TEAM].isin(teams)]
     if departments != "all":

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import __version__, io, schema
 from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
-from ..exceptions import BuildError
+from ..exceptions import BuildError, DataError, ParamsError
 from ..resources import DEFAULT_FILES
 from ..tables.build import printed_build_rows
 from ..tables.department import TEAM_FILES_READ
@@ -221,13 +221,13 @@ def check_rule_files(params):
 def _check_quarters(plan: Plan, responses: pd.DataFrame) -> None:
     missing = [q for q in plan.quarters if q not in set(responses[schema.QUARTER])]
     if missing:
-        raise BuildError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
-                         f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
+        raise DataError(f"no responses in quarter(s) {', '.join(missing)}; the data covers "
+                        f"{', '.join(sorted(responses[schema.QUARTER].unique()))}")
 
 
 # ----------------------------------------------------------------------------- 2. data
 def load_data(params, folder: Path, started: float):
-    """Load and validate the build's data once; write ``rejected.csv``.
+    """Load and validate the build's data once; write ``rejected.csv`` and ``duplicates.csv``.
 
     Returns
     -------
@@ -238,16 +238,19 @@ def load_data(params, folder: Path, started: float):
     _log(f"Loading {params.data.path or params.data.sql.url} ...")
     loaded = io.load_responses(params)
     _log(f"  {loaded.summary()} ({time.perf_counter() - started:.1f} s)")
+    for note in loaded.notes:  # repaired text with examples, missing-value tokens, scale ...
+        _log(f"  note: {note}")
     if loaded.responses.empty:
-        raise BuildError("no usable responses: see the rejected rows in "
-                         f"{folder / 'rejected.csv'}")
+        raise DataError("no usable responses: see the rejected rows in "
+                        f"{folder / 'rejected.csv'}", path=params.data.path)
     folder.mkdir(parents=True, exist_ok=True)
     io.write_rejected(loaded, folder / "rejected.csv")
+    io.write_duplicates(loaded, folder / "duplicates.csv")
     responses = loaded.responses
     if params.windows.date == "transaction_at":
         if "transaction_at" not in responses:
-            raise BuildError("windows.date is transaction_at, but no column of the data is mapped to "
-                             "transaction_at (add it under data.columns)")
+            raise ParamsError("windows.date is transaction_at, but no column of the data is mapped to "
+                              "transaction_at (add it under data.columns)", key="windows.date")
         from ..windows import relabel_quarters
 
         responses = relabel_quarters(responses, date="transaction_at", tz=params.timezone,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..loading import FIGURES
 from .html import data_quality as quality_box
 from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis, lead,
                    note, table, verbatims)
@@ -17,7 +18,7 @@ from .html import (Html, bullets, concat, fmt_nps, heading, interval_text, kpis,
 __all__ = ["FLOOR_TEXT", "option", "headline_row", "headline_kpis", "has_themes", "changes_list", "family_note", "test_note",
            "detectable_note", "drivers_text",
            "themes_text", "themes_table", "topics_list", "quotes", "actions_list",
-           "external_table", "data_quality_items", "data_quality", "rank_note"]
+           "external_table", "data_quality_items", "data_quality", "rank_note", "nothing_compared"]
 
 FLOOR_TEXT = "too few responses this quarter"
 
@@ -54,6 +55,21 @@ def changes_list(changes: pd.DataFrame, *, cls: str = "lead") -> Html:
     if changes is None or changes.empty:
         return Html()
     return bullets(list(changes["sentence"]), cls=cls)
+
+
+def nothing_compared(families: pd.DataFrame | None, family: str = "team changes") -> bool:
+    """True when a multiple-testing family holds no test: no group had enough responses
+    in both quarters of any comparison, so "no significant change" would mislead.
+
+    Examples
+    --------
+    >>> nothing_compared(pd.DataFrame({"family": ["team changes"], "tests": [0]}))
+    True
+    """
+    if families is None or not len(families) or "tests" not in families:
+        return False
+    match = families[families["family"] == family]
+    return bool(len(match)) and int(match["tests"].iloc[0]) == 0
 
 
 def family_note(changes: pd.DataFrame, families: pd.DataFrame | None = None) -> Html:
@@ -256,8 +272,9 @@ def data_quality(tables) -> Html:
     elif _count(quality.get("expired")):
         extra.append(f"Responses expired (older than the build's maximum age): {_count(quality['expired']):,}")
     floor = _count(quality.get("display_floor"))
+    loading = {k: _count(quality.get(k)) for k in FIGURES if k in quality}
     return quality_box(used=_count(quality.get("used")) or 0, rejected=_count(quality.get("rejected")),
-                       below_floor=below, display_floor=floor if floor is not None else option(tables, "display_floor"),
+                       loading=loading if "rows_read" in loading else None, below_floor=below, display_floor=floor if floor is not None else option(tables, "display_floor"),
                        extra=extra)
 
 

@@ -49,6 +49,9 @@ def changes(d) -> Html:
     """The teams' statistically significant changes (the build's verdicts, one family per quarter)."""
     table = d.team_changes
     significant = table[table["significant"].astype(bool)] if len(table) else table
+    if significant.empty and common.nothing_compared(d.families):
+        return note("Nothing could be compared: no team has enough responses (at least "
+                    f"{common.option(d, 'display_floor')}) in both quarters of a comparison.")
     if significant.empty:
         return note("No team's change is statistically significant after correcting for "
                     "the number of comparisons.") + common.family_note(table, d.families)

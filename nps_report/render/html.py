@@ -16,6 +16,8 @@ import numbers
 
 import pandas as pd
 
+from ..loading import loading_sentences
+
 __all__ = ["Html", "STYLES", "esc", "fmt_nps", "interval_text", "title", "heading", "kpis",
            "paragraph", "lead", "note", "bullets", "table", "box", "data_quality",
            "provenance", "verbatims", "action_list", "concat"]
@@ -273,7 +275,7 @@ def box(heading_text: str, items) -> Html:
 
 
 def data_quality(*, used: int, rejected: int | None = None, below_floor=None,
-                 display_floor: int | None = None, extra=()) -> Html:
+                 display_floor: int | None = None, extra=(), loading: dict | None = None) -> Html:
     """The data-quality box: responses used, rows rejected, groups below the display floor.
 
     Parameters
@@ -288,6 +290,10 @@ def data_quality(*, used: int, rejected: int | None = None, below_floor=None,
         The floor, for the sentence about ``below_floor``.
     extra : iterable of str
         Further lines (window, expired responses ...).
+    loading : dict, optional
+        The build's loading figures (:func:`nps_report.loading.loading_figures`):
+        rows read, rejected, duplicates, missing-value tokens, repaired lines, said
+        as ``index.html`` says them; when given, ``rejected`` is not used.
 
     Examples
     --------
@@ -295,7 +301,9 @@ def data_quality(*, used: int, rejected: int | None = None, below_floor=None,
     True
     """
     items = [Html(f"Responses used: <b>{int(used):,}</b>")]
-    if rejected is not None:
+    if loading is not None:
+        items.extend(loading_sentences(loading))
+    elif rejected is not None:
         items.append(f"Rows rejected while loading (build-wide file rejected.csv): {int(rejected):,}")
     if below_floor:
         floor = f" of {display_floor} responses" if display_floor is not None else ""

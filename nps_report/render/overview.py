@@ -57,7 +57,10 @@ def movers(o) -> Html:
         flagged = set(significant.loc[significant["flagged"].astype(bool), "team"])
     else:
         flagged = set(flags["team"]) if flags is not None and not flags.empty else set()
-    if significant.empty:
+    if significant.empty and common.nothing_compared(o.families):
+        out = note("Nothing could be compared: no team has enough responses (at least "
+                   f"{common.option(o, 'display_floor')}) in both quarters of a comparison.")
+    elif significant.empty:
         out = note("No team moved significantly (after correcting for the number of comparisons).")
     else:
         top = significant.reindex(significant["diff"].abs().sort_values(ascending=False).index).head(10)

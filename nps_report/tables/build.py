@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import anomalies, benchmarks, closeloop, schema, stats, windows
 from ..options import ReportOptions
+from ..spreadsheets import write_csv
 from . import saving
 from .saving import load_tables, save_tables
 
@@ -433,7 +434,7 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
     flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
         columns=anomalies.ANOMALY_COLUMNS + ["quarter"])
-    table.to_csv(folder / "anomalies.csv", index=False)
+    write_csv(table, folder / "anomalies.csv")
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import actions, benchmarks, schema, stats
+from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import as_quarter, current_responses, window_quarters
 from .saving import TABLES_FOLDER, tables_folder, TABLES_FILE, load_tables, save_tables
@@ -52,7 +53,10 @@ class DepartmentTables:
     families : DataFrame
         The build's multiple-testing families (how many tests each adjusts over).
     data_quality : DataFrame
-        One row: ``used``, ``below_floor`` (teams without a score), ``display_floor``, ``expired``.
+        One row: ``used``, the build's loading figures (``rows_read``, ``rejected``,
+        ``duplicates``, ``missing_values``, ``repaired_lines``: see
+        :func:`nps_report.loading.loading_figures`), ``below_floor`` (teams without a score),
+        ``display_floor``, ``expired``.
     window_note : str
     """
 
@@ -176,7 +180,8 @@ def department_tables(ctx, *, department: str, quarter: str) -> DepartmentTables
                               top=TOP_ACTIONS, sizes=sizes)
 
     below = teams.loc[~teams["shown"].astype(bool), schema.TEAM].astype(str).tolist()
-    quality = pd.DataFrame([{"used": int(len(current)), "below_floor": "; ".join(below),
+    quality = pd.DataFrame([{"used": int(len(current)), **loading_figures(ctx.counts),
+                             "below_floor": "; ".join(below),
                              "display_floor": int(options.display_floor),
                              "expired": int(expired)}])
     return DepartmentTables(

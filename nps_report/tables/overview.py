@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema, stats
+from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import FAMILY_TEAMS
 from .saving import TABLES_FOLDER, tables_folder, load_tables, save_tables
@@ -53,7 +54,10 @@ class OverviewTables:
     families : DataFrame
         The build's multiple-testing families (the movers' family and its size).
     data_quality : DataFrame
-        One row: ``used``, ``rejected``, ``below_floor`` (teams), ``display_floor``, ``expired``.
+        One row: ``used``, the build's loading figures (``rows_read``, ``rejected``,
+        ``duplicates``, ``missing_values``, ``repaired_lines``: see
+        :func:`nps_report.loading.loading_figures`), ``below_floor`` (teams), ``display_floor``,
+        ``expired``.
     window_note : str
     """
 
@@ -118,9 +122,7 @@ def overview_tables(ctx, *, quarter: str) -> OverviewTables:
     movers["flagged"] = movers[schema.TEAM].astype(str).isin(flagged)
     row = headline.iloc[0]
     below = teams.loc[~teams["shown"].astype(bool), schema.TEAM].astype(str).tolist()
-    rejected = ctx.counts.get("rejected")
-    quality = pd.DataFrame([{"used": int(row["n"]),
-                             "rejected": None if rejected is None else int(rejected),
+    quality = pd.DataFrame([{"used": int(row["n"]), **loading_figures(ctx.counts),
                              "below_floor": "; ".join(below),
                              "display_floor": int(options.display_floor),
                              "expired": int(bt.expired)}])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import actions, benchmarks, drivers, schema, stats, themes
+from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import current_responses, window_quarters
 from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
@@ -83,7 +84,9 @@ class TeamTables:
         The build's multiple-testing families (which one the team's changes belong to,
         and how many tests it adjusts over).
     data_quality : DataFrame
-        One row: ``used``, ``rejected``, ``below_floor`` (quarters of the trend without a
+        One row: ``used``, the build's loading figures (``rows_read``, ``rejected``,
+        ``duplicates``, ``missing_values``, ``repaired_lines``: see
+        :func:`nps_report.loading.loading_figures`), ``below_floor`` (quarters of the trend without a
         score, ``"; "``-joined), ``display_floor``, ``trend_responses``, ``expired``.
     window_note : str
         What "current" means when the build file sets a window ("" otherwise).
@@ -297,7 +300,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
 
     below = [q for q, s in zip(trend[schema.QUARTER], trend["shown"]) if not s]
     quality = pd.DataFrame([{
-        "used": int(row["n"]), "rejected": int(ctx.rejected_by_team.get(team, 0)),
+        "used": int(row["n"]), **loading_figures(ctx.counts),
         "below_floor": "; ".join(below), "display_floor": int(options.display_floor),
         "trend_quarters": len(window),
         "trend_responses": int(history[schema.QUARTER].isin(window).sum()),
