@@ -51,6 +51,8 @@ class LoadResult:
         The layout read (``qualtrics``, ``csv`` ...), when known.
     notes : list of str
         Warnings a person should read (a 1-10 scale, groups not checked ...).
+    joins : list of JoinSummary
+        What each ``data.join`` side file added and decided (see :mod:`nps_report.io.join`).
     """
 
     responses: pd.DataFrame
@@ -61,13 +63,16 @@ class LoadResult:
     source: str = ""
     format: str = ""
     notes: list = field(default_factory=list)
+    joins: list = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line a person can read: ``rows read 1,204: accepted 1,190, rejected 9, ...``."""
+        """What a person reads: ``rows read 1,204: accepted 1,190, rejected 9, ...``, then
+        one indented line per joined side file (what matched, what its policy decided)."""
         c = self.counts
         dropped = c["exact_duplicates"] + c["repeated_response_ids"] + c["superseded"]
-        return (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
+        line = (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
                 f"rejected {c['rejected']:,}, duplicates dropped {dropped:,}")
+        return "\n".join([line] + [f"  {join.describe()}" for join in self.joins])
 
 
 def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> dict:

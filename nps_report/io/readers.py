@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, MissingDependencyError
+from .survey_definition import is_survey_definition, refuse_as_data
+from .xml_export import looks_like_xml, read_xml_responses
 
 # Tried in order after a BOM check. cp1252 is deliberately absent: it fails on bytes
 # such as 0x90 found in real exports, where latin-1 decodes every byte.
@@ -56,7 +58,7 @@ class RawTable:
     questions : dict
         Column -> question text, where a header row gives one.
     container : str
-        How the bytes were read: ``csv``, ``xlsx``, ``parquet``, ``json`` or ``sql``.
+        How the bytes were read: ``csv``, ``xlsx``, ``parquet``, ``json``, ``xml`` or ``sql``.
     delimiter : str or None
         The CSV delimiter found.
     source_timezone : str or None
@@ -67,6 +69,9 @@ class RawTable:
         Why no score column was suggested, for the error a load raises then.
     detected_because : str
         Why the layout was recognised.
+    question_kinds : dict
+        Column -> ``nps``, ``nps group``, ``text``, ``choice`` or ``other``, from a
+        survey definition (Qualtrics ``.qsf``) when one was given.
     """
 
     frame: pd.DataFrame
@@ -85,6 +90,7 @@ class RawTable:
     segments: tuple = ()
     no_score: str = ""
     detected_because: str = ""
+    question_kinds: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,8 @@ def container_of(path: Path, head: bytes, format: str) -> str:
     """How to read the file: from an explicit format, the magic bytes, then the suffix."""
     if format in ("csv", "xlsx", "parquet"):
         return format
+    if format == "qualtrics-xml" or looks_like_xml(head) or path.suffix.lower() == ".xml":
+        return "xml"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PAR1"):
@@ -339,7 +347,7 @@ def container_of(path: Path, head: bytes, format: str) -> str:
         return "xlsx"
     if suffix in (".parquet", ".pq"):
         return "parquet"
-    if suffix in (".json", ".jsonl", ".ndjson"):
+    if suffix in (".json", ".jsonl", ".ndjson", ".qsf"):
         return "json"
     if suffix == ".xls":
         raise DataError("an old Excel .xls workbook: save it as .xlsx or CSV", path=path)
@@ -374,6 +382,8 @@ def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None)
         if frame.empty:
             raise DataError("the workbook sheet is empty (no header row)", path=path)
         return Grid(frame.fillna("").astype(str).astype(object), str(path), "xlsx")
+    if container == "xml":
+        return Grid(read_xml_responses(path), str(path), "xml", named=True)
     if container == "parquet":
         try:
             frame = pd.read_parquet(path)
@@ -404,6 +414,8 @@ def _json_frame(text: str, *, path=None) -> pd.DataFrame:
             raise DataError(f"cannot parse as JSON: {exc}", path=path) from None
     except RecursionError:
         raise DataError("cannot parse as JSON: nested too deeply", path=path) from None
+    if is_survey_definition(data):
+        refuse_as_data(data, path=path)
     if isinstance(data, dict):
         arrays = [v for v in data.values() if isinstance(v, list)]
         if len(arrays) != 1:
