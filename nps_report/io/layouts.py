@@ -35,6 +35,7 @@ from .columns import (QUALTRICS_META, canonical_names, choose, comment_candidate
                       sample_cells, score_candidates, snake)
 from .groups import flag_columns
 from .survey_definition import SurveyDefinition
+from .xml_export import looks_like_xml
 from .readers import (Grid, RawTable, big_fields, detect_delimiter, detect_encoding, drop_empty_unnamed,
                       frame_with_header, read_grid, unique_names)
 
@@ -129,14 +130,16 @@ def detect_format(data) -> str:
     -------
     str
         A survey tool (``qualtrics``, ``qualtrics_legacy``, ``surveymonkey``,
-        ``typeform``, ``google_forms``, ``delighted``) or, for any other table, how
-        it is stored (``csv``, ``xlsx``, ``parquet``, ``json``, ``sql``): the values
-        ``data.format`` takes in a build file.
+        ``typeform``, ``google_forms``, ``delighted``, ``qualtrics-xml``) or, for any
+        other table, how it is stored (``csv``, ``xlsx``, ``parquet``, ``json``,
+        ``sql``): the values ``data.format`` takes in a build file.
     """
     if isinstance(data, RawTable):
         return data.format
     if isinstance(data, (bytes, bytearray)):
         data = bytes(data)
+        if looks_like_xml(data[:64]):
+            return XML_FORMAT
         if data.startswith(b"PK\x03\x04"):
             try:
                 frame = pd.read_excel(stdio.BytesIO(data), header=None, dtype=str, nrows=3,
