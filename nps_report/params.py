@@ -102,6 +102,14 @@ class JoinFile(_Frozen):
     encoding: str = "auto"
     sheet: Optional[Union[str, int]] = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value):
+        # YAML 1.1 reads a bare ``on:`` key as the boolean true: it means this key.
+        if isinstance(value, dict) and True in value and "on" not in value:
+            value = {("on" if k is True else k): v for k, v in value.items()}
+        return value
+
     @model_validator(mode="after")
     def _checks(self):
         if isinstance(self.on, dict) and len(self.on) != 1:
