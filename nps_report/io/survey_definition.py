@@ -141,11 +141,10 @@ def read_survey_definition(path) -> SurveyDefinition:
     --------
     >>> import json, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.qsf"
-    >>> path.write_text(json.dumps({"SurveyEntry": {"SurveyName": "NPS"}, "SurveyElements": [
+    >>> _ = path.write_text(json.dumps({"SurveyEntry": {"SurveyName": "NPS"}, "SurveyElements": [
     ...     {"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": {
     ...         "QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "NPS",
     ...         "QuestionText": "<b>How likely</b> are you to recommend us?"}}]}))
-    244
     >>> definition = read_survey_definition(path)
     >>> definition.question_for("QID1_NPS_GROUP").text, definition.question_for("Q1").kind
     ('How likely are you to recommend us?', 'nps')

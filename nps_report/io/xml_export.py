@@ -84,9 +84,8 @@ def read_xml_responses(path) -> pd.DataFrame:
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> (folder / "r.xml").write_text('<?xml version="1.0"?><Responses><Response>'
+    >>> _ = (folder / "r.xml").write_text('<?xml version="1.0"?><Responses><Response>'
     ...     '<_recordId>R_1</_recordId><QID1>9</QID1></Response></Responses>')
-    92
     >>> read_xml_responses(folder / "r.xml").to_dict("records")
     [{'ResponseId': 'R_1', 'QID1': '9'}]
     """
