@@ -15,7 +15,7 @@ from .. import schema
 from .dates import AMBIGUOUS, parse_dates
 
 __all__ = ["PROFILE_ROWS", "QUALTRICS_META", "canonical_names", "choose", "comment_candidates",
-           "date_candidates", "id_candidates", "sample_cells", "score_candidates", "snake", "team_candidates",
+           "date_candidates", "distinct_answers", "id_candidates", "sample_cells", "score_candidates", "snake", "team_candidates",
            "text_profile"]
 
 #: Metadata columns of every Qualtrics export (never a team; their presence marks the layout).
@@ -93,8 +93,19 @@ _NO_ANSWER = {"", "na", "n/a", "n.a.", "nan", "none", "null", "nil", "-", "--", 
 PROFILE_ROWS = 200_000
 
 
-def text_profile(frame: pd.DataFrame, column) -> dict:
-    """What a column's answers look like, from its distinct values (first 200,000 rows).
+def distinct_answers(cells: pd.Series) -> pd.Series:
+    """How often each answer occurs (stripped; blanks and no-answer words like ``NA`` left out),
+    most frequent first."""
+    # Count the raw cells first: stripping only the distinct values is far cheaper.
+    counts = cells.value_counts(sort=False, dropna=True)
+    index = pd.Index(counts.index.astype(str)).str.strip()
+    counts = counts.groupby(index, sort=False).sum()
+    return counts[~counts.index.str.lower().isin(_NO_ANSWER)].sort_values(ascending=False, kind="stable")
+
+
+def text_profile(frame: pd.DataFrame, column, rows: int | None = None) -> dict:
+    """What a column's answers look like, from its distinct values (in the first ``rows``
+    rows, default :data:`PROFILE_ROWS`).
 
     Returns a dict: ``answered`` (cells that are not blank or a no-answer word such as
     ``NA``), ``distinct`` (distinct answers), ``words`` and ``length`` (mean words and
@@ -106,9 +117,7 @@ def text_profile(frame: pd.DataFrame, column) -> dict:
     when most of its cells are ``NA``, and a label column (``Extremely likely``) a label
     column however long its labels.
     """
-    cells = frame[column].iloc[:PROFILE_ROWS]
-    counts = cells.astype(str).str.strip().value_counts()
-    counts = counts[~counts.index.str.lower().isin(_NO_ANSWER)]
+    counts = distinct_answers(frame[column].iloc[:PROFILE_ROWS if rows is None else rows])
     answered, distinct = int(counts.sum()), len(counts)
     if not distinct:
         return {"answered": 0, "distinct": 0, "words": 0.0, "length": 0.0, "numeric": 0.0,
@@ -217,9 +226,10 @@ def date_candidates(frame: pd.DataFrame) -> list[dict]:
     return sorted(found, key=lambda c: (-c["points"], c["position"]))
 
 
-def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None) -> list[dict]:
+def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None,
+                       rows: int | None = None) -> list[dict]:
     """Free-text columns, best first: ``column``, ``points``, ``answers`` and ``distinct``
-    (in the first 200,000 rows), ``free_text`` (see :func:`text_profile`).
+    (in the first ``rows`` rows, default 200,000), ``free_text`` (see :func:`text_profile`).
 
     A column of many distinct, long, multi-word answers is a candidate whatever its
     header (a point for it); a categorical column (choices, scale labels) never is."""
@@ -230,14 +240,17 @@ def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None =
         values = sample_cells(frame, column)
         if not values:
             continue
-        profile = text_profile(frame, column)
+        if sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
+            continue  # numbers, dates, codes (checked on the sample: cheap)
+        answers = [v for v in values if v.lower() not in _NO_ANSWER]
+        if len(answers) >= 200 and len(set(answers)) <= 12:
+            continue  # hundreds of answers in a dozen values: choices (no need to count the file)
+        profile = text_profile(frame, column, rows)
         if profile["categorical"] or not profile["distinct"]:
             continue  # choices, scale labels, codes: not free text whatever the header says
         points = _header_points(f"{column} {questions.get(column, '')}", _COMMENT_WORDS)
         if profile["free_text"]:
             points += 1
-        elif sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
-            continue
         elif points == 0:
             length = sum(map(len, values)) / len(values)
             distinct = len(set(values)) / len(values)
@@ -258,13 +271,14 @@ _NOT_TEAMS = {"IPAddress", "LocationLatitude", "LocationLongitude", "LocationAcc
               "Response Type", "#", "survey_type", "permalink"}
 
 
-def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
+def team_candidates(frame: pd.DataFrame, exclude=(), limit: int = 6) -> list[dict]:
     """Short text columns with few distinct values that could name a team or department:
     ``column``, ``points``, ``distinct`` and ``examples`` (named values in the first
     200,000 rows, no-answer words such as ``NA`` left out).
 
     Never a team: free-text columns (see :func:`text_profile`), columns whose header is a
-    survey question without a team word ("How would you rate the food?"), dates and ids."""
+    survey question without a team word ("How would you rate the food?"), dates and ids.
+    At most ``limit`` candidates, best first (only they are counted on the file)."""
     found = []
     for position, column in enumerate(frame.columns):
         if column in exclude or column in _NOT_TEAMS or column in QUALTRICS_META:
@@ -277,17 +291,21 @@ def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
         points = _header_points(column, _TEAM_WORDS)
         if points <= 0 and _QUESTION.search(str(column).strip()):
             continue  # a survey question's answers (a rating, a choice), not who answered for
-        profile = text_profile(frame, column)
-        if profile["free_text"]:
-            continue  # comments are never a team, however many of them are "NA"
         sampled = list(dict.fromkeys(values))
         if sum(map(len, values)) / len(values) > 60 or len(sampled) > max(2, len(values) // 2):
             continue
-        cells = frame[column].iloc[:PROFILE_ROWS].astype(str).str.strip()
-        named = cells[~cells.str.lower().isin(_NO_ANSWER)].value_counts()
-        found.append({"column": column, "points": points, "distinct": len(named), "position": position,
-                      "examples": list(named.index[:3])})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+        found.append({"column": column, "points": points, "position": position})
+    found.sort(key=lambda c: (-c["points"], c["position"]))
+    kept = []
+    for candidate in found:
+        if len(kept) == limit:
+            break
+        profile = text_profile(frame, candidate["column"])
+        if profile["free_text"]:
+            continue  # comments are never a team, however many of them are "NA"
+        named = distinct_answers(frame[candidate["column"]].iloc[:PROFILE_ROWS])
+        kept.append({**candidate, "distinct": len(named), "examples": list(named.index[:3])})
+    return kept
 
 
 # A header that asks something: "How would you rate ...?", "Which plan ...".

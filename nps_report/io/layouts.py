@@ -48,6 +48,7 @@ CONTAINERS = ("csv", "xlsx", "parquet", "sql", "json")
 XML_FORMAT = "qualtrics-xml"
 _GROUP_SUFFIX = "_NPS_GROUP"
 _SAMPLE = 5000
+_GUESS_ROWS = 20_000
 
 
 # --------------------------------------------------------------------------- detection
@@ -543,8 +544,9 @@ def _with_guesses(result: dict, exclude=(), given=frozenset()) -> dict:
             used.add(chosen["column"])
     if schema.COMMENT not in taken:
         score_column = next((s for s, t in mapping.items() if t == schema.SCORE), None)
-        chosen = choose([c for c in comment_candidates(frame, after=score_column) if c["column"] not in used],
-                        strong=2)
+        # Loading only needs the choice, not the counts: a smaller look at each column.
+        chosen = choose([c for c in comment_candidates(frame, after=score_column, rows=_GUESS_ROWS)
+                         if c["column"] not in used], strong=2)
         if chosen:
             mapping[chosen["column"]] = schema.COMMENT
     return result
