@@ -193,7 +193,7 @@ def inspect_table(raw: RawTable) -> InspectReport:
         if raw.question_kinds.get(candidate["column"]) == "text":
             candidate["points"] += 2  # a text-entry question of the survey definition
     report.comment.sort(key=lambda c: (-c["points"], c["position"]))
-    if schema.COMMENT not in mapping.values():
+    if schema.COMMENT not in mapping.values() and score_column is not None:  # comments on a score
         chosen = [c for c in report.comment if c["column"] not in mapping and c["points"] > 0]
         if len(chosen) > 1 and chosen[0]["points"] == chosen[1]["points"]:
             listed = ", ".join(repr(c["column"]) for c in chosen[:3])
