@@ -121,7 +121,9 @@ def cmd_notebook(args) -> int:
 def cmd_inspect(args) -> int:
     from .io import inspect as inspect_mod
 
-    report = inspect_mod.inspect_file(args.file, format=args.format, encoding=args.encoding)
+    report = inspect_mod.inspect_file(args.file, format=args.format, encoding=args.encoding,
+                                      survey_definition=args.survey_definition,
+                                      told_by="given with --format")
     print(inspect_mod.format_report(report))
     # A file that cannot be loaded as it is (an "error" problem) is a failed check.
     return 2 if any(p.level == "error" for p in report.problems) else 0
@@ -187,9 +189,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_notebook)
 
     p = sub.add_parser("inspect", help="say what a survey export holds and suggest a params snippet")
-    p.add_argument("file", metavar="FILE", help="a CSV, XLSX or Parquet export")
+    p.add_argument("file", metavar="FILE", help="a CSV, XLSX, Parquet, JSON or Qualtrics XML export")
     p.add_argument("--format", default="auto", help="force a layout, e.g. qualtrics, surveymonkey, csv")
     p.add_argument("--encoding", default="auto", help="force a text encoding, e.g. utf-8, latin-1")
+    p.add_argument("--survey-definition", default=None, metavar="QSF",
+                   help="a Qualtrics survey definition (.qsf) naming the questions")
     p.set_defaults(func=cmd_inspect)
     return parser
 

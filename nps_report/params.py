@@ -15,7 +15,7 @@ from . import schema
 from .exceptions import ParamsError
 from .options import ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "SqlSource", "StatsOptions",
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SqlSource", "StatsOptions",
            "Windows", "load_params", "load_yaml", "parse_params"]
 
 
@@ -104,13 +104,62 @@ class SqlSource(_Frozen):
         return self
 
 
+_FILE_FORMATS = Literal["auto", "csv", "xlsx", "parquet", "qualtrics", "qualtrics_legacy", "qualtrics-xml",
+                       "surveymonkey", "typeform", "google_forms", "delighted"]
+
+
+class JoinFile(_Frozen):
+    """A side file (segments, roles, accounts ...) joined to the responses by a key.
+
+    ``on`` names the key column (the same name in both files) or maps the responses'
+    column to the side file's (``{user_id: id}``). ``columns`` lists the side file's
+    columns to bring (default: all but the key), or maps them to new names; they can
+    then be mapped under ``data.columns`` like any column (to team, department, a
+    segment or an attribute). ``how: left`` keeps every response (blanks where the key
+    has no row); ``how: inner`` rejects those responses, with the reason. ``conflict``
+    decides for a key with several rows: ``error`` (stop and say which keys),
+    ``first`` (the first row in the file) or ``latest`` (the row with the latest
+    ``date``).
+    """
+
+    path: str
+    on: Union[str, dict[str, str]]
+    columns: Union[list[str], dict[str, str]] = Field(default_factory=list)
+    how: Literal["left", "inner"] = "left"
+    conflict: Literal["error", "first", "latest"] = "error"
+    date: Optional[str] = None
+    format: _FILE_FORMATS = "auto"
+    encoding: str = "auto"
+    sheet: Optional[Union[str, int]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value):
+        # YAML 1.1 reads a bare ``on:`` key as the boolean true: it means this key.
+        if isinstance(value, dict) and True in value and "on" not in value:
+            value = {("on" if k is True else k): v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if isinstance(self.on, dict) and len(self.on) != 1:
+            raise ValueError("'on' is one key column, or one pair {responses column: side-file column}")
+        if self.conflict == "latest" and not self.date:
+            raise ValueError("conflict: latest needs 'date': the side file's column that says which row is latest")
+        return self
+
+
 class DataSource(_Frozen):
     """Where the survey responses come from and how their columns map to the canonical ones."""
 
     path: Optional[str] = None
     sql: Optional[SqlSource] = None
-    format: Literal["auto", "csv", "xlsx", "parquet", "sql", "qualtrics", "qualtrics_legacy",
+    format: Literal["auto", "csv", "xlsx", "parquet", "sql", "qualtrics", "qualtrics_legacy", "qualtrics-xml",
                     "surveymonkey", "typeform", "google_forms", "delighted"] = "auto"
+    # A Qualtrics survey definition (.qsf): question texts, choice labels, the NPS question.
+    survey_definition: Optional[str] = None
+    # Side files joined to the responses by a key, in order (see JoinFile).
+    join: list[JoinFile] = Field(default_factory=list)
     encoding: str = "auto"
     sheet: Optional[Union[str, int]] = None
     # source column -> canonical column (or a segment / attribute name listed below)

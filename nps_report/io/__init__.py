@@ -2,7 +2,6 @@
 
 Modules, in the order data flows through them (each imports only those above it):
 
-===========  ==========================================================================
 ``dates``    parse date and timestamp cells (formats, day/month order, time zones)
 ``decoding`` decode a text file line by line where its lines disagree; repair and count
 ``readers``  read a file or SQL query as a grid of text cells (encoding, delimiter)
@@ -13,6 +12,21 @@ Modules, in the order data flows through them (each imports only those above it)
 ``source``   read a build's data source through the above
 ``inspect``  describe an export and suggest the build file that loads it
 ===========  ==========================================================================
+=======
+=====================  ==============================================================================
+``dates``              parse date and timestamp cells (formats, day/month order, time zones)
+``decoding``           decode a text file line by line where its lines disagree; repair and count
+``survey_definition``  Qualtrics survey definitions (.qsf): questions, kinds, choice labels
+``xml_export``         Qualtrics XML exports (``<Responses><Response>``) as a table of text cells
+``readers``            read a file or SQL query as a grid of text cells (encoding, delimiter)
+``columns``            guess column roles (score, date, comment, team, id) from headers and cells
+``load``               turn a raw table into canonical, validated responses (rejected rows kept)
+``groups``             check stated Promoter/Passive/Detractor groups against the scores
+``layouts``            survey-tool layouts: detect the tool, apply its header rows, suggest a mapping
+``join``               join side files to the responses by a key (``data.join``), counted
+``source``             read a build's data source through the above
+``inspect``            describe an export and suggest the build file that loads it
+=====================  ==============================================================================
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ import pandas as pd
 from .. import schema
 from .dates import AMBIGUOUS, parse_dates
 
-__all__ = ["QUALTRICS_META", "canonical_names", "choose", "comment_candidates", "date_candidates",
-           "id_candidates", "sample_cells", "score_candidates", "snake", "team_candidates"]
+__all__ = ["PROFILE_ROWS", "QUALTRICS_META", "canonical_names", "choose", "comment_candidates",
+           "date_candidates", "distinct_answers", "id_candidates", "sample_cells", "score_candidates", "snake", "team_candidates",
+           "text_profile"]
 
 #: Metadata columns of every Qualtrics export (never a team; their presence marks the layout).
 QUALTRICS_META = {"StartDate", "EndDate", "RecordedDate", "Finished", "Progress", "Status",
@@ -86,6 +87,52 @@ def _blank(value) -> bool:
         return False
 
 
+# Cells that stand for "no answer": ignored when judging what a column holds.
+_NO_ANSWER = {"", "na", "n/a", "n.a.", "nan", "none", "null", "nil", "-", "--", "#n/a", "?", "."}
+# Profiles look at this many rows of a column: whole files in practice, bounded for huge ones.
+PROFILE_ROWS = 200_000
+
+
+def distinct_answers(cells: pd.Series) -> pd.Series:
+    """How often each answer occurs (stripped; blanks and no-answer words like ``NA`` left out),
+    most frequent first."""
+    # Count the raw cells first: stripping only the distinct values is far cheaper.
+    counts = cells.value_counts(sort=False, dropna=True)
+    index = pd.Index(counts.index.astype(str)).str.strip()
+    counts = counts.groupby(index, sort=False).sum()
+    return counts[~counts.index.str.lower().isin(_NO_ANSWER)].sort_values(ascending=False, kind="stable")
+
+
+def text_profile(frame: pd.DataFrame, column, rows: int | None = None) -> dict:
+    """What a column's answers look like, from its distinct values (in the first ``rows``
+    rows, default :data:`PROFILE_ROWS`).
+
+    Returns a dict: ``answered`` (cells that are not blank or a no-answer word such as
+    ``NA``), ``distinct`` (distinct answers), ``words`` and ``length`` (mean words and
+    characters of the distinct answers), ``numeric`` (share of distinct answers that are
+    numbers), ``free_text`` (many distinct, long, multi-word answers: a comment
+    question), ``categorical`` (few distinct answers among many: choices, labels or codes).
+
+    Judging distinct values rather than cells keeps a comment column a comment column
+    when most of its cells are ``NA``, and a label column (``Extremely likely``) a label
+    column however long its labels.
+    """
+    counts = distinct_answers(frame[column].iloc[:PROFILE_ROWS if rows is None else rows])
+    answered, distinct = int(counts.sum()), len(counts)
+    if not distinct:
+        return {"answered": 0, "distinct": 0, "words": 0.0, "length": 0.0, "numeric": 0.0,
+                "free_text": False, "categorical": False}
+    values = pd.Series(counts.index[:5000])
+    words = float(values.str.split().str.len().mean())
+    length = float(values.str.len().mean())
+    numeric = float(pd.to_numeric(values, errors="coerce").notna().mean())
+    many = distinct >= 20 or (distinct >= 3 and distinct >= 0.6 * answered)
+    free_text = many and numeric < 0.2 and (words >= 3 or length >= 25)
+    categorical = answered >= 20 and distinct <= max(12, 0.05 * answered)
+    return {"answered": answered, "distinct": distinct, "words": words, "length": length,
+            "numeric": numeric, "free_text": free_text, "categorical": categorical}
+
+
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
 _LABELLED = re.compile(r"^(\d{1,2})\s*[-–:]\s*\D.*$", re.S)
 _LETTER = re.compile(r"[^\W\d_]")
@@ -114,6 +161,8 @@ def score_candidates(frame: pd.DataFrame, questions: dict | None = None) -> list
     columns = list(frame.columns)
     found = []
     for position, column in enumerate(columns):
+        if str(column).endswith("_NPS_GROUP"):
+            continue  # Qualtrics' group beside the score (1/2/3 in numeric mode)
         values = [v for v in sample_cells(frame, column) if v != "-99"]  # Qualtrics: seen, not answered
         if not values:
             continue
@@ -151,12 +200,19 @@ _SMALL_INT = re.compile(r"^-?\d{1,4}$")
 
 def date_candidates(frame: pd.DataFrame) -> list[dict]:
     """Columns whose cells are mostly dates, best first: ``column``, ``points``, ``share``,
-    ``parsed`` (a :class:`~nps_report.io.dates.ParsedDates` of a sample)."""
+    ``parsed`` (a :class:`~nps_report.io.dates.ParsedDates` of a sample).
+
+    Id columns (``id``, ``CustomerID``) and columns of bare integers under a header without
+    a date word are never candidates: their numbers read as epoch seconds or serial days."""
     found = []
     for position, column in enumerate(frame.columns):
+        if _header_points(column, _ID_WORDS) > 0 and _header_points(column, _DATE_WORDS) <= 0:
+            continue  # an id's numbers may parse as epoch seconds or serial days: never a date
         values = sample_cells(frame, column)
         if not values:
             continue
+        if _header_points(column, _DATE_WORDS) <= 0 and all(v.isdigit() for v in values):
+            continue  # bare integers are dates only under a header that says so (created_at)
         shaped = sum(bool(_DATE_LIKE.match(v)) and not _SMALL_INT.match(v) for v in values)
         if shaped < 0.8 * len(values):
             continue
@@ -170,8 +226,13 @@ def date_candidates(frame: pd.DataFrame) -> list[dict]:
     return sorted(found, key=lambda c: (-c["points"], c["position"]))
 
 
-def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None) -> list[dict]:
-    """Free-text columns, best first: ``column``, ``points``, ``answers`` (in the sample)."""
+def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None = None,
+                       rows: int | None = None) -> list[dict]:
+    """Free-text columns, best first: ``column``, ``points``, ``answers`` and ``distinct``
+    (in the first ``rows`` rows, default 200,000), ``free_text`` (see :func:`text_profile`).
+
+    A column of many distinct, long, multi-word answers is a candidate whatever its
+    header (a point for it); a categorical column (choices, scale labels) never is."""
     questions = questions or {}
     columns = list(frame.columns)
     found = []
@@ -180,9 +241,17 @@ def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None =
         if not values:
             continue
         if sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
-            continue
+            continue  # numbers, dates, codes (checked on the sample: cheap)
+        answers = [v for v in values if v.lower() not in _NO_ANSWER]
+        if len(answers) >= 200 and len(set(answers)) <= 12:
+            continue  # hundreds of answers in a dozen values: choices (no need to count the file)
+        profile = text_profile(frame, column, rows)
+        if profile["categorical"] or not profile["distinct"]:
+            continue  # choices, scale labels, codes: not free text whatever the header says
         points = _header_points(f"{column} {questions.get(column, '')}", _COMMENT_WORDS)
-        if points == 0:
+        if profile["free_text"]:
+            points += 1
+        elif points == 0:
             length = sum(map(len, values)) / len(values)
             distinct = len(set(values)) / len(values)
             wordy = sum(bool(_WORDY.search(v)) for v in values) / len(values)
@@ -190,7 +259,8 @@ def comment_candidates(frame: pd.DataFrame, after=None, questions: dict | None =
                 continue
         if after is not None and position > 0 and columns[position - 1] == after:
             points += 1
-        found.append({"column": column, "points": points, "answers": len(values), "position": position})
+        found.append({"column": column, "points": points, "answers": profile["answered"],
+                      "distinct": profile["distinct"], "free_text": profile["free_text"], "position": position})
     return sorted(found, key=lambda c: (-c["points"], c["position"]))
 
 
@@ -201,9 +271,14 @@ _NOT_TEAMS = {"IPAddress", "LocationLatitude", "LocationLongitude", "LocationAcc
               "Response Type", "#", "survey_type", "permalink"}
 
 
-def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
+def team_candidates(frame: pd.DataFrame, exclude=(), limit: int = 6) -> list[dict]:
     """Short text columns with few distinct values that could name a team or department:
-    ``column``, ``points``, ``distinct`` (in the sample), ``examples``."""
+    ``column``, ``points``, ``distinct`` and ``examples`` (named values in the first
+    200,000 rows, no-answer words such as ``NA`` left out).
+
+    Never a team: free-text columns (see :func:`text_profile`), columns whose header is a
+    survey question without a team word ("How would you rate the food?"), dates and ids.
+    At most ``limit`` candidates, best first (only they are counted on the file)."""
     found = []
     for position, column in enumerate(frame.columns):
         if column in exclude or column in _NOT_TEAMS or column in QUALTRICS_META:
@@ -213,13 +288,29 @@ def team_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:
         values = sample_cells(frame, column)
         if not values or sum(bool(_LETTER.search(v)) for v in values) < 0.5 * len(values):
             continue  # numbers, dates, codes
-        distinct = list(dict.fromkeys(values))
-        if sum(map(len, values)) / len(values) > 60 or len(distinct) > max(2, len(values) // 2):
-            continue
         points = _header_points(column, _TEAM_WORDS)
-        found.append({"column": column, "points": points, "distinct": len(distinct), "position": position,
-                      "examples": distinct[:3]})
-    return sorted(found, key=lambda c: (-c["points"], c["position"]))
+        if points <= 0 and _QUESTION.search(str(column).strip()):
+            continue  # a survey question's answers (a rating, a choice), not who answered for
+        sampled = list(dict.fromkeys(values))
+        if sum(map(len, values)) / len(values) > 60 or len(sampled) > max(2, len(values) // 2):
+            continue
+        found.append({"column": column, "points": points, "position": position})
+    found.sort(key=lambda c: (-c["points"], c["position"]))
+    kept = []
+    for candidate in found:
+        if len(kept) == limit:
+            break
+        profile = text_profile(frame, candidate["column"])
+        if profile["free_text"]:
+            continue  # comments are never a team, however many of them are "NA"
+        named = distinct_answers(frame[candidate["column"]].iloc[:PROFILE_ROWS])
+        kept.append({**candidate, "distinct": len(named), "examples": list(named.index[:3])})
+    return kept
+
+
+# A header that asks something: "How would you rate ...?", "Which plan ...".
+_QUESTION = re.compile(r"\?\s*$|^(?:how|what|which|why|would|do|did|does|are|is|was|were|please|rate|"
+                       r"on a scale)\b", re.I)
 
 
 def id_candidates(frame: pd.DataFrame, exclude=()) -> list[dict]:

@@ -12,9 +12,10 @@ import pandas as pd
 from .. import schema
 from ..exceptions import DataError
 from .dates import parse_dates
-from .columns import comment_candidates, date_candidates, id_candidates, score_candidates, team_candidates
+from .columns import (PROFILE_ROWS, comment_candidates, date_candidates, id_candidates, score_candidates,
+                      team_candidates)
 from .groups import flag_columns, nps_group_problems
-from .layouts import long_layout
+from .layouts import XML_FORMAT, long_layout
 from .load import DAMAGED_ID, parse_scores
 from .readers import RawTable
 from .source import read_table
@@ -60,6 +61,13 @@ class InspectReport:
     problems : list of Problem
     snippet : str
         A params YAML snippet to copy into a build file.
+    counted_rows : int
+        The rows the counts (answers, distinct values) are taken on: every row, or the
+        first 200,000 of a bigger file (then the report says so).
+    question_kinds : dict
+        Column -> ``nps``, ``text``, ``choice`` ... from a survey definition.
+    survey_definition : str
+        The ``.qsf`` file given, if any.
     """
 
     path: str
@@ -84,20 +92,30 @@ class InspectReport:
     date_needs_dayfirst: bool = False
     problems: list = field(default_factory=list)
     snippet: str = ""
+    counted_rows: int = 0
+    question_kinds: dict = field(default_factory=dict)
+    survey_definition: str = ""
 
     def problem(self, level: str, message: str, column=None) -> None:
         self.problems.append(Problem(level, message, column))
 
 
-def inspect_file(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> InspectReport:
+def inspect_file(path, *, format: str = "auto", encoding: str = "auto", sheet=None,
+                 survey_definition=None, told_by: str = "as asked") -> InspectReport:
     """Read a survey export and report what it holds and how to load it.
 
     Parameters
     ----------
     path : str or Path
-        A CSV, XLSX, Parquet or JSON export.
+        A CSV, XLSX, Parquet, JSON or Qualtrics XML export (a Qualtrics survey
+        definition, ``.qsf``, is refused with a message saying what it holds).
     format, encoding, sheet
         As in a build file's ``data:`` (default: detect).
+    survey_definition : str or Path, optional
+        A Qualtrics ``.qsf`` file: names the NPS question and the comment questions.
+    told_by : str
+        Where an explicit ``format`` came from, as the report says it
+        (the command line passes "given with --format").
 
     Returns
     -------
@@ -109,8 +127,13 @@ def inspect_file(path, *, format: str = "auto", encoding: str = "auto", sheet=No
     DataError
         When the file cannot be read as a table or holds no data rows.
     """
-    raw = read_table(path, format=format, encoding=encoding, sheet=sheet)
-    return inspect_table(raw)
+    raw = read_table(path, format=format, encoding=encoding, sheet=sheet,
+                     survey_definition=survey_definition, told_by=told_by)
+    report = inspect_table(raw)
+    if survey_definition:
+        report.survey_definition = str(survey_definition)
+        report.snippet = suggest_params(report, raw)
+    return report
 
 
 def inspect_table(raw: RawTable) -> InspectReport:
@@ -122,7 +145,8 @@ def inspect_table(raw: RawTable) -> InspectReport:
         raise DataError(f"the file has a header ({frame.shape[1]} columns) but no data rows", path=raw.path)
     report = InspectReport(path=raw.path, format=raw.format, detected_because=raw.detected_because,
                            encoding=raw.encoding, delimiter=raw.delimiter, header_rows=raw.header_rows,
-                           rows=len(frame), columns=list(frame.columns), questions=dict(raw.questions))
+                           rows=len(frame), columns=list(frame.columns), questions=dict(raw.questions),
+                           counted_rows=min(len(frame), PROFILE_ROWS), question_kinds=dict(raw.question_kinds))
     mapping = dict(raw.mapping)
     for note in raw.notes:
         if note != raw.no_score and not note.startswith("several columns could hold"):
@@ -145,7 +169,9 @@ def inspect_table(raw: RawTable) -> InspectReport:
         why = raw.no_score or long_layout(frame) or "no column holds 0-10 answers"
         report.problem("error", f"no score column: {why}")
     else:
+        _count_answers(report, frame)
         _check_scale(report, frame, score_column)
+        _check_score_values(report, frame, score_column)
         _check_groups(report, raw, score_column)
 
     # Date
@@ -162,8 +188,12 @@ def inspect_table(raw: RawTable) -> InspectReport:
         _check_dates(report, frame, date_column)
 
     # Comment, team, ids
-    report.comment = comment_candidates(frame, after=score_column)
-    if schema.COMMENT not in mapping.values():
+    report.comment = comment_candidates(frame, after=score_column, questions=raw.questions)
+    for candidate in report.comment:
+        if raw.question_kinds.get(candidate["column"]) == "text":
+            candidate["points"] += 2  # a text-entry question of the survey definition
+    report.comment.sort(key=lambda c: (-c["points"], c["position"]))
+    if schema.COMMENT not in mapping.values() and score_column is not None:  # comments on a score
         chosen = [c for c in report.comment if c["column"] not in mapping and c["points"] > 0]
         if len(chosen) > 1 and chosen[0]["points"] == chosen[1]["points"]:
             listed = ", ".join(repr(c["column"]) for c in chosen[:3])
@@ -214,6 +244,42 @@ def _check_scale(report: InspectReport, frame: pd.DataFrame, column: str) -> Non
         report.problem("warning", f"{column!r} looks like a 1-10 scale (lowest answer {candidate['min']} in "
                        f"{candidate['answers']:,}): NPS uses 0-10; nps-report uses the answers as they "
                        "are and never rescales, so check the question", column)
+
+
+def _count_answers(report: InspectReport, frame: pd.DataFrame) -> None:
+    """Answers of each score candidate counted on the file (the candidates came from a sample)."""
+    for candidate in report.score[:4]:
+        _, reasons = parse_scores(frame[candidate["column"]].head(PROFILE_ROWS))
+        candidate["answers"] = int((reasons == "").sum())
+
+
+def _check_score_values(report: InspectReport, frame: pd.DataFrame, column: str) -> None:
+    """Warn when the score column does not look like answers to a 0-10 question."""
+    text = frame[column].head(PROFILE_ROWS).astype(str).str.strip()
+    if report.format.startswith("qualtrics"):
+        text = text[text != "-99"]  # Qualtrics: seen but not answered, reported with the groups
+    scores, reasons = parse_scores(text)
+    numbers = pd.to_numeric(text, errors="coerce")
+    numeric = numbers.dropna()
+    if len(numeric):
+        fractional = numeric[numeric != numeric.round()]
+        if len(fractional) > 0.05 * len(numeric):
+            report.problem("warning", f"{len(fractional):,} of {len(numeric):,} numbers in {column!r} are not "
+                           f"whole (e.g. {text[fractional.index[0]]!r}): answers to a 0-10 question are "
+                           "whole numbers; this column may be a computed value (a probability, a mean)", column)
+        outside = numeric[(numeric < 0) | (numeric > 10)]
+        if len(outside) > 0.05 * len(numeric):
+            report.problem("warning", f"{len(outside):,} of {len(numeric):,} numbers in {column!r} are outside "
+                           f"0-10 (e.g. {text[outside.index[0]]!r}; they will be rejected): check this is the "
+                           "recommend question", column)
+    valid = scores[reasons == ""]
+    if len(valid) >= 20:
+        top = valid.value_counts()
+        share = top.iloc[0] / len(valid)
+        if share >= 0.9:
+            report.problem("warning", f"{share:.0%} of the {len(valid):,} answers in {column!r} are "
+                           f"{int(top.index[0])}: answers to a recommend question spread over the scale; "
+                           "check this column holds survey answers (not a count or a flag)", column)
 
 
 def _check_groups(report: InspectReport, raw: RawTable, column: str) -> None:
@@ -282,6 +348,8 @@ def suggest_params(report: InspectReport, raw: RawTable) -> str:
     lines.append(f"  format: {fmt}")
     if raw.encoding and raw.encoding not in ("utf-8", "utf-8-sig"):
         lines.append(f"  encoding: {raw.encoding}")
+    if report.survey_definition:
+        lines.append(f"  survey_definition: {_q(report.survey_definition)}")
     lines.append("  columns:                       # source column -> canonical column")
     targets = set()
     for column, target in report.mapping.items():
@@ -331,12 +399,24 @@ def format_report(report: InspectReport) -> str:
     if report.detected_because:
         layout += f"  ({report.detected_because})"
     out.append(f"Format    {layout}")
-    details = [f"{report.header_rows} header row{'s' if report.header_rows != 1 else ''}"]
+    details = ([f"{report.header_rows} header row{'s' if report.header_rows != 1 else ''}"]
+               if report.format != XML_FORMAT else ["one <Response> element per row"])
     if report.encoding:
         details.append(f"encoding {report.encoding}")
     if report.delimiter:
         details.append(f"delimiter {report.delimiter!r}")
     out.append(f"Layout    {', '.join(details)}; {report.rows:,} data rows, {len(report.columns)} columns")
+    if report.counted_rows and report.counted_rows < report.rows:
+        out.append(f"Counts    below are on the first {report.counted_rows:,} rows (a sample of "
+                   f"{report.counted_rows:,} of {report.rows:,})")
+    kinds = report.question_kinds
+    lead = "Questions"
+    for kind, label in (("nps", "NPS"), ("text", "text")):
+        named = [c for c, k in kinds.items() if k == kind]
+        if named:
+            out.append(f"{lead:<10}{label}: " + "; ".join(
+                f"{c!r} {report.questions.get(c, '')!r}" for c in named[:4]))
+            lead = ""
 
     def listing(candidates, show):
         return "; ".join(show(c) for c in candidates[:4]) if candidates else "none found"
@@ -345,12 +425,13 @@ def format_report(report: InspectReport) -> str:
     score = chosen.get(schema.SCORE)
     score_text = f"{score!r} (scale {report.scale or '?'})" if score else "none"
     out.append(f"Score     {score_text}; candidates: "
-               + listing(report.score, lambda c: f"{c['column']!r} {c['scale']}, {c['answers']} answers"))
+               + listing(report.score, lambda c: f"{c['column']!r} {c['scale']}, {c['answers']:,} answers"))
     def pick(target):
         return repr(chosen[target]) if target in chosen else "none"
 
     out.append(f"Comment   {pick(schema.COMMENT)}; candidates: "
-               + listing(report.comment, lambda c: repr(c["column"])))
+               + listing(report.comment, lambda c: repr(c["column"]) + (
+                   f" (free text, {c['distinct']:,} distinct answers)" if c.get("free_text") else "")))
     out.append(f"Date      {pick(schema.SUBMITTED_AT)}; candidates: "
                + listing(report.date, lambda c: repr(c["column"])))
     for line in report.dates:

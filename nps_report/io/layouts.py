@@ -34,16 +34,21 @@ from ..exceptions import DataError
 from .columns import (QUALTRICS_META, canonical_names, choose, comment_candidates, date_candidates,
                       sample_cells, score_candidates, snake)
 from .groups import flag_columns
+from .survey_definition import SurveyDefinition
+from .xml_export import looks_like_xml
 from .readers import (Grid, RawTable, big_fields, detect_delimiter, detect_encoding, drop_empty_unnamed,
                       frame_with_header, read_grid, unique_names)
 
-__all__ = ["CONTAINERS", "FORMATS", "detect_format", "detect_layout", "import_grid", "long_layout"]
+__all__ = ["CONTAINERS", "FORMATS", "XML_FORMAT", "detect_format", "detect_layout", "import_grid", "long_layout"]
 
 FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "typeform", "google_forms",
            "delighted", "generic")
 CONTAINERS = ("csv", "xlsx", "parquet", "sql", "json")
+#: ``data.format`` of a Qualtrics XML export (read by :mod:`nps_report.io.xml_export`).
+XML_FORMAT = "qualtrics-xml"
 _GROUP_SUFFIX = "_NPS_GROUP"
 _SAMPLE = 5000
+_GUESS_ROWS = 20_000
 
 
 # --------------------------------------------------------------------------- detection
@@ -126,14 +131,16 @@ def detect_format(data) -> str:
     -------
     str
         A survey tool (``qualtrics``, ``qualtrics_legacy``, ``surveymonkey``,
-        ``typeform``, ``google_forms``, ``delighted``) or, for any other table, how
-        it is stored (``csv``, ``xlsx``, ``parquet``, ``json``, ``sql``): the values
-        ``data.format`` takes in a build file.
+        ``typeform``, ``google_forms``, ``delighted``, ``qualtrics-xml``) or, for any
+        other table, how it is stored (``csv``, ``xlsx``, ``parquet``, ``json``,
+        ``sql``): the values ``data.format`` takes in a build file.
     """
     if isinstance(data, RawTable):
         return data.format
     if isinstance(data, (bytes, bytearray)):
         data = bytes(data)
+        if looks_like_xml(data[:64]):
+            return XML_FORMAT
         if data.startswith(b"PK\x03\x04"):
             try:
                 frame = pd.read_excel(stdio.BytesIO(data), header=None, dtype=str, nrows=3,
@@ -168,40 +175,53 @@ def detect_format(data) -> str:
     else:
         grid = read_grid(data)
     layout, _, _ = detect_layout(_head_rows(grid), named=grid.named)
+    if grid.container == "xml":
+        return XML_FORMAT
     return grid.container if layout == "generic" else layout
 
 
 # --------------------------------------------------------------------------- import
 
-def import_grid(grid: Grid, *, format: str = "auto", given=()) -> RawTable:
+def import_grid(grid: Grid, *, format: str = "auto", given=(), told_by: str = "from the build file",
+                definition: SurveyDefinition | None = None) -> RawTable:
     """Turn a read :class:`Grid` into a :class:`RawTable` with the layout's header rows
     applied and a suggested mapping; ``format`` as in ``DataSource.format``.
 
     ``given`` names canonical columns the build already maps (or sets as constants):
-    no column is guessed for them."""
+    no column is guessed for them. ``told_by`` says where an explicit ``format`` came
+    from, for the "detected because" line. ``definition`` (a Qualtrics ``.qsf``) names
+    the questions, labels choice codes and marks the NPS question."""
     rows = _head_rows(grid)
     if not rows or not rows[0]:
         raise DataError("the file has no columns", path=grid.path)
-    if format == "auto":
+    asked = "qualtrics" if format == XML_FORMAT else format
+    if asked == "auto":
         layout, header_rows, because = detect_layout(rows, named=grid.named)
-    elif format in ("csv", "xlsx", "parquet", "sql", "generic"):
-        layout, header_rows, because = "generic", (0 if grid.named else 1), f"format: {format} (from the build file)"
-    elif format in FORMATS:
+        if grid.container == "xml":
+            because = because.replace("(Qualtrics export)", "(Qualtrics XML export)") \
+                if layout == "qualtrics" else "an XML file of <Response> elements; " + because
+    elif asked in ("csv", "xlsx", "parquet", "sql", "generic"):
+        layout, header_rows, because = "generic", (0 if grid.named else 1), f"format: {format} ({told_by})"
+    elif asked in FORMATS:
         layout, header_rows, _ = detect_layout(rows, named=grid.named)
-        if layout != format:
-            header_rows = 0 if grid.named else _explicit_header_rows(format, rows)
-        layout, because = format, f"format: {format} (from the build file)"
+        if layout != asked:
+            header_rows = 0 if grid.named else _explicit_header_rows(asked, rows)
+        layout, because = asked, f"format: {format} ({told_by})"
     else:
         raise DataError(f"unknown format {format!r}; one of auto, csv, xlsx, parquet, sql, "
-                        + ", ".join(f for f in FORMATS if f != "generic"), path=grid.path)
+                        + ", ".join(f for f in FORMATS if f != "generic") + f", {XML_FORMAT}", path=grid.path)
     if not grid.named and len(grid.frame) < header_rows:
         header_rows = len(grid.frame)
     table = _IMPORTERS[layout](grid, header_rows, rows)
+    if definition is not None:
+        _apply_definition(table, definition)
     if "guess" in table:
         table = _with_guesses(table, exclude=table["guess"], given=set(given))
         if table.get("long") and schema.SCORE not in table["mapping"].values():
             table["no_score"] = table["long"]
     shown = layout if layout != "generic" else (format if format in CONTAINERS else grid.container)
+    if grid.container == "xml":
+        shown = XML_FORMAT  # the one XML layout read; its reader already named the columns
     notes = list(table.get("notes", []))
     problems = [p for p in (_malformed_problems(grid, header_rows, table["frame"]),
                             table.get("row_problems")) if p is not None and len(p)]
@@ -215,7 +235,8 @@ def import_grid(grid: Grid, *, format: str = "auto", given=()) -> RawTable:
         row_problems=malformed, nps_groups=table.get("nps_groups", {}),
         questions=table.get("questions", {}), container=grid.container, delimiter=grid.delimiter,
         source_timezone=table.get("source_timezone"), segments=tuple(table.get("segments", ())),
-        no_score=table.get("no_score", ""), detected_because=because)
+        no_score=table.get("no_score", ""), detected_because=because,
+        question_kinds=table.get("question_kinds", {}))
 
 
 def _explicit_header_rows(format: str, rows) -> int:
@@ -347,6 +368,44 @@ def _qualtrics_comment(columns, score, import_ids, frame, questions):
         if found and found[0]["points"] > 0:
             return following
     return None
+
+
+def _apply_definition(table: dict, definition: SurveyDefinition) -> None:
+    """Name the questions from a survey definition, label choice codes, find the NPS question.
+
+    Question texts fill columns the header rows left unnamed; a multiple-choice column
+    whose every answer is a choice code gets the choice labels (Qualtrics' XML export and
+    "numeric values" CSVs write codes); an NPS question is taken as the score when the
+    export has no ``_NPS_GROUP`` column to show it.
+    """
+    frame, notes = table["frame"], table.setdefault("notes", [])
+    questions = table.setdefault("questions", {})
+    for column, text in definition.column_texts(frame.columns).items():
+        questions.setdefault(column, text)
+    kinds = {}
+    for column in frame.columns:
+        question = definition.question_for(column)
+        if question is None:
+            continue
+        kinds[column] = "nps group" if str(column).endswith(_GROUP_SUFFIX) else question.kind
+        if question.kind != "choice" or not question.choices or str(column).endswith("_TEXT"):
+            continue
+        cells = frame[column].astype(str).str.strip()
+        answered = cells[cells != ""]
+        if len(answered) and answered.isin(list(question.choices)).all():
+            frame[column] = cells.map(question.choices).fillna("")
+            shown = ", ".join(f"{code} = {label}" for code, label in list(question.choices.items())[:4])
+            notes.append(f"{column}: choice codes replaced by their labels from the survey definition ({shown})")
+    table["question_kinds"] = kinds
+    mapping = table.setdefault("mapping", {})
+    nps = [c for c, kind in kinds.items() if kind == "nps"]
+    if schema.SCORE not in mapping.values() and len(nps) == 1:
+        mapping[nps[0]] = schema.SCORE
+        table["no_score"] = ""
+        table["notes"] = [n for n in notes if not n.startswith("several NPS questions")]
+        texts = [c for c, kind in kinds.items() if kind == "text"]
+        if texts and schema.COMMENT not in mapping.values():
+            mapping[texts[0]] = schema.COMMENT
 
 
 def _surveymonkey(grid: Grid, header_rows: int, rows) -> dict:
@@ -485,8 +544,9 @@ def _with_guesses(result: dict, exclude=(), given=frozenset()) -> dict:
             used.add(chosen["column"])
     if schema.COMMENT not in taken:
         score_column = next((s for s, t in mapping.items() if t == schema.SCORE), None)
-        chosen = choose([c for c in comment_candidates(frame, after=score_column) if c["column"] not in used],
-                        strong=2)
+        # Loading only needs the choice, not the counts: a smaller look at each column.
+        chosen = choose([c for c in comment_candidates(frame, after=score_column, rows=_GUESS_ROWS)
+                         if c["column"] not in used], strong=2)
         if chosen:
             mapping[chosen["column"]] = schema.COMMENT
     return result

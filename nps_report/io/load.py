@@ -72,6 +72,8 @@ class LoadResult:
         The layout read (``qualtrics``, ``csv`` ...), when known.
     notes : list of str
         Warnings a person should read (a 1-10 scale, groups not checked ...).
+    joins : list of JoinSummary
+        What each ``data.join`` side file added and decided (see :mod:`nps_report.io.join`).
     """
 
     responses: pd.DataFrame
@@ -84,9 +86,11 @@ class LoadResult:
     notes: list = field(default_factory=list)
     duplicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DUPLICATE_COLUMNS))
     missing_values: dict = field(default_factory=dict)
+    joins: list = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line a person can read: ``rows read 1,204: accepted 1,190, rejected 9, ...``."""
+        """What a person reads: ``rows read 1,204: accepted 1,190, rejected 9, ...``, then
+        one indented line per joined side file (what matched, what its policy decided)."""
         c = self.counts
         dropped = c["exact_duplicates"] + c["repeated_response_ids"] + c["superseded"]
         text = (f"rows read {c['rows_read']:,}: accepted {c['accepted']:,}, "
@@ -95,7 +99,7 @@ class LoadResult:
             text += f"; missing-value tokens read as blank {c['missing_values']:,}"
         if c.get("repaired_lines"):
             text += f"; lines with repaired text {c['repaired_lines']:,}"
-        return text
+        return "\n".join([text] + [f"  {join.describe()}" for join in self.joins])
 
 
 def resolve_mapping(columns, mapping: dict, constants: dict, *, path=None) -> dict:

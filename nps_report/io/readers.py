@@ -16,6 +16,8 @@ import pandas as pd
 
 from ..exceptions import DataError, MissingDependencyError
 from .decoding import Decoding, decode_file_text
+from .survey_definition import is_survey_definition, refuse_as_data
+from .xml_export import looks_like_xml, read_xml_responses
 
 # Tried in order after a BOM check. cp1252 is deliberately absent: it fails on bytes
 # such as 0x90 found in real exports, where latin-1 decodes every byte.
@@ -57,7 +59,7 @@ class RawTable:
     questions : dict
         Column -> question text, where a header row gives one.
     container : str
-        How the bytes were read: ``csv``, ``xlsx``, ``parquet``, ``json`` or ``sql``.
+        How the bytes were read: ``csv``, ``xlsx``, ``parquet``, ``json``, ``xml`` or ``sql``.
     delimiter : str or None
         The CSV delimiter found.
     source_timezone : str or None
@@ -70,6 +72,9 @@ class RawTable:
         Why the layout was recognised.
     decoding : Decoding or None
         How a text file's bytes were decoded and what was repaired (CSV and JSON).
+    question_kinds : dict
+        Column -> ``nps``, ``nps group``, ``text``, ``choice`` or ``other``, from a
+        survey definition (Qualtrics ``.qsf``) when one was given.
     """
 
     frame: pd.DataFrame
@@ -89,6 +94,7 @@ class RawTable:
     no_score: str = ""
     detected_because: str = ""
     decoding: Decoding | None = None
+    question_kinds: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -355,6 +361,8 @@ def container_of(path: Path, head: bytes, format: str) -> str:
     """How to read the file: from an explicit format, the magic bytes, then the suffix."""
     if format in ("csv", "xlsx", "parquet"):
         return format
+    if format == "qualtrics-xml" or looks_like_xml(head) or path.suffix.lower() == ".xml":
+        return "xml"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PAR1"):
@@ -369,7 +377,7 @@ def container_of(path: Path, head: bytes, format: str) -> str:
         return "xlsx"
     if suffix in (".parquet", ".pq"):
         return "parquet"
-    if suffix in (".json", ".jsonl", ".ndjson"):
+    if suffix in (".json", ".jsonl", ".ndjson", ".qsf"):
         return "json"
     if suffix == ".xls":
         raise DataError("an old Excel .xls workbook: save it as .xlsx or CSV", path=path)
@@ -404,6 +412,8 @@ def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None)
         if frame.empty:
             raise DataError("the workbook sheet is empty (no header row)", path=path)
         return Grid(frame.fillna("").astype(str).astype(object), str(path), "xlsx")
+    if container == "xml":
+        return Grid(read_xml_responses(path), str(path), "xml", named=True)
     if container == "parquet":
         try:
             frame = pd.read_parquet(path)
@@ -435,6 +445,8 @@ def _json_frame(text: str, *, path=None) -> pd.DataFrame:
             raise DataError(f"cannot parse as JSON: {exc}", path=path) from None
     except RecursionError:
         raise DataError("cannot parse as JSON: nested too deeply", path=path) from None
+    if is_survey_definition(data):
+        refuse_as_data(data, path=path)
     if isinstance(data, dict):
         arrays = [v for v in data.values() if isinstance(v, list)]
         if len(arrays) != 1:

@@ -11,37 +11,46 @@ from .. import schema
 from ..exceptions import DataError
 from .columns import snake
 from .groups import nps_group_problems
+from .join import join_side_files
 from .layouts import import_grid
 from .load import LoadResult, missing_value_counts, to_canonical
 from .readers import RawTable, read_grid, read_sql
+from .survey_definition import read_survey_definition
 
 
 def import_source(source) -> RawTable:
     """Read the raw table a :class:`~nps_report.params.DataSource` points to, its layout
-    detected (``format: auto``) or as given, with a suggested column mapping."""
+    detected (``format: auto``) or as given, with a suggested column mapping (and the
+    question texts of ``survey_definition``, when given)."""
     # Columns the build names itself need no guess (and no time spent guessing).
     given = set(source.columns.values()) | set(source.constants)
+    definition = (read_survey_definition(source.survey_definition)
+                  if getattr(source, "survey_definition", None) else None)
     if source.sql is not None:
         grid = read_sql(source.sql)
         return import_grid(grid, format="auto" if source.format in ("auto", "sql") else source.format,
-                           given=given)
+                           given=given, definition=definition)
     grid = read_grid(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet)
-    return with_decoding(import_grid(grid, format=source.format, given=given), grid)
+    return with_decoding(import_grid(grid, format=source.format, given=given, definition=definition), grid)
 
 
-def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> RawTable:
+def read_table(path, *, format: str = "auto", encoding: str = "auto", sheet=None,
+               survey_definition=None, told_by: str = "from the build file") -> RawTable:
     """Read a file into a :class:`RawTable` of string cells, its layout detected.
 
     ``format`` is ``auto`` (detect), a survey tool (``qualtrics`` ...) or a plain
-    container (``csv``, ``xlsx``, ``parquet``: one header row, no detection).
+    container (``csv``, ``xlsx``, ``parquet``: one header row, no detection);
+    ``told_by`` says where an explicit format came from. ``survey_definition``: a
+    Qualtrics ``.qsf`` file naming the questions.
 
     Raises
     ------
     DataError
         Naming the file when it is missing, unreadable or not the format expected.
     """
+    definition = read_survey_definition(survey_definition) if survey_definition else None
     grid = read_grid(path, format=format, encoding=encoding, sheet=sheet)
-    raw = with_decoding(import_grid(grid, format=format), grid)
+    raw = with_decoding(import_grid(grid, format=format, told_by=told_by, definition=definition), grid)
     tokens = missing_value_counts(raw.frame)
     tokens = tokens[tokens > 0].sort_values(ascending=False, kind="stable")
     if len(tokens):
@@ -89,10 +98,14 @@ def load_source(source, *, timezone: str = "UTC", fiscal_year_start_month: int =
         message says why (for example: a Qualtrics export without an NPS question).
     """
     raw = raw if raw is not None else import_source(source)
+    joins = []
+    join_problems = None
+    if getattr(source, "join", None):
+        raw, joins, join_problems = join_side_files(raw, source.join, dayfirst=source.dayfirst)
     constants = dict(source.constants)
     mapping = merged_mapping(raw, dict(source.columns), constants)
     _explain_missing(raw, mapping, constants)
-    problems = [raw.row_problems] if raw.row_problems is not None else []
+    problems = [p for p in (raw.row_problems, join_problems) if p is not None and len(p)]
     notes = list(raw.notes)
     score_column = next((c for c, t in mapping.items() if t == schema.SCORE), None)
     spec = raw.nps_groups.get(score_column)
@@ -123,6 +136,7 @@ def load_source(source, *, timezone: str = "UTC", fiscal_year_start_month: int =
     if raw.decoding is not None:
         result.counts["repaired_lines"] = raw.decoding.repaired_lines
     result.format = raw.format
+    result.joins = joins
     result.notes = notes + result.notes
     return result
 
