@@ -39,7 +39,7 @@ def test_xml_export_reads_to_the_same_rows_and_nps_as_the_csv_export():
     assert io.detect_format(XML.read_bytes()) == "qualtrics-xml"
     assert from_xml.counts == from_csv.counts == {
         "rows_read": 8, "accepted": 5, "rejected": 3, "exact_duplicates": 0,
-        "repeated_response_ids": 0, "superseded": 0}
+        "repeated_response_ids": 0, "superseded": 0, "missing_values": 0, "repaired_lines": 0}
     pd.testing.assert_frame_equal(from_xml.responses[CANONICAL], from_csv.responses[CANONICAL])
     assert nps(from_xml.responses.score) == nps(from_csv.responses.score) == pytest.approx(-20.0)
     # The NPS group check works on the numeric groups of the XML (3 = Promoter).
