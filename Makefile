@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Tests run on every core (pytest-xdist); a worker that finishes early steals waiting tests,
+# so the long property tests and builds spread out. `make test XDIST=` runs one process.
+XDIST ?= -n auto --dist worksteal
 
 .PHONY: demo test test-fast lab bench system-deps clean help
 
@@ -39,12 +42,12 @@ demo: system-deps $(STAMP)
 	@echo "  department packs (PDF):          output/demo/<quarter>/packs/<department>.pdf"
 
 test: system-deps $(TEST_STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # Fewer property-test examples (tests/test_robustness.py reads NPS_TEST_EXAMPLES) and no
 # end-to-end builds: a check while working; `make test` is the full suite CI runs.
 test-fast: $(TEST_STAMP)
-	NPS_TEST_EXAMPLES=30 $(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	NPS_TEST_EXAMPLES=30 $(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

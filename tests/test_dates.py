@@ -167,6 +167,7 @@ def test_million_iso_timestamps_all_parse():
     assert parsed.iloc[-1] == pd.Timestamp(stamps[-1], tz="Europe/Paris").tz_convert("UTC")
 
 
+@pytest.mark.slow  # a million rows written and read back: the scale check, not a unit test
 def test_million_rows_load_without_losing_one(tmp_path):
     rng = np.random.default_rng(1)
     n = 1_000_000
