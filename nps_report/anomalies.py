@@ -3,7 +3,7 @@
 A flag asks for a look at how the survey was collected; it says nothing about why a
 pattern appeared. The thresholds live in the ``anomalies`` section of the action rules
 file (``nps_report/data/actions.yaml``); on seeded surveys with no anomaly they flag under 1% of
-team-quarters (tests/test_anomalies.py, docs/statistics/anomalies.md).
+team-quarters (tests/test_anomalies.py, docs/statistics.md ("Anomaly checks")).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Print the size and power numbers quoted in docs/statistics/changes.md.
+"""Print the size and power numbers quoted in docs/statistics.md ("Changes and gaps").
 
 Run from the repository root:  PYTHONPATH=. python docs/statistics/changes_numbers.py
 It uses the same enumeration and simulation code as tests/test_change_test.py (which
