@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from .. import actions, benchmarks, schema, stats
 from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import as_quarter, current_responses, window_quarters
-from .saving import TABLES_FOLDER, tables_folder, TABLES_FILE, load_tables, save_tables
+from .saving import TABLES_FILE, TABLES_FOLDER, SavedTables
 from .team import comment_tables, driver_table, rating_scales, team_tables
 
 __all__ = ["DepartmentTables", "TOP_ACTIONS", "department_tables", "team_actions_of",
@@ -25,7 +26,7 @@ __all__ = ["DepartmentTables", "TOP_ACTIONS", "department_tables", "team_actions
 #: Actions a department summary lists (anomaly checks are always listed on top of these).
 TOP_ACTIONS = 5
 @dataclass(frozen=True, eq=False)
-class DepartmentTables:
+class DepartmentTables(SavedTables):
     """Everything one department summary shows (see :func:`department_tables`).
 
     Attributes
@@ -60,6 +61,8 @@ class DepartmentTables:
     window_note : str
     """
 
+    KIND: ClassVar[str] = "department"
+
     department: str
     quarter: str
     options: ReportOptions
@@ -78,18 +81,6 @@ class DepartmentTables:
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
-
-    def save(self, folder) -> Path:
-        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
-
-        ``folder`` is the report's folder; returns the tables folder.
-        """
-        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="department").parent
-
-    @classmethod
-    def load(cls, folder) -> "DepartmentTables":
-        """Read tables written by :meth:`save` (given the report's folder)."""
-        return load_tables(cls, tables_folder(folder))
 
 
 def team_tables_folder(ctx, *, team: str, quarter: str):

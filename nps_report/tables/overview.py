@@ -7,7 +7,7 @@ the same change table the team reports and department summaries print.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -15,7 +15,7 @@ from .. import schema, stats
 from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import FAMILY_TEAMS
-from .saving import TABLES_FOLDER, tables_folder, load_tables, save_tables
+from .saving import SavedTables
 from .team import external_table
 
 __all__ = ["MOVERS", "OverviewTables", "overview_tables"]
@@ -25,7 +25,7 @@ MOVERS = 10
 
 
 @dataclass(frozen=True, eq=False)
-class OverviewTables:
+class OverviewTables(SavedTables):
     """Everything the company overview shows (see :func:`overview_tables`).
 
     Attributes
@@ -61,6 +61,8 @@ class OverviewTables:
     window_note : str
     """
 
+    KIND: ClassVar[str] = "overview"
+
     quarter: str
     options: ReportOptions
     headline: pd.DataFrame
@@ -74,18 +76,6 @@ class OverviewTables:
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
-
-    def save(self, folder) -> Path:
-        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
-
-        ``folder`` is the report's folder; returns the tables folder.
-        """
-        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="overview").parent
-
-    @classmethod
-    def load(cls, folder) -> "OverviewTables":
-        """Read tables written by :meth:`save` (given the report's folder)."""
-        return load_tables(cls, tables_folder(folder))
 
 
 def overview_tables(ctx, *, quarter: str) -> OverviewTables:

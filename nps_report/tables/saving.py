@@ -11,11 +11,12 @@ import dataclasses
 import json
 import math
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
+__all__ = ["SavedTables", "TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
            "tables_equal", "tables_folder"]
 
 #: Scalars, options and DataFrame attributes of a saved table object.
@@ -163,3 +164,28 @@ def tables_equal(a, b) -> bool:
                              and math.isnan(x) and math.isnan(y)):
             return False
     return True
+
+
+class SavedTables:
+    """What every report's tables share: saved beside the report, read back from there.
+
+    A subclass names its report ``KIND`` and the fields it never writes (``NOT_SAVED``).
+    """
+
+    KIND: ClassVar[str] = ""
+    NOT_SAVED: ClassVar[tuple] = ()
+
+    def save(self, folder) -> Path:
+        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
+
+        ``folder`` is the report's folder; returns the tables folder. Fields listed in
+        ``NOT_SAVED`` are not written (a team's responses: they name customers).
+        """
+        return save_tables(self, Path(folder) / TABLES_FOLDER, kind=self.KIND,
+                           skip=self.NOT_SAVED).parent
+
+    @classmethod
+    def load(cls, folder):
+        """Read tables written by :meth:`save` (given the report's folder; fields not saved
+        come back empty)."""
+        return load_tables(cls, tables_folder(folder))

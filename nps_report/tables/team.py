@@ -9,7 +9,7 @@ showing only the actions gives the same actions as the whole report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from .. import actions, benchmarks, drivers, schema, stats, themes
 from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import current_responses, window_quarters
-from .saving import TABLES_FOLDER, load_tables, save_tables, tables_folder
+from .saving import SavedTables
 from .theme_change import theme_shares
 
 __all__ = ["DRIVER_BOOTSTRAP", "TeamTables", "comment_tables", "comparison_table", "driver_table",
@@ -30,7 +30,7 @@ DRIVER_BOOTSTRAP = 200
 
 
 @dataclass(frozen=True, eq=False)
-class TeamTables:
+class TeamTables(SavedTables):
     """Everything one team report shows, as DataFrames (see :func:`team_tables`).
 
     Attributes
@@ -92,6 +92,9 @@ class TeamTables:
         What "current" means when the build file sets a window ("" otherwise).
     """
 
+    KIND: ClassVar[str] = "team"
+    NOT_SAVED: ClassVar[tuple] = ("responses",)  # the build's data, naming customers
+
     team: str
     department: str
     quarter: str
@@ -117,20 +120,6 @@ class TeamTables:
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
-
-    def save(self, folder) -> Path:
-        """Write every table into ``folder/tables/`` (``<name>.parquet`` + ``tables.json``).
-
-        ``folder`` is the report's folder; returns the tables folder. The responses are not
-        written: they are the build's data, and name customers.
-        """
-        return save_tables(self, Path(folder) / TABLES_FOLDER, kind="team",
-                           skip=("responses",)).parent
-
-    @classmethod
-    def load(cls, folder) -> "TeamTables":
-        """Read tables written by :meth:`save` (given the report's folder; ``responses`` is empty)."""
-        return load_tables(cls, tables_folder(folder))
 
 
 # ----------------------------------------------------------------------------- building blocks
