@@ -206,10 +206,15 @@ def heatmap(table: pd.DataFrame, *, row: str = "team", column: str = "quarter") 
     return Chart(ax, alt + ".")
 
 
-def _driver_status(drivers: pd.DataFrame, status: str | None, reason: str | None):
+def _with_status(drivers: pd.DataFrame, status: str | None, reason: str | None):
+    """A copy of the key-driver table whose attrs carry its status and reason (given, or
+    its own), for the plots; returns ``(table, status, reason)``."""
+    table = drivers.copy()
+    table.attrs.update(drivers.attrs)
     status = status or drivers.attrs.get("status", "ok")
     reason = reason or drivers.attrs.get("reason", "")
-    return status, reason
+    table.attrs["status"], table.attrs["reason"] = status, reason
+    return table, status, reason
 
 
 def driver_importance(drivers: pd.DataFrame, *, status: str | None = None,
@@ -217,10 +222,7 @@ def driver_importance(drivers: pd.DataFrame, *, status: str | None = None,
     """Bars of each rating's importance (share of explained score variance) with its interval."""
     from .. import plots
 
-    table = drivers.copy()
-    table.attrs.update(drivers.attrs)
-    status, reason = _driver_status(drivers, status, reason)
-    table.attrs["status"], table.attrs["reason"] = status, reason
+    table, status, reason = _with_status(drivers, status, reason)
     ax = plots.driver_importance(table)
     if status != "ok" or table.empty:
         return Chart(ax, f"No key-driver chart: {reason or 'not enough data'}.")
@@ -240,10 +242,7 @@ def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
     """Importance against performance: which ratings to fix first."""
     from .. import plots
 
-    table = drivers.copy()
-    table.attrs.update(drivers.attrs)
-    status, reason = _driver_status(drivers, status, reason)
-    table.attrs["status"], table.attrs["reason"] = status, reason
+    table, status, reason = _with_status(drivers, status, reason)
     ax = plots.driver_quadrant(table)
     if status != "ok" or table.empty:
         return Chart(ax, f"No importance-performance chart: {reason or 'not enough data'}.")
