@@ -220,7 +220,8 @@ def external_table(external: pd.DataFrame | None, *, nps_shown: bool, who: str,
     """Published benchmarks: each figure, its source and the gap to ``who``."""
     if external is None or external.empty:
         return note("No external benchmarks: name a benchmarks file in the build file "
-                    "(benchmarks: params/benchmarks.yaml) to compare with published figures.")
+                    "(benchmarks: shipped for the example figures that ship with nps-report, "
+                    "or a file of your own) to compare with published figures.")
     if not nps_shown:
         return note(f"{FLOOR_TEXT.capitalize()}: no comparison with external benchmarks.")
     gaps = external.head(limit)
