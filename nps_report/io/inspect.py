@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import schema
 from ..exceptions import DataError
+from ..spreadsheets import FORMULA_START
 from .dates import parse_dates
 from .columns import (PROFILE_ROWS, comment_candidates, date_candidates, id_candidates, score_candidates,
                       team_candidates)
@@ -21,7 +22,6 @@ from .readers import RawTable
 from .source import read_table
 
 # Cells a spreadsheet may run as a formula when the file is opened (CSV injection).
-_FORMULA = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?%?$"
 _SCAN_ROWS = 200_000
 
@@ -328,7 +328,7 @@ def _check_cells(report: InspectReport, frame: pd.DataFrame) -> None:
             report.problem("warning", f"{int(damaged.sum()):,} cells of {column!r} like "
                            f"{text[damaged].iloc[0]!r}: long ids turned into scientific notation by a "
                            "spreadsheet; the original ids are lost (re-export the file)", column)
-        formula = text.str.match(_FORMULA) & ~text.str.strip().str.match(_NUMBER)
+        formula = text.str.startswith(FORMULA_START) & ~text.str.strip().str.match(_NUMBER)
         if formula.any():
             example = text[formula].iloc[0]
             report.problem("warning", f"{int(formula.sum()):,} cells of {column!r} start with "
