@@ -221,21 +221,30 @@ def test_discovery_with_too_few_comments_is_empty_not_an_error():
     assert found.topics.empty and found.assignment.isna().all()
 
 
-def test_analyze_comments_discovers_what_the_taxonomy_misses():
+def test_analyze_comments_discovers_what_sets_detractors_apart():
     rng = np.random.default_rng(5)
     parcels = ["The parcel arrived late and the courier left it outside.",
                "Delivery was late again, the parcel was damaged.",
                "Courier never rang the bell, parcel left at the door.",
                "Late delivery, the parcel tracking never updated."]
-    comments = [parcels[i % 4] + f" Order week {i}." for i in range(40)]
-    comments += ["Invoice was wrong again."] * 10
-    data = pd.DataFrame({"score": rng.integers(0, 7, size=50), "comment": comments})
-    result = themes.analyze_comments(data)
+    praise = ["Acme is great, lovely people.", "Acme shop is great and tidy.",
+              "Nice choice at Acme.", "Acme staff know their stuff."]
+    comments = [parcels[i % 4] + " Acme order." for i in range(30)]
+    comments += [praise[i % 4] for i in range(30)] + ["Invoice was wrong again, Acme."] * 10
+    scores = np.r_[rng.integers(0, 7, size=30), rng.integers(9, 11, size=30),
+                   rng.integers(0, 11, size=10)]
+    result = themes.analyze_comments(pd.DataFrame({"score": scores, "comment": comments}))
     discovered = result.impact[result.impact["source"] == "discovered"]
     assert len(discovered) >= 1
-    assert discovered["mentions"].sum() == 40
-    assert {"delivery", "courier", "late"} <= set(", ".join(result.topics["terms"]).split(", "))
+    top = discovered.iloc[0]
+    assert top["mentions"] >= 20 and top["verdict"] == "pain point"
+    words = set(re.findall(r"\w+", top["label"].lower()))
+    assert words & {"parcel", "courier", "late", "delivery"}
+    # "acme" is in every comment: it names the company, not a problem.
+    assert "acme" not in " ".join(result.topics["terms"])
+    # The invoice comments belong to the taxonomy theme, not to a discovered topic.
     assert result.impact.set_index("theme").loc["billing errors", "mentions"] == 10
+    assert "invoice" not in " ".join(result.topics["terms"])
 
 
 # --------------------------------------------------------------------------- sentiment
@@ -276,7 +285,8 @@ def test_theme_impact_on_a_hand_computed_table():
     assert a["nps"] == pytest.approx(-200 / 3)               # 100*(0-2)/3
     # Without A: D=2, Pa=1, P=4 of 7 -> NPS 100*2/7 = 28.571; impact 0 - 28.571.
     assert a["impact"] == pytest.approx(-200 / 7)
-    assert a["gain"] == pytest.approx(20.0)                  # 100*2/10
+    assert a["scenario_gain"] == pytest.approx(20.0)         # 100*2/10
+    assert a["verdict"] == "mentioned" and np.isnan(a["gain"])  # 2 detractors: too few
     b = table.loc["B"]
     # B: rows 2,6,7 -> D=1, P=2; NPS 100*(2-1)/3; without B: D=3, Pa=2, P=2 of 7 -> -100/7.
     assert (b["detractors"], b["promoters"]) == (1, 2)
@@ -284,27 +294,35 @@ def test_theme_impact_on_a_hand_computed_table():
     assert b["share_promoters"] == pytest.approx(100.0)
     assert b["nps"] == pytest.approx(100 / 3)
     assert b["impact"] == pytest.approx(100 / 7)
-    assert b["gain"] == pytest.approx(10.0)
-    c = table.loc["C"]
-    assert c["mentions"] == 0 and np.isnan(c["nps"]) and c["impact"] == 0 and c["gain"] == 0
-    assert list(table["rank"]) == [1, 2, 3] and list(table.index) == ["A", "B", "C"]
+    assert b["scenario_gain"] == pytest.approx(10.0)
+    # A theme nobody mentions is not listed; only scored commenters count as commenting.
+    assert "C" not in table.index and table.attrs["n_commented"] == 7
+    assert list(table["rank"]) == [1, 2] and list(table.index) == ["A", "B"]
+    # Commenting detractors rows 0-3; A covers rows 0, 1 and B row 2: 3 of 4.
+    assert table.attrs["detractor_coverage"] == pytest.approx(0.75)
 
 
-def test_summarize_names_the_top_detractor_theme():
-    data = pd.DataFrame({"score": [0, 3, 6, 6, 7, 8, 9, 10, 10, 9],
-                         "comment": ["x"] * 10})
-    matches = pd.DataFrame({"billing errors": [True, True, True, False, False, False, False,
-                                               False, False, False],
-                            "friendly staff": [False] * 6 + [True, True, False, False]})
-    table = themes.theme_impact(data, matches, labels={"billing errors": "Billing errors",
-                                                       "friendly staff": "Friendly staff"},
-                                polarity={"billing errors": "negative",
-                                          "friendly staff": "positive"})
+def test_summarize_names_pain_points_only_with_evidence():
+    # 20 responses: 8 detractors, 6 of them write about billing, no one else does.
+    data = pd.DataFrame({"score": [0, 1, 2, 3, 4, 5, 6, 6] + [7, 8] * 3 + [9, 10] * 3,
+                         "comment": ["x"] * 20})
+    billing = [True] * 6 + [False] * 14
+    staff = [False] * 8 + [False] * 6 + [True] * 6
+    matches = pd.DataFrame({"billing errors": billing, "friendly staff": staff})
+    labels = {"billing errors": "Billing errors", "friendly staff": "Friendly staff"}
+    table = themes.theme_impact(data, matches, labels=labels)
     text = themes.summarize(table)
-    # 3 of 4 detractors; gain 100*3/10 = 30 points.
-    assert text.startswith("Billing errors are mentioned by 75% of detractors who left a comment;"
-                           " turning those detractors into passives would add 30.0 points")
-    assert "friendly staff (50% of promoters who left a comment)" in text
+    # 6 of 8 commenting detractors; scenario 100*6/20 = 30 points.
+    assert text.startswith("Pain point: billing errors, mentioned by 75% of commenting detractors")
+    assert "if these detractors became passives: up to +30.0 points" in text
+    assert "Strength: friendly staff (100% of promoters who left a comment)" in text
+    assert text.endswith("Some theme covers 75% of commenting detractors.")
+    assert "expected" not in text.lower()
+    # The same mentions by 3 detractors only: not a pain point, and the summary says so.
+    few = themes.theme_impact(data, matches.assign(**{"billing errors": [True] * 3 + [False] * 17}),
+                              labels=labels)
+    assert (few["verdict"] != "pain point").all()
+    assert themes.summarize(few).startswith(themes.narrative.NO_PAIN_POINT)
     assert themes.summarize(table.iloc[0:0]) == "No comment mentions any theme."
 
 
@@ -414,14 +432,19 @@ def test_demo_planted_themes_lead_among_detractors(demo_responses):
     last = data[data["quarter"] == demo.DEMO_STORY["last_quarter"]]
     result = themes.analyze_comments(last)
     impact = result.impact
-    assert set(impact["theme"].head(2)) == _planted_themes()  # ranked by gain
+    assert set(impact["theme"].head(2)) == _planted_themes()  # pain points by scenario
+    assert (impact.head(2)["verdict"] == "pain point").all()
+    top = impact.head(2)
+    assert (top["nps_difference_high"] < 0).all()  # intervals below zero, not just estimates
+    assert (top["scenario_low"] < top["scenario_gain"]).all()
+    assert (top["scenario_gain"] < top["scenario_high"]).all()
     assert set(impact.nsmallest(2, "impact")["theme"]) == _planted_themes()
     assert set(impact.nlargest(2, "share_detractors")["theme"]) == _planted_themes()
     assert (impact.head(2)["polarity"] == "negative").all()
     # Nearly every demo comment is caught by the taxonomy.
     assert (result.comments["themes"] != "").mean() > 0.99
     assert (result.comments["language"] == "en").all()
-    assert themes.summarize(impact).startswith("Billing errors are mentioned by")
+    assert themes.summarize(impact).startswith("Pain point: billing errors, mentioned by")
     # Verbatims shown in reports carry no personal data.
     assert not result.verbatims["comment"].str.contains(r"@|\d{4} \d{4}").any()
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import stats
 from .impact import theme_impact
 from .language import LANGUAGES, detect_texts, main_languages, stop_words_for
 from .quotes import verbatims
 from .taxonomy import Taxonomy, load_taxonomy, match_texts
 from .text import comment_texts, distinct_texts, expand_rows, tfidf
-from .topics import nmf_topics
+from .distinctive import TOPIC_COLUMNS, detractor_topics
 from .vader import sentiment
 
 __all__ = ["CommentAnalysis", "analyze_comments"]
@@ -33,7 +34,8 @@ class CommentAnalysis:
     matches : DataFrame of bool
         Theme and topic columns for every input row.
     topics : DataFrame
-        :class:`DiscoveredTopics` ``.topics`` (may be empty).
+        :class:`~nps_report.themes.distinctive.DetractorTopics` ``.topics``: the
+        discovered topics (may be empty).
     verbatims : DataFrame
         :func:`verbatims`, redacted.
     taxonomy : Taxonomy
@@ -51,7 +53,9 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                      taxonomy: Taxonomy | None = None, discover: bool = True,
                      n_topics: int | None = None, min_comments: int = 20,
                      languages=LANGUAGES, stop_words=None, extra_stop_words=(),
-                     n_verbatims: int = 3, seed: int = 0) -> CommentAnalysis:
+                     n_verbatims: int = 3, seed: int = 0, alpha: float = 0.05,
+                     min_detractors: int = 5, confidence: float = 0.95,
+                     fdr: bool = True) -> CommentAnalysis:
     """Themes, discovered topics, sentiment, theme impact and verbatims of one group's comments.
 
     Parameters
@@ -64,10 +68,12 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
         Default :func:`load_taxonomy` ``()``; pass ``load_taxonomy("nps_report/data/themes.yaml")``
         to use the build's own.
     discover : bool, default True
-        Look for topics among the comments no theme matched (when there are at
-        least ``min_comments`` of them).
+        Look for topics in the phrases that set detractors' comments apart
+        (:func:`~nps_report.themes.distinctive.detractor_topics`), leaving out the
+        phrases most comments use and those the taxonomy covers, when at least
+        ``min_comments`` scored respondents commented.
     n_topics : int, optional
-        See :func:`discover_topics`.
+        Most topics discovered (default 5).
     languages : sequence of str
         Candidate languages for detection.
     stop_words, extra_stop_words
@@ -75,6 +81,9 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     n_verbatims : int, default 3
         Verbatims per theme.
     seed : int, default 0
+        Kept for callers; the discovery is deterministic.
+    alpha, min_detractors, confidence, fdr
+        See :func:`theme_impact` (what makes a pain point).
 
     Returns
     -------
@@ -82,19 +91,20 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
 
     Examples
     --------
-    Two of the three detractors write about billing errors: were they passives, the
-    NPS of these five responses would rise from -20 to 20 (``gain``, in points).
+    Two of the three detractors write about billing errors: too few to call it a pain
+    point (``min_detractors=5``), so the themes are only "mentioned"; the scenario
+    "if they became passives" would be worth up to 40 points (4-80).
 
     >>> import pandas as pd
     >>> import nps_report as nr
     >>> data = pd.DataFrame({"score": [2, 3, 9, 10, 6], "comment": ["Billing error on my invoice",
     ...     "Wrong invoice again", "Great support", "Friendly staff", ""]})
     >>> a = nr.analyze_comments(data, discover=False)
-    >>> a.impact.loc[a.impact["mentions"] > 0, ["label", "mentions", "detractors", "gain"]]
-                label  mentions  detractors  gain
-    0  Billing errors         2           2  40.0
-    1  Friendly staff         1           0   0.0
-    2    Fast support         1           0   0.0
+    >>> a.impact[["label", "mentions", "detractors", "verdict", "scenario_gain"]]
+                label  mentions  detractors    verdict  scenario_gain
+    0  Billing errors         2           2  mentioned           40.0
+    1  Friendly staff         1           0  mentioned            0.0
+    2    Fast support         1           0  mentioned            0.0
     >>> a.verbatims.loc[a.verbatims["theme"] == "billing errors", "comment"].tolist()
     ['Wrong invoice again', 'Billing error on my invoice']
     """
@@ -116,33 +126,40 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     words = stop_words_for(stop_words, spoken, extra_stop_words)
     matrix, terms = tfidf(tx.norm, words, min_df=1) if tx.norm else (None, [])
     if matrix is not None:
-        matrix = matrix[tx.codes]  # one row per comment again
+        matrix = matrix[tx.codes]  # one row per comment again (verbatims use it)
 
     polarity = {t.name: t.polarity for t in taxonomy}
     labels = {t.name: t.label for t in taxonomy}
     source = {t.name: "taxonomy" for t in taxonomy}
     topic = pd.Series(pd.NA, index=present.index, dtype="string")
-    topics = pd.DataFrame(columns=["topic", "label", "terms", "comments"])
-    unmatched = ~matches.any(axis=1).to_numpy()
-    if discover and matrix is not None and unmatched.sum() >= max(int(min_comments), 2):
-        sub = matrix[np.flatnonzero(unmatched)]
-        # Terms of the unmatched comments that occur at least twice among them.
-        keep = np.flatnonzero(np.asarray((sub > 0).sum(axis=0)).ravel() >= 2)
-        if keep.size:
-            rows, main = nmf_topics(sub[:, keep], np.asarray(terms)[keep], n_topics=n_topics,
-                              n_terms=8, seed=seed)
-            topics = pd.DataFrame(rows)
-            names = np.array(list(topics["topic"]) + [None], dtype=object)
-            topic.iloc[np.flatnonzero(unmatched)] = pd.array(names[main], dtype="string")
-            for row in rows:
-                matches[row["topic"]] = (topic == row["topic"]).fillna(False).to_numpy()
-                labels[row["topic"]] = row["label"]
-                polarity[row["topic"]] = "unknown"
-                source[row["topic"]] = "discovered"
+    topics = pd.DataFrame(columns=TOPIC_COLUMNS)
+    examined = {}
+    category = stats.categorize(data.loc[present.index, score])
+    scored = category.notna().to_numpy()
+    if discover and scored.sum() >= max(int(min_comments), 2):
+        rows = np.flatnonzero(scored)
+        norm = [tx.norm[c] for c in tx.codes[rows]]
+        found = detractor_topics(norm, (category.iloc[rows] == "detractor").to_numpy(),
+                                 stop_words=words, covered=matches.to_numpy()[rows].any(axis=1),
+                                 theme_regexes=[t.regex for t in taxonomy],
+                                 n_topics=5 if n_topics is None else n_topics)
+        topics = found.topics
+        examined["discovered"] = found.examined
+        for k, row in topics.iterrows():
+            hit = np.zeros(len(present), dtype=bool)
+            hit[rows] = found.matches[:, k]
+            matches[row["topic"]] = hit
+            first = topic.isna().to_numpy() & hit  # a comment's topic: the first that holds it
+            topic[first] = row["topic"]
+            labels[row["topic"]] = row["label"]
+            polarity[row["topic"]] = "unknown"
+            source[row["topic"]] = "discovered"
 
     full = matches.reindex(data.index, fill_value=False).astype(bool)
     impact = theme_impact(data, full, score=score, comment=comment, labels=labels,
-                          polarity=polarity, source=source, sentiment=sent["sentiment"])
+                          polarity=polarity, source=source, sentiment=sent["sentiment"],
+                          alpha=alpha, min_detractors=min_detractors, confidence=confidence,
+                          fdr=fdr, examined=examined)
     quotes = verbatims(data, full, comment=comment, score=score, k=n_verbatims,
                        polarity=polarity, labels=labels, language=language,
                        sentiment=sent["sentiment"], vectors=(matrix, present.index))
