@@ -54,6 +54,9 @@ class ReportOptions(BaseModel):
         Significance level of the change and gap tests.
     fdr : bool
         Benjamini-Hochberg control of the false discovery rate over each family of tests.
+    min_detractors : int
+        Fewest commenting detractors mentioning a comment theme for it to be called a
+        pain point (see :func:`nps_report.themes.theme_impact`).
     trend_quarters : int
         Quarters in a trend, the report's quarter included.
     timezone : str
@@ -86,6 +89,7 @@ class ReportOptions(BaseModel):
     seed: int = 0
     alpha: float = Field(0.05, gt=0, lt=1)
     fdr: bool = True
+    min_detractors: int = Field(5, ge=1)
     trend_quarters: int = Field(8, ge=2)
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)

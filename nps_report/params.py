@@ -206,6 +206,8 @@ class Comparisons(_Frozen):
     alpha: float = _option("alpha")
     # Benjamini-Hochberg control of the false discovery rate where a report lists many tests.
     fdr: bool = _option("fdr")
+    # Fewest commenting detractors mentioning a theme for it to be a pain point.
+    min_detractors: int = _option("min_detractors")
 
 
 class Dedupe(_Frozen):

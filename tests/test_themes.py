@@ -139,6 +139,11 @@ def test_taxonomy_patterns_avoid_obvious_false_matches(text, theme):
     assert not themes.match_themes(pd.Series([text])).loc[0, theme]
 
 
+def test_every_theme_has_patterns_in_every_supported_language():
+    for theme in themes.load_taxonomy():
+        assert set(themes.LANGUAGES) <= set(theme.patterns), theme.name
+
+
 def test_match_themes_keeps_the_index_and_ignores_blank_comments():
     comments = pd.Series(["Invoice was wrong again.", "", None, "Very easy to use."],
                          index=[10, 11, 12, 13])

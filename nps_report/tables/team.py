@@ -190,7 +190,9 @@ def comment_tables(current: pd.DataFrame, options: ReportOptions):
     """Themes (impact), discovered topics and redacted verbatims of ``current``."""
     taxonomy = themes.load_taxonomy(options.themes)
     analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
-                                       seed=options.seed)
+                                       seed=options.seed, alpha=options.alpha,
+                                       min_detractors=options.min_detractors,
+                                       confidence=options.confidence, fdr=options.fdr)
     return analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims
 
 
