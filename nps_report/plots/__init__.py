@@ -20,7 +20,8 @@ from .distribution import score_distribution
 from .heatmap import heatmap
 from .trends import *  # noqa: F401,F403  (trend, benchmark and rank charts)
 from .drivers import *  # noqa: F401,F403  (driver quadrant, importance, theme impact)
+from .themes import theme_differences
 
 __all__ = ["PALETTE", "CATEGORY_COLORS", "new_axes", "use_house_style", "score_distribution",
            "heatmap", "trend_chart", "benchmark_chart", "rank_chart", "driver_importance",
-           "driver_quadrant", "theme_impact_bars"]
+           "driver_quadrant", "theme_differences", "theme_impact_bars"]

@@ -267,16 +267,16 @@ def driver_quadrant(drivers: pd.DataFrame, *, status: str | None = None,
 
 
 def theme_impact(impact: pd.DataFrame, *, top: int = 8) -> Chart:
-    """Bars of the complaint themes that weigh most on the NPS (points gained if fixed)."""
+    """Dots and 95% intervals: how the NPS of each theme's mentioners differs from the rest."""
     from .. import plots
 
-    ax = plots.theme_impact_bars(impact, value="gain", top=top)
-    table = impact[(impact["mentions"] > 0) & impact["polarity"].isin(["negative", "unknown"])]
-    table = table.dropna(subset=["gain"])
-    if table.empty:
-        return Chart(ax, "No comment mentions a complaint theme.")
-    table = table.reindex(table["gain"].abs().sort_values(ascending=False).index).head(top)
-    parts = [f"{r['label']} {r['gain']:.1f}" for _, r in table.iterrows()]
-    return Chart(ax, "Bar chart of the NPS points gained if the detractors mentioning each theme "
-                     "became passives, largest first: " + "; ".join(parts) + ".")
+    ax = plots.theme_differences(impact, top=top)
+    shown = impact[impact["mentions"] > 0].dropna(subset=["nps_difference"]).head(top)
+    if shown.empty:
+        return Chart(ax, "No comment mentions a theme.")
+    parts = [f"{r['label']} {r['nps_difference']:+.0f} ({r['nps_difference_low']:+.0f} to "
+             f"{r['nps_difference_high']:+.0f}, {r['verdict']})" for _, r in shown.iterrows()]
+    return Chart(ax, "Dot chart of the NPS of the commenters mentioning each theme minus the "
+                     "other commenters', with 95% intervals, pain points first: "
+                     + "; ".join(parts) + ".")
 

@@ -164,7 +164,7 @@ def has_themes(impact: pd.DataFrame) -> bool:
 
 
 def themes_text(impact: pd.DataFrame, *, who: str) -> Html:
-    """The theme summary sentence, or why there is none."""
+    """The theme summary (pain points, or that none stands out; coverage), or why there is none."""
     from .. import themes
 
     if not has_themes(impact):
@@ -173,25 +173,54 @@ def themes_text(impact: pd.DataFrame, *, who: str) -> Html:
 
 
 def themes_table(impact: pd.DataFrame, *, top: int = 8) -> Html:
-    """The top themes: mentions, shares of detractors and promoters, NPS, points at stake."""
+    """The top themes: verdict, mentions, NPS difference with its interval, the scenario."""
+    from ..themes.narrative import coverage_sentence
+
     if not has_themes(impact):
         return Html()
-    shown = impact.head(top)[["label", "mentions", "share_detractors", "share_promoters", "nps", "gain"]]
-    shown = shown.rename(columns={
-        "label": "theme", "share_detractors": "% of commenting detractors",
-        "share_promoters": "% of commenting promoters", "nps": "NPS of mentions",
-        "gain": "points if its detractors became passives"})
-    return table(shown, formats={"% of commenting detractors": "{:.0f}%",
-                                 "% of commenting promoters": "{:.0f}%", "NPS of mentions": fmt_nps,
-                                 "points if its detractors became passives": "{:.1f}"})
+    shown = impact.head(top)
+    pain = shown["verdict"] == "pain point"
+
+    def interval(value, low, high):
+        return f"{value:+.0f} ({low:+.0f} to {high:+.0f})"
+
+    out = pd.DataFrame({
+        "theme": shown["label"].to_numpy(),
+        "verdict": shown["verdict"].to_numpy(),
+        "mentions": shown["mentions"].to_numpy(),
+        "detractors": shown["detractors"].to_numpy(),
+        "NPS difference (95% interval)": [
+            interval(v, lo, hi) for v, lo, hi in zip(shown["nps_difference"],
+                                                     shown["nps_difference_low"],
+                                                     shown["nps_difference_high"])],
+        "if these detractors became passives": [
+            f"up to +{g:.1f} ({lo:.1f} to {hi:.1f})" if p else ""
+            for g, lo, hi, p in zip(shown["scenario_gain"], shown["scenario_low"],
+                                    shown["scenario_high"], pain)],
+    })
+    alpha = impact.attrs.get("alpha", 0.05)
+    m = impact.attrs.get("min_detractors", 5)
+    explain = (
+        "NPS difference: NPS of the commenters mentioning the theme minus the other commenters' "
+        "(an association, not an effect). A pain point's mentions are significantly more often "
+        f"detractors' than the other comments (one-sided Fisher exact test, Benjamini-Hochberg "
+        f"false discovery rate {alpha:.0%} over the themes examined) and at least {m} detractors "
+        "mention it; a strength's are significantly more often promoters'. The last column is a "
+        "scenario, not a forecast: it assumes the theme is why these detractors score low and "
+        "that fixing it would move every one of them; themes overlap, so scenarios do not add up.")
+    cover = coverage_sentence(impact)
+    return table(out) + note((cover + " " if cover else "") + explain)
 
 
 def topics_list(topics: pd.DataFrame) -> Html:
-    """Discovered topics the theme list does not cover."""
+    """Discovered topics: phrases that set detractors' comments apart, not in the theme list."""
     if topics is None or topics.empty:
         return Html()
-    items = [f"{r['terms']} ({int(r['comments'])} comments)" for _, r in topics.iterrows()]
-    return heading("Topics the theme list does not cover") + bullets(items)
+    items = [f"{r['label'].removeprefix('Discovered: ')} ({int(r['comments'])} comments, "
+             f"{int(r['detractors'])} from detractors)" if "detractors" in r else
+             f"{r['terms']} ({int(r['comments'])} comments)" for _, r in topics.iterrows()]
+    return heading("Phrases that set detractors' comments apart (not in the theme list)") \
+        + bullets(items)
 
 
 def quotes(quotes_table: pd.DataFrame, impact: pd.DataFrame, *, themes: int = 4) -> Html:
