@@ -33,7 +33,7 @@ def phrases(text: str, stop_words, max_words: int = 3) -> list:
     return out
 
 
-def term_log_odds(in_group, in_other, *, prior_size: float | None = None):
+def term_log_odds(in_group, in_other, *, prior_size: float | None = None, spread: bool = False):
     """Log-odds ratio of each term between two groups, informative Dirichlet prior, as a z-score.
 
     Parameters
@@ -41,13 +41,16 @@ def term_log_odds(in_group, in_other, *, prior_size: float | None = None):
     in_group, in_other : array-like of int
         Per term, how many comments of the group (detractors) and of the others use it.
     prior_size : float, optional
-        :math:`\alpha_0`, how many observations the prior weighs; default the total
+        :math:`\\alpha_0`, how many observations the prior weighs; default the total
         count (prior as strong as the data).
+    spread : bool, default False
+        Also return :math:`\\hat\\delta_w` and its standard error.
 
     Returns
     -------
     ndarray
-        :math:`z_w`, large and positive for terms typical of the group.
+        :math:`z_w`, large and positive for terms typical of the group; with
+        ``spread``, the tuple ``(z, delta, se)``.
 
     Notes
     -----
@@ -79,8 +82,10 @@ def term_log_odds(in_group, in_other, *, prior_size: float | None = None):
     with np.errstate(invalid="ignore", divide="ignore"):
         delta = np.log((yd + alpha) / (nd + a0 - yd - alpha)) - \
             np.log((yo + alpha) / (no + a0 - yo - alpha))
-        z = delta / np.sqrt(1 / (yd + alpha) + 1 / (yo + alpha))
-    return np.where(np.isfinite(z), z, 0.0)
+        se = np.sqrt(1 / (yd + alpha) + 1 / (yo + alpha))
+        z = delta / se
+    z = np.where(np.isfinite(z), z, 0.0)
+    return (z, delta, se) if spread else z
 
 
 @dataclass(frozen=True)
@@ -202,32 +207,43 @@ def detractor_topics(texts, detractor, *, stop_words=frozenset(), covered=None, 
     left_out = {"common": sorted(common_words), "taxonomy": int((by_theme & ~common).sum())}
     if not keep.any():
         return DetractorTopics(empty.topics, empty.matches, empty.examined, left_out)
-    x, terms, df = x[:, keep], terms[keep], df[keep]
     yd = np.asarray(x.T @ detractor.astype(float)).ravel()
-    yo = df - yd
-    z = term_log_odds(yd, yo, prior_size=len(texts))  # a prior worth one count per comment
+    # Rates among all the phrases the comments use (before leaving any out), with a
+    # prior worth one count per comment.
+    z, delta, se = term_log_odds(yd, df - yd, prior_size=len(texts), spread=True)
+    x, terms, df, yd, z, delta, se = (v[:, keep] if v is x else v[keep]
+                                      for v in (x, terms, df, yd, z, delta, se))
+    # Rank by the lower end of the log-odds ratio: a phrase used almost only by detractors
+    # ("never turned up") outranks a frequent word of the survey's subject ("order") whose
+    # z is large only because it is frequent.
+    strength = delta - 1.96 * se
     n_d = int(detractor.sum())
     p = _sps.hypergeom.sf(yd - 1, len(texts), n_d, df)
     docs = [set(x[:, j].indices) for j in range(x.shape[1])]
 
     # Strongest first; among equally strong ones the longer phrase (it says more).
     n_words = np.array([t.count(" ") + 1 for t in terms])
-    order = np.lexsort((-n_words, -np.round(z, 1)))
+    order = np.lexsort((-n_words, -np.round(strength, 2)))
     rows, members, taken, used = [], [], set(), np.zeros(len(terms), dtype=bool)
     for j in order:
-        if len(rows) >= n_topics or z[j] < min_z:
+        if len(rows) >= n_topics:
             break
-        if used[j] or len(docs[j] & taken) > overlap * len(docs[j]):
+        if z[j] < min_z or used[j] or len(docs[j] & taken) > overlap * len(docs[j]):
             continue
         seed = docs[j]
-        group = [k for k in order if not used[k] and len(docs[k] & seed) > overlap * len(docs[k])]
+        group = [k for k in order if not used[k] and len(docs[k] & seed) > overlap * len(docs[k])
+                 and len(docs[k] & seed) > overlap * len(seed)]  # the same comments, not a part
         used[group] = True
         comments = set().union(*(docs[k] for k in group))
         taken |= comments
+        # The label: the most distinctive phrases used mostly in these comments, longer
+        # phrases first ("no broadband", "engineer never came" say more than a word).
+        inside = [k for k in order if z[k] >= min_z and len(docs[k] & comments) > overlap * len(docs[k])]
+        used[inside] = True
         label = []
-        for k in group:  # most distinctive phrases, none repeating a word of another
+        for k in sorted(inside, key=lambda k: (n_words[k] == 1, -strength[k])):
             words = set(terms[k].split())
-            if z[k] > 0 and not any(words & set(other.split()) for other in label):
+            if not any(words & set(other.split()) for other in label):
                 label.append(terms[k])
             if len(label) == n_labels:
                 break
@@ -236,7 +252,7 @@ def detractor_topics(texts, detractor, *, stop_words=frozenset(), covered=None, 
         members.append(hit)
         rows.append({"topic": f"topic {len(rows) + 1}",
                      "label": "Discovered: " + ", ".join(label),
-                     "terms": ", ".join(terms[k] for k in group),
+                     "terms": ", ".join(terms[k] for k in dict.fromkeys(group + inside)),
                      "comments": int(hit.sum()), "detractors": int((hit & detractor).sum()),
                      "z": float(z[j])})
     matches = np.column_stack(members) if members else empty.matches
