@@ -45,7 +45,7 @@ def themes_change(current: pd.DataFrame, previous: pd.DataFrame, *, taxonomy=Non
     ----------
     current, previous : DataFrame
         Responses of the two periods (a team's quarter and the quarter before, say),
-        with and without comments.
+        with and without comments. Only scored responses count (as commenters too).
     taxonomy : Taxonomy or path, optional
         Default: the shipped theme list.
     comment, score : str
@@ -80,18 +80,20 @@ def themes_change(current: pd.DataFrame, previous: pd.DataFrame, *, taxonomy=Non
     (66.66666666666667, 50.0, 16.66666666666667)
     """
     taxonomy = _taxonomy(taxonomy)
-    parts = []
+    names = taxonomy.names  # the impact table lists mentioned themes only; compare them all
+    mentions, shares = [], []
     for frame in (current, previous):
         impact = theme_shares(frame, taxonomy=taxonomy, comment=comment, score=score)
         commented = float(impact.attrs.get("n_commented") or 0)
-        share = 100 * impact["mentions"].astype(float) / commented if commented else np.nan
-        parts.append(impact.assign(share=share).set_index("theme"))
-    now, before = parts
+        counts = impact.set_index("theme")["mentions"].reindex(names).fillna(0).astype("int64")
+        mentions.append(counts.to_numpy())
+        shares.append(100 * counts.to_numpy(dtype=float) / commented if commented
+                      else np.full(len(names), np.nan))
     out = pd.DataFrame({
-        "theme": now.index, "label": now["label"].to_numpy(), "polarity": now["polarity"].to_numpy(),
-        "mentions": now["mentions"].astype("int64").to_numpy(), "share": now["share"].to_numpy(),
-        "mentions_before": before["mentions"].reindex(now.index).fillna(0).astype("int64").to_numpy(),
-        "share_before": before["share"].reindex(now.index).to_numpy(dtype=float)})
+        "theme": names, "label": [t.label for t in taxonomy],
+        "polarity": [t.polarity for t in taxonomy],
+        "mentions": mentions[0], "share": shares[0],
+        "mentions_before": mentions[1], "share_before": shares[1]})
     out["change"] = out["share"] - out["share_before"]
     out = out.sort_values(["change", "mentions"], ascending=False, na_position="last", kind="stable")
     return out[THEME_CHANGE_COLUMNS].reset_index(drop=True)

@@ -11,13 +11,26 @@ import pandas as pd
 
 from .text import Texts, distinct_texts
 
-__all__ = ["LANGUAGES", "detect_language", "detect_texts", "load_stop_words", "main_languages",
+__all__ = ["CALENDAR_WORDS", "LANGUAGES", "detect_language", "detect_texts", "load_stop_words", "main_languages",
            "stop_words_for"]
 
 #: Languages with a shipped stop-word list (``nps_report/data/stopwords_<code>.txt``).
 LANGUAGES = ("en", "fr", "de", "es")
 
 _WORD = re.compile(r"[^\W\d_]+")
+
+#: Month and weekday names of the supported languages: dates in comments ("ordered in
+#: January") say when, not what went wrong, so discovered topics leave them out.
+CALENDAR_WORDS = frozenset("""
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+lundi mardi mercredi jeudi vendredi samedi dimanche
+januar februar märz april juni juli oktober dezember
+montag dienstag mittwoch donnerstag freitag samstag sonntag
+enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+lunes martes miércoles jueves viernes sábado domingo
+""".split())
 
 
 @lru_cache(maxsize=None)
