@@ -135,9 +135,10 @@ def test_nps_difference_matches_the_reference_two_sample_interval():
 
 
 def test_adjusted_nps_difference_covers_at_small_n():
-    """The adjusted interval keeps 95% coverage with 8 mentioners against 60 others.
+    """The adjusted interval keeps close to 95% coverage with 8 mentioners against 60 others.
 
-    Measured (seed 18, 20000 draws): coverage 95.9% adjusted, 87.4% plain Wald.
+    Measured (seed 18, 20000 draws): coverage 94.7% adjusted (Monte-Carlo error 0.16 points),
+    89.5% plain Wald.
     """
     rng = np.random.default_rng(18)
     p1, p2 = np.array([0.5, 0.25, 0.25]), np.array([0.25, 0.25, 0.5])
