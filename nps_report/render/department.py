@@ -83,7 +83,7 @@ def drivers(d) -> Html:
 
 
 def theme_impact(d):
-    """Complaint themes that cost the department the most points (nothing without themes)."""
+    """How the NPS of each theme's mentioners differs from the rest, with intervals (nothing without themes)."""
     return charts.theme_impact(d.themes) if common.has_themes(d.themes) else Html()
 
 

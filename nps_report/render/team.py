@@ -136,14 +136,14 @@ def drivers(t) -> Html:
 
 
 def theme_impact(t):
-    """Bars of the complaint themes that cost the most NPS points (nothing without themes)."""
+    """How the NPS of each theme's mentioners differs from the rest, with intervals (nothing without themes)."""
     if not common.has_themes(t.themes):
         return Html()
     return charts.theme_impact(t.themes)
 
 
 def themes(t) -> Html:
-    """Theme summary, top themes table, discovered topics and redacted verbatims."""
+    """Pain points or "no pain point stands out", coverage, themes table, discovered topics, verbatims."""
     return concat(common.themes_text(t.themes, who="this team"), common.themes_table(t.themes),
                   common.topics_list(t.topics), common.quotes(t.verbatims, t.themes))
 
