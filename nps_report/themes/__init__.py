@@ -7,8 +7,9 @@ One module per step, each importing only the ones before it:
 ``taxonomy``    read and validate a theme file; match its themes in comments
 ``language``    shipped stop-word lists; detect each comment's language
 ``vader``       VADER sentiment of the English comments
-``topics``      topics discovered among comments (TF-IDF + NMF)
-``impact``      how much each theme weighs on the NPS
+``topics``      topics among comments (TF-IDF + NMF), for exploring in a notebook
+``distinctive`` topics from the phrases that set detractors' comments apart (log-odds)
+``impact``      pain points and strengths: tests, NPS differences, scenarios
 ``quotes``      representative, redacted verbatims per theme
 ``analysis``    all of the above for one group's comments (:func:`analyze_comments`)
 ``narrative``   a plain-language summary of an impact table
@@ -21,9 +22,10 @@ The names below are the package's public API; import them from here
 from __future__ import annotations
 
 from .analysis import CommentAnalysis, analyze_comments
-from .impact import IMPACT_COLUMNS, theme_impact
+from .distinctive import DetractorTopics, detractor_topics
+from .impact import IMPACT_COLUMNS, VERDICTS, theme_impact, theme_verdicts, union_scenario
 from .language import LANGUAGES, detect_language, load_stop_words
-from .narrative import summarize
+from .narrative import NO_PAIN_POINT, summarize
 from .quotes import VERBATIM_COLUMNS, verbatims
 from .taxonomy import POLARITIES, Taxonomy, Theme, load_taxonomy, match_themes, parse_taxonomy
 from .topics import DiscoveredTopics, discover_topics
@@ -32,14 +34,18 @@ from .vader import sentiment
 __all__ = [
     "IMPACT_COLUMNS",
     "LANGUAGES",
+    "NO_PAIN_POINT",
     "POLARITIES",
     "VERBATIM_COLUMNS",
+    "VERDICTS",
     "CommentAnalysis",
+    "DetractorTopics",
     "DiscoveredTopics",
     "Taxonomy",
     "Theme",
     "analyze_comments",
     "detect_language",
+    "detractor_topics",
     "discover_topics",
     "load_stop_words",
     "load_taxonomy",
@@ -48,5 +54,7 @@ __all__ = [
     "sentiment",
     "summarize",
     "theme_impact",
+    "theme_verdicts",
+    "union_scenario",
     "verbatims",
 ]

@@ -140,7 +140,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
         rows = np.flatnonzero(scored)
         norm = [tx.norm[c] for c in tx.codes[rows]]
         found = detractor_topics(norm, (category.iloc[rows] == "detractor").to_numpy(),
-                                 stop_words=words | CALENDAR_WORDS, covered=matches.to_numpy()[rows].any(axis=1),
+                                 stop_words=words | CALENDAR_WORDS,
+                                 covered=matches.to_numpy()[rows].any(axis=1),
                                  theme_regexes=[t.regex for t in taxonomy],
                                  n_topics=5 if n_topics is None else n_topics)
         topics = found.topics

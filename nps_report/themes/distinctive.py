@@ -15,7 +15,7 @@ _WORD = re.compile(r"(?u)\b[^\W\d_]{3,}\b")  # words of 3+ letters, as text.tfid
 
 
 def phrases(text: str, stop_words, max_words: int = 3) -> list:
-    """The words and 2-/3-word phrases of a normalised comment, none starting or ending on a stop word.
+    """Words and 2-/3-word phrases of a normalised comment, none starting or ending on a stop word.
 
     Examples
     --------
@@ -62,7 +62,8 @@ def term_log_odds(in_group, in_other, *, prior_size: float | None = None, spread
 
         \\hat\\delta_w = \\log\\frac{y^D_w + \\alpha_w}{n_D + \\alpha_0 - y^D_w - \\alpha_w}
         - \\log\\frac{y^O_w + \\alpha_w}{n_O + \\alpha_0 - y^O_w - \\alpha_w},
-        \\qquad z_w = \\hat\\delta_w \\Big/ \\sqrt{\\frac{1}{y^D_w + \\alpha_w} + \\frac{1}{y^O_w + \\alpha_w}}
+        \\qquad z_w = \\hat\\delta_w \\Big/
+        \\sqrt{\\frac{1}{y^D_w + \\alpha_w} + \\frac{1}{y^O_w + \\alpha_w}}
 
     The prior shrinks rare terms toward no difference, so a word used by two
     detractors does not outrank one used by forty.
@@ -238,7 +239,8 @@ def detractor_topics(texts, detractor, *, stop_words=frozenset(), covered=None, 
         taken |= comments
         # The label: the most distinctive phrases used mostly in these comments, longer
         # phrases first ("no broadband", "engineer never came" say more than a word).
-        inside = [k for k in order if z[k] >= min_z and len(docs[k] & comments) > overlap * len(docs[k])]
+        inside = [k for k in order
+                  if z[k] >= min_z and len(docs[k] & comments) > overlap * len(docs[k])]
         used[inside] = True
         label = []
         for k in sorted(inside, key=lambda k: (n_words[k] == 1, -strength[k])):

@@ -63,7 +63,8 @@ def heaviness_pvalues(by_category, commented_totals):
     p_det = _sps.hypergeom.sf(by[..., 0] - 1, n_all, tot[..., 0], m)
     p_pro = _sps.hypergeom.sf(by[..., 2] - 1, n_all, tot[..., 2], m)
     none = (m == 0) | (m == n_all)  # nothing to compare with
-    return np.where(none, np.nan, np.clip(p_det, 0, 1)), np.where(none, np.nan, np.clip(p_pro, 0, 1))
+    return (np.where(none, np.nan, np.clip(p_det, 0, 1)),
+            np.where(none, np.nan, np.clip(p_pro, 0, 1)))
 
 
 def theme_verdicts(p_detractor, p_promoter, detractors, *, families=None, extra_pvalues=None,
@@ -119,8 +120,8 @@ def theme_verdicts(p_detractor, p_promoter, detractors, *, families=None, extra_
             extra = extra[np.isfinite(extra)]
             block = p[..., cols]
             if extra.size:
-                block = np.concatenate([block, np.broadcast_to(extra, block.shape[:-1] + extra.shape)],
-                                       axis=-1)
+                extra = np.broadcast_to(extra, block.shape[:-1] + extra.shape)
+                block = np.concatenate([block, extra], axis=-1)
             adjusted[..., cols] = _bh(block)[..., :cols.size]
     significant = np.isfinite(adjusted) & (adjusted <= alpha)
     detractor_side = np.nan_to_num(p_d, nan=1.0) <= np.nan_to_num(p_p, nan=1.0)
@@ -174,7 +175,10 @@ def nps_difference(counts1, counts2, *, confidence: float = 0.95, method: str = 
     """
     c1 = np.asarray(counts1, dtype="float64")
     c2 = np.asarray(counts2, dtype="float64")
-    raw = stats.nps_from_counts(*np.moveaxis(c1, -1, 0)) - stats.nps_from_counts(*np.moveaxis(c2, -1, 0))
+    def nps_of(c):
+        return stats.nps_from_counts(*np.moveaxis(c, -1, 0))
+
+    raw = nps_of(c1) - nps_of(c2)
     if method == "adjusted_wald":
         shift = np.array([0.75, 1.5, 0.75])
         a1, a2 = c1 + shift, c2 + shift
@@ -182,7 +186,7 @@ def nps_difference(counts1, counts2, *, confidence: float = 0.95, method: str = 
         a1, a2 = c1, c2
     else:
         raise ValueError(f"method must be 'adjusted_wald' or 'wald'; got {method!r}")
-    centre = stats.nps_from_counts(*np.moveaxis(a1, -1, 0)) - stats.nps_from_counts(*np.moveaxis(a2, -1, 0))
+    centre = nps_of(a1) - nps_of(a2)
     se = np.hypot(stats.se_from_counts(*np.moveaxis(a1, -1, 0), scale=100.0),
                   stats.se_from_counts(*np.moveaxis(a2, -1, 0), scale=100.0))
     z = _sps.norm.ppf(0.5 + confidence / 2)

@@ -11,7 +11,8 @@ import pandas as pd
 
 from .text import Texts, distinct_texts
 
-__all__ = ["CALENDAR_WORDS", "LANGUAGES", "detect_language", "detect_texts", "load_stop_words", "main_languages",
+__all__ = ["CALENDAR_WORDS", "LANGUAGES", "detect_language", "detect_texts", "load_stop_words",
+           "main_languages",
            "stop_words_for"]
 
 #: Languages with a shipped stop-word list (``nps_report/data/stopwords_<code>.txt``).
