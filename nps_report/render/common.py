@@ -168,6 +168,8 @@ def themes_text(impact: pd.DataFrame, *, who: str) -> Html:
     from .. import themes
 
     if not has_themes(impact):
+        if impact is not None and (impact.attrs.get("n_commented") or 0) > 0:
+            return note(themes.summarize(impact))
         return note(f"Too few comments from {who} this quarter to find themes.")
     return lead(themes.summarize(impact))
 

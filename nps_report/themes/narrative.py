@@ -60,6 +60,10 @@ def summarize(table: pd.DataFrame, *, top: int = 2) -> str:
     theme covers 100% of commenting detractors.
     """
     if table is None or table.empty or int(table["mentions"].sum()) == 0:
+        n = int((table.attrs.get("n_commented") or 0) if table is not None else 0)
+        if n:
+            return (f"None of the {n} comments matches a theme of the list, and no phrase sets "
+                    f"detractors' comments apart: {NO_PAIN_POINT[0].lower()}{NO_PAIN_POINT[1:]}.")
         return "No comment mentions any theme."
     sentences = []
     pains = table[table["verdict"] == "pain point"]
@@ -75,9 +79,9 @@ def summarize(table: pd.DataFrame, *, top: int = 2) -> str:
     if pains.empty:
         m = table.attrs.get("min_detractors")
         sentences.append(
-            f"{NO_PAIN_POINT}: no theme's comments are significantly more often "
-            f"detractors' than the other comments"
-            + (f" with at least {m} detractors mentioning it" if m else "") + ".")
+            f"{NO_PAIN_POINT}: no theme is mentioned"
+            + (f" by at least {m} detractors and" if m else "")
+            + " significantly more often by detractors than by the other commenters.")
         named = table[table["detractors"] > 0].sort_values("detractors", ascending=False)
         if not named.empty:
             row = named.iloc[0]
