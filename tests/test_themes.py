@@ -353,7 +353,9 @@ def test_summarize_names_pain_points_only_with_evidence():
                               labels=labels)
     assert (few["verdict"] != "pain point").all()
     assert themes.summarize(few).startswith(themes.narrative.NO_PAIN_POINT)
-    assert themes.summarize(table.iloc[0:0]) == "No comment mentions any theme."
+    # 20 comments, none of them on a theme: the report says so, not "too few comments".
+    assert themes.summarize(table.iloc[0:0]).startswith("None of the 20 comments matches a theme")
+    assert themes.summarize(pd.DataFrame(columns=["mentions"])) == "No comment mentions any theme."
 
 
 # ------------------------------------------------------------------------------ redaction
