@@ -119,11 +119,11 @@ def test_not_enough_data_is_written_on_the_chart_instead_of_drawn(driver_table):
 
 
 def test_theme_bars_show_the_gain_of_the_complaints(impact_table):
-    ax = plots.theme_impact_bars(impact_table)
+    ax = plots.theme_impact_bars(impact_table, value="scenario_gain")
     shown = impact_table[(impact_table["polarity"] == "negative") & (impact_table["mentions"] > 0)]
-    shown = shown.sort_values("gain")
+    shown = shown.sort_values("scenario_gain")
     assert len(ax.patches) == len(shown) == 3  # rude staff (no mentions) and praise left out
-    np.testing.assert_allclose([b.get_width() for b in ax.patches], shown["gain"])
+    np.testing.assert_allclose([b.get_width() for b in ax.patches], shown["scenario_gain"])
     assert [t.get_text() for t in ax.get_yticklabels()] == shown["label"].tolist()
     # billing errors: rows with scores 0, 1, 2, 7, 3 -> 4 detractors of 12 responses,
     # 100*4/12 points, the longest bar.

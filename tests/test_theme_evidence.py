@@ -231,3 +231,29 @@ def test_discovered_labels_leave_out_the_words_most_comments_use():
     assert not found.topics.empty
     assert "sudzilla" in found.left_out["common"]
     assert "sudzilla" not in " ".join(found.topics["terms"])
+
+
+# --------------------------------------------------------------------------- render
+def test_theme_chart_draws_each_difference_and_its_interval():
+    from nps_report import plots
+    from nps_report.render import charts, common
+
+    data = pd.DataFrame({"score": [0, 1, 2, 3, 4, 5, 6, 6] + [7, 8] * 3 + [9, 10] * 3,
+                         "comment": ["x"] * 20})
+    matches = pd.DataFrame({"billing errors": [True] * 6 + [False] * 14,
+                            "friendly staff": [False] * 14 + [True] * 6})
+    table = themes.theme_impact(data, matches, labels={"billing errors": "Billing errors",
+                                                       "friendly staff": "Friendly staff"})
+    ax = plots.theme_differences(table)
+    dots = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(sorted(dots[:, 0]), sorted(table["nps_difference"]))
+    lines = ax.collections[0].get_segments()
+    spans = sorted((seg[0][0], seg[1][0]) for seg in lines)
+    expected = sorted(zip(table["nps_difference_low"], table["nps_difference_high"]))
+    np.testing.assert_allclose(spans, expected)
+    alt = charts.theme_impact(table).alt
+    assert "Billing errors" in alt and "pain point" in alt and "strength" in alt
+    page = common.themes_table(table)._repr_html_()
+    assert "pain point" in page and "up to +30.0" in page
+    assert "scenario, not a forecast" in page and "covers 75% of commenting detractors" in page
+    assert "expected" not in page.lower()

@@ -188,10 +188,10 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
     ----------
     data : DataFrame
         A :func:`nps_report.themes.theme_impact` table (or ``CommentAnalysis.impact``).
-    value : {"gain", "impact", "share_detractors", "share_promoters", "mentions"}
-        What the bars show. ``gain``: points the NPS would rise if the theme's
-        detractors became passives; ``impact``: NPS minus NPS without the theme's
-        responses (negative for complaints).
+    value : {"scenario_gain", "gain", "impact", "share_detractors", "share_promoters", "mentions"}
+        What the bars show. ``scenario_gain``: points the NPS would rise if the theme's
+        detractors became passives (a scenario); ``gain``: the same for pain points only;
+        ``impact``: NPS minus NPS without the theme's responses (negative for complaints).
     top : int, default 8
         Largest bars shown (by absolute value).
     polarity : str or None, default "negative"
@@ -206,7 +206,7 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
         One bar per theme shown (themes nobody mentions are left out), its length
         the ``value`` column, the largest on top.
     """
-    allowed = ("gain", "impact", "share_detractors", "share_promoters", "share_passives",
+    allowed = ("scenario_gain", "gain", "impact", "share_detractors", "share_promoters", "share_passives",
                "mentions")
     if value not in allowed:
         raise ValueError(f"value must be one of {', '.join(allowed)}; got {value!r}")
@@ -231,7 +231,8 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
     if value == "impact":
         ax.axvline(0, color="#333333", linewidth=0.8)
     xlabels = {
-        "gain": "NPS points gained if these detractors became passives",
+        "scenario_gain": "Scenario: NPS points if these detractors became passives",
+        "gain": "Scenario: NPS points if these detractors became passives",
         "impact": "NPS points: all responses minus responses without the theme",
         "share_detractors": "Share of commenting detractors mentioning it (%)",
         "share_promoters": "Share of commenting promoters mentioning it (%)",
