@@ -275,6 +275,14 @@ def test_analyze_comments_discovers_what_sets_detractors_apart():
     # The invoice comments belong to the taxonomy theme, not to a discovered topic.
     assert result.impact.set_index("theme").loc["billing errors", "mentions"] == 10
     assert "invoice" not in " ".join(result.topics["terms"])
+    # Topics are distinct from the taxonomy (no phrase a theme matches) and from each other.
+    for term in ", ".join(result.topics["terms"]).split(", "):
+        assert not any(t.regex.search(term) for t in result.taxonomy), term
+    topics = result.matches[list(result.topics["topic"])].to_numpy()
+    for i in range(topics.shape[1]):
+        for j in range(i + 1, topics.shape[1]):
+            shared = (topics[:, i] & topics[:, j]).sum()
+            assert shared <= 0.5 * min(topics[:, i].sum(), topics[:, j].sum())
 
 
 # --------------------------------------------------------------------------- sentiment
