@@ -50,7 +50,9 @@ def evidence_table(data: pd.DataFrame, matches: pd.DataFrame, *, score: str = "s
     keep = mention.sum(axis=0) > 0
     mention, names = mention[:, keep], list(m.columns[keep])
     if not names:
-        return pd.DataFrame(columns=COLUMNS)
+        empty = pd.DataFrame(columns=COLUMNS)
+        empty.attrs.update({"n": n, "n_commented": int(base.sum())})
+        return empty
     rest = ~m.to_numpy()[:, keep] & base[:, None]
     det, pro = (scores <= 6) & scored, (scores >= 9) & scored
     counts = {}
@@ -82,4 +84,6 @@ def evidence_table(data: pd.DataFrame, matches: pd.DataFrame, *, score: str = "s
                                 & (table["detractors"] >= min_detractors), "pain point",
                                 np.where(significant & (table["nps_difference"] > 0),
                                          "strength", "mentioned"))
-    return table[COLUMNS]
+    table = table[COLUMNS]
+    table.attrs.update({"n": n, "n_commented": int(base.sum())})
+    return table
