@@ -210,6 +210,8 @@ def test_noise_only_theme_tables_give_no_fix_it_action(rules):
     200 runs the fix-it rule fires in at most 5% of them (measured: 1 run of 200, 0.5%;
     Monte-Carlo standard error of a 5% rate over 200 runs: 1.5 points). With the old
     gate (scenario >= 1 point, >= 3 detractors) every run had fix-it actions."""
+    from scipy import stats as sps
+
     from .theme_evidence import evidence_table
 
     rng = np.random.default_rng(15)
@@ -224,6 +226,51 @@ def test_noise_only_theme_tables_give_no_fix_it_action(rules):
         old_fires += bool(((table["scenario_gain"] >= 1.0) & (table["detractors"] >= 3)).any())
     assert fires <= 0.05 * runs
     assert old_fires == runs
+    # The helper's Wilson interval is scipy's.
+    from .theme_evidence import wilson
+
+    ci = sps.binomtest(13, 300).proportion_ci(method="wilson")
+    assert np.allclose(wilson(13, 300), (ci.low, ci.high))
+
+
+def test_two_pain_points_get_one_combined_scenario_on_the_union_not_the_sum(rules):
+    # 100 responses; 12 detractors mention billing, 10 support, 6 of them both: 16 in all.
+    score = np.r_[np.zeros(30), np.full(40, 8), np.full(30, 10)]
+    billing = np.r_[np.ones(12), np.zeros(88)].astype(bool)
+    support = np.r_[np.zeros(6), np.ones(10), np.zeros(84)].astype(bool)
+    data = pd.DataFrame({"score": score})
+    matches = pd.DataFrame({"billing errors": billing, "slow support": support})
+    themes = themes_table([{"theme": "billing errors", "detractors": 12},
+                           {"theme": "slow support", "detractors": 10}], n=100)
+    table = actions.recommend(themes=themes, rules=rules, responses=data, matches=matches)
+    from scipy import stats as sps
+
+    ci = sps.binomtest(16, 100).proportion_ci(method="wilson")
+    assert table.attrs["combined"] == (
+        "Together, if the detractors who mention any of these 2 themes became passives: up to "
+        f"+16.0 points (95% interval {100 * ci.low:.1f} to {100 * ci.high:.1f}), each detractor "
+        "counted once: the themes' own figures overlap and do not add up.")
+    assert "22.0" not in table.attrs["combined"]  # 12 + 10: the sum is never shown
+    one = actions.recommend(themes=themes.head(1), rules=rules, responses=data, matches=matches)
+    assert one.attrs["combined"] == ""
+
+
+def test_the_actions_section_says_when_nothing_passes_the_gates(rules):
+    from nps_report.render import common
+
+    themes = themes_table([{"theme": "price", "verdict": "mentioned", "detractors": 30}])
+    drivers = drivers_table([{"driver": "support_speed", "importance": 0.2, "share": 0.5,
+                              "performance": 6.0, "quadrant": "fix first", "leader": False}],
+                            verdict="no_standout")
+    table = actions.recommend(team_row=team_row(), themes=themes, drivers=drivers, rules=rules)
+    html = common.actions_list(table)._repr_html_()
+    assert "No pain point stands out this quarter. No clear driver to fix this quarter." in html
+    assert "expected effect" not in html.lower() and "no figure in NPS points" in html
+    named = actions.recommend(themes=themes_table([{"theme": "price", "detractors": 30}]),
+                              rules=rules)
+    html = common.actions_list(named)._repr_html_()
+    assert "No pain point stands out" not in html
+    assert "at least +4.5 NPS points (lower end of the 95% interval)" in html
 
 
 # ------------------------------------------------------------------------------ drivers

@@ -124,7 +124,7 @@ def test_the_issues_onboarding_change_reads_the_same_everywhere(ctx, all_team_ta
 
 
 def test_department_actions_are_actions_its_teams_reports_show(ctx, all_team_tables):
-    keys = ["rule", "subject", "title", "why", "expected_effect"]
+    keys = ["rule", "subject", "title", "why", "evidence"]
     for department in ctx.build_tables(QUARTER).nps.query("level == 'department'")["department"]:
         d = department_tables(ctx, department=department, quarter=QUARTER)
         assert not d.actions.empty

@@ -10,6 +10,8 @@ One module per step, each importing only the ones before it:
                 copy for display
 ``engine``      each rule applied to one group's result tables (:func:`recommend`,
                 :func:`team_actions`)
+``combined``    several pain points' scenario on the union of responses
+                (:func:`combined_scenario`)
 ``gathering``   the top actions across a department's teams (:func:`gather`)
 ==============  ===================================================================
 
@@ -19,6 +21,7 @@ The names below are the package's public API; import them from here
 
 from __future__ import annotations
 
+from .combined import combined_scenario
 from .engine import PAIN_POINT, recommend, team_actions
 from .gathering import gather
 from .rules import (PRIORITIES, RULE_ORDER, URGENCIES, ActionRules, default_rules_path, load_rules,
@@ -33,6 +36,7 @@ __all__ = [
     "URGENCIES",
     "WARNING_RULES",
     "ActionRules",
+    "combined_scenario",
     "default_rules_path",
     "display_table",
     "evidence_text",

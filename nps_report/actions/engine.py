@@ -248,7 +248,8 @@ def _score_pattern(anomalies, rules, team):
 
 def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followup=None,
               anomalies=None, previous_themes=None, rules=None, display_floor: int = 5,
-              team: Optional[str] = None) -> pd.DataFrame:
+              team: Optional[str] = None, responses: Optional[pd.DataFrame] = None,
+              matches: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """Ranked actions for one group (a team's quarter) from its result tables.
 
     Parameters
@@ -280,6 +281,11 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         Fewest responses for a score to be shown (quoted by the small-sample rule).
     team : str, optional
         The group's name; default ``team_row["team"]`` when present.
+    responses, matches : DataFrame, optional
+        The responses the theme table was computed from and their theme matches
+        (:attr:`nps_report.themes.CommentAnalysis.matches`, same index): with both, two
+        or more pain-point actions get their combined scenario
+        (:func:`~nps_report.actions.combined_scenario`, on the union of responses).
 
     Returns
     -------
@@ -287,7 +293,8 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         One row per action, columns :data:`ACTION_COLUMNS` (``evidence``: the ranking
         basis in NPS points, NaN for an action without one). ``attrs["notes"]``: the
         sentences a report prints when a gate let nothing through ("No pain point
-        stands out this quarter.", "No clear driver to fix this quarter.").
+        stands out this quarter.", "No clear driver to fix this quarter.");
+        ``attrs["combined"]``: the combined scenario sentence ("" when not computed).
 
     Notes
     -----
@@ -346,6 +353,11 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         notes.append(_fill(rules.rules.fix_driver.none_text, **values))
     out = empty_actions() if not actions else rank_actions(pd.DataFrame(actions))[ACTION_COLUMNS]
     out.attrs["notes"] = notes
+    out.attrs["combined"] = ""
+    if responses is not None and matches is not None and len(pains) >= 2:
+        from .combined import combined_scenario
+
+        out.attrs["combined"] = combined_scenario(out, responses, matches)
     return out
 
 

@@ -207,7 +207,8 @@ def actions_list(actions_table: pd.DataFrame) -> Html:
     """The ranked actions, numbered, with why, owner, priority and evidence.
 
     The gates' notes (``attrs["notes"]`` of :func:`nps_report.actions.recommend`: "No
-    pain point stands out this quarter." ...) are printed before the list.
+    pain point stands out this quarter." ...) are printed before the list, the combined
+    scenario of several pain points (``attrs["combined"]``) after it.
     """
     from .. import actions
     from .html import action_list
@@ -216,7 +217,9 @@ def actions_list(actions_table: pd.DataFrame) -> Html:
     said = note(" ".join(notes)) if notes else Html()
     if actions_table is None or actions_table.empty:
         return said + note("No action rule fired this quarter.")
-    return said + action_list(actions.display_table(actions_table)) + note(
+    combined = str(actions_table.attrs.get("combined") or "")
+    return said + action_list(actions.display_table(actions_table)) + (
+        note(combined) if combined else Html()) + note(
         "Warnings about the numbers come first. Then actions are ranked by their evidence: "
         "for a pain point, the lower end of the 95% interval of its scenario (if its "
         "detractors became passives), in NPS points; a scenario is not a forecast. A key "

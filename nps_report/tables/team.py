@@ -183,11 +183,13 @@ def driver_table(current: pd.DataFrame, attributes, options: ReportOptions,
 
 
 def comment_tables(current: pd.DataFrame, options: ReportOptions):
-    """Themes (impact), discovered topics and redacted verbatims of ``current``."""
+    """Themes (impact), discovered topics, redacted verbatims and the theme matches of ``current``
+    (indexed as ``current.reset_index(drop=True)``)."""
     taxonomy = themes.load_taxonomy(options.themes)
     analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
                                        seed=options.seed)
-    return analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims
+    return (analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims,
+            analysis.matches)
 
 
 def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
@@ -273,7 +275,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
 
     driver, status, reason = driver_table(current, ctx.attributes, options, rules,
                                           scales=rating_scales(ctx))
-    impact, topics, quotes = comment_tables(current, options)
+    impact, topics, quotes, matches = comment_tables(current, options)
     # The decline rule names the themes that grew since the previous quarter.
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
     before = theme_shares(previous, taxonomy=themes.load_taxonomy(options.themes))
@@ -281,7 +283,8 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
     ranked = actions.recommend(
         team_row=row, themes=impact, drivers=driver if status == "ok" else None,
         changes=changes, followup=_followup(bt, team), anomalies=flags,
-        previous_themes=before, rules=rules, display_floor=options.display_floor, team=team)
+        previous_themes=before, rules=rules, display_floor=options.display_floor, team=team,
+        responses=current.reset_index(drop=True), matches=matches)
 
     below = [q for q, s in zip(trend[schema.QUARTER], trend["shown"]) if not s]
     quality = pd.DataFrame([{
