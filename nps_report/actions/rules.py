@@ -212,7 +212,7 @@ def load_rules(path=None) -> ActionRules:
     ------
     ParamsError
         If a file is missing or malformed; the message names the file and the key
-        (``rules.fix_pain_point.min_gain``), an unknown key comes with the known ones,
+        (``rules.fix_pain_point.min_evidence``), an unknown key comes with the known ones,
         and a template placeholder the rule does not fill is named.
     """
     from ..params import load_yaml
