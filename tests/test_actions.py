@@ -693,6 +693,11 @@ def test_department_actions_on_the_demo_flag_the_suspicious_team():
     checks = out[out["rule"] == "check_score_pattern"]
     assert team in checks["team"].tolist()
     assert set(out["team"]) <= set(frame.loc[frame["department"] == department, "team"])
+    # Each team's warnings come before any of its other actions.
+    for _, rows in out.groupby("team"):
+        warned = rows["rule"].isin(actions.WARNING_RULES)
+        if warned.any() and (~warned).any():
+            assert rows.loc[warned, "rank"].max() < rows.loc[~warned, "rank"].min()
     # The top actions, warnings included, plus any check beyond them.
     assert (out["rank"] <= TOP_ACTIONS).sum() == TOP_ACTIONS
     assert (out["rule"].iloc[TOP_ACTIONS:] == "check_score_pattern").all()

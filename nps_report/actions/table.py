@@ -65,8 +65,9 @@ def rank_actions(table: pd.DataFrame, *, evidence: str = "evidence",
         The column ranked on (NPS points; NaN: no figure in NPS points).
     by : str, optional
         A column naming whose action each row is (``team`` across a department). A
-        warning (:data:`WARNING_RULES`) is placed just above the best-ranked action of
-        its own group; without ``by`` the whole table is one group, so warnings come first.
+        warning (:data:`WARNING_RULES`) is placed just above the best-ranked other action
+        of its own group; without ``by`` the whole table is one group, so warnings come
+        first.
 
     Returns
     -------
@@ -77,7 +78,7 @@ def rank_actions(table: pd.DataFrame, *, evidence: str = "evidence",
     -----
     A warning says the numbers of its team cannot yet be relied on: no effect claim of
     that team may be read before it. It takes the ranking key of its group's best
-    action and wins the tie.
+    other action and wins the tie; a group with only warnings keeps their own keys.
 
     Examples
     --------
@@ -89,20 +90,30 @@ def rank_actions(table: pd.DataFrame, *, evidence: str = "evidence",
     """
     if table.empty:
         return table.assign(rank=pd.Series(dtype="int64"))
-    value = table[evidence].astype("float64")
-    warning = table["rule"].isin(WARNING_RULES)
-    claims = value.where(~warning)
-    groups = table[by] if by is not None else pd.Series(0, index=table.index)
-    best = claims.groupby(groups).transform("max")
-    primary = value.where(~warning, best)
+    warning = table["rule"].isin(WARNING_RULES).to_numpy()
     key = pd.DataFrame({
-        "evidence": -primary.fillna(-np.inf),
-        "warning": np.where(warning, 0, 1),
+        "evidence": -table[evidence].astype("float64").fillna(-np.inf),
         "urgency": table["urgency"].map({u: i for i, u in enumerate(URGENCIES)}).fillna(9),
         "priority": table["priority"].map({p: i for i, p in enumerate(PRIORITIES)}).fillna(9),
         "rule": table["rule"].map({r: i for i, r in enumerate(RULE_ORDER)}).fillna(99),
     }, index=table.index)
-    order = key.sort_values(list(key.columns), kind="stable").index
+    columns = list(key.columns)
+    key["anchor"] = np.arange(len(table))
+    own = key[["urgency", "priority", "rule"]].add_prefix("own_")  # orders warnings among themselves
+    # A warning takes the whole key of its group's best-ranked other action and wins the
+    # tie: it sits just above that action (its group's first claim).
+    groups = table[by] if by is not None else pd.Series(0, index=table.index)
+    others = key[~warning].sort_values(columns + ["anchor"], kind="stable")
+    best = others.groupby(groups[~warning], sort=False).head(1)
+    best.index = groups[best.index].to_numpy()
+    for pos in np.flatnonzero(warning):
+        group = groups.iloc[pos]
+        if group in best.index:
+            key.iloc[pos, :] = best.loc[group].to_numpy()
+    key["warning"] = np.where(warning, 0, 1)
+    key = key.join(own)
+    order = key.sort_values(columns + ["anchor", "warning"] + list(own.columns),
+                            kind="stable").index
     out = table.loc[order].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1, dtype="int64")
     out.attrs.update(table.attrs)
