@@ -7,11 +7,11 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .effects import driver_effects
+from ..benchmarks.verdicts import format_p
 from .rules import ActionRules, BaseRule, resolve_rules
 from .table import ACTION_COLUMNS, action_row, empty_actions, is_finite, rank_actions
 
-__all__ = ["recommend", "team_actions"]
+__all__ = ["PAIN_POINT", "recommend", "team_actions"]
 
 
 def _fill(template: str, **values) -> str:
@@ -37,47 +37,67 @@ def _get(row, key, default=None):
     return default if value is None else value
 
 
+#: The theme verdict that may become a fix-it action (the theme table's ``verdict``).
+PAIN_POINT = "pain point"
+
+
 def _pain_points(themes, rules, team):
+    """Fix-it actions for the themes whose verdict is "pain point", best evidence first.
+
+    A theme table without a ``verdict`` (no significance test was run) names none.
+    """
     rule = rules.rules.fix_pain_point
-    if themes is None or themes.empty or not rule.enabled:
+    if themes is None or themes.empty or not rule.enabled or "verdict" not in themes:
         return []
-    t = themes.copy()
-    polarity = t["polarity"] if "polarity" in t else pd.Series("unknown", index=t.index)
-    impact = t["impact"] if "impact" in t else pd.Series(-1.0, index=t.index)
-    chosen = t[(polarity != "positive") & (polarity != "neutral")
-               & (t["gain"].astype(float) >= rule.min_gain)
+    t = themes.assign(evidence=pd.to_numeric(themes["scenario_low"], errors="coerce"))
+    chosen = t[(t["verdict"] == PAIN_POINT)
                & (t["detractors"].astype(float) >= rule.min_detractors)
-               & ~(impact.astype(float) >= 0)]
-    chosen = chosen.sort_values(["gain", "detractors"], ascending=False, kind="stable")
+               & (t["evidence"] > rule.min_evidence)]
+    chosen = chosen.sort_values(["evidence", "detractors"], ascending=False, kind="stable")
     out = []
     for _, row in chosen.head(rule.max_actions).iterrows():
         label = str(_get(row, "label", row["theme"]))
-        values = dict(team=team or "the team", theme=label,
-                      share_detractors=float(_get(row, "share_detractors", np.nan)),
-                      detractors=int(row["detractors"]), mentions=int(_get(row, "mentions", 0)),
-                      gain=float(row["gain"]), impact=float(_get(row, "impact", np.nan)))
-        priority = "high" if row["gain"] >= rule.high_gain else rule.priority
+        # The theme's NPS gap is negative for a pain point: say it as "points below".
+        values = dict(team=team or "the team", theme=label, detractors=int(row["detractors"]),
+                      mentions=int(_get(row, "mentions", 0)),
+                      below=-float(_get(row, "nps_difference", np.nan)),
+                      below_low=-float(_get(row, "nps_difference_high", np.nan)),
+                      below_high=-float(_get(row, "nps_difference_low", np.nan)),
+                      p_text="adjusted " + format_p(float(_get(row, "p_adjusted", np.nan))),
+                      gain=float(_get(row, "scenario_gain", np.nan)),
+                      gain_low=float(row["evidence"]),
+                      gain_high=float(_get(row, "scenario_high", np.nan)))
+        priority = "high" if row["evidence"] >= rule.high_evidence else rule.priority
         out.append(action_row("fix_pain_point", str(row["theme"]), _fill(rule.title, **values),
-                           _fill(rule.why, **values), row["gain"],
-                           _owner(rule, team, rules, row["theme"], label), priority, rule.urgency))
+                              _fill(rule.why, **values), row["evidence"],
+                              _owner(rule, team, rules, row["theme"], label), priority,
+                              rule.urgency))
     return out
 
 
 def _drivers(drivers, rules, team, pain_actions):
+    """Fix-it actions for the clear drivers rated below average, and whether one was named.
+
+    Only a driver the analysis names (verdict ``"drivers"`` and the row's ``leader``: it
+    adds to what the other ratings explain and stands clearly above the rest) in the
+    "fix first" quadrant becomes an action. Its figure is its share of the differences in
+    scores with its bootstrap interval: not NPS points, so its evidence is NaN.
+    """
     rule = rules.rules.fix_driver
     if drivers is None or drivers.empty or not rule.enabled:
-        return []
-    if drivers.attrs.get("status", "ok") != "ok" or "quadrant" not in drivers:
-        return []
-    # Only a driver the analysis names (it stands out from the others and from zero: the
-    # table's ``leader``) may become an action; a table without that column names none.
-    leader = drivers["leader"].fillna(False).astype(bool) if "leader" in drivers else False
+        return [], False
+    attrs = drivers.attrs
+    if attrs.get("status", "ok") != "ok" or attrs.get("verdict") != "drivers" \
+            or "quadrant" not in drivers or "leader" not in drivers:
+        return [], False
+    leader = drivers["leader"].fillna(False).astype(bool)
     fix = drivers[(drivers["quadrant"] == "fix first") & leader]
     fix = fix.sort_values("importance", ascending=False)
-    split = drivers.attrs.get("performance_split", float(drivers["performance"].mean()))
+    split = attrs.get("performance_split", float(drivers["performance"].mean()))
     by_theme = {a["subject"]: a for a in pain_actions}
-    out = []
+    out, named = [], False
     for _, row in fix.head(rule.max_actions).iterrows():
+        named = True
         label = str(_get(row, "label", row["driver"]))
         low, high = _get(row, "scale_min", np.nan), _get(row, "scale_max", np.nan)
         # The split is a share of each scale: say it on this driver's own scale.
@@ -85,25 +105,19 @@ def _drivers(drivers, rules, team, pain_actions):
             if is_finite(low) and is_finite(high) and "performance_pomp" in row else float(split)
         values = dict(team=team or "the team", driver=label, share=float(row["share"]),
                       importance=float(row["importance"]),
+                      importance_low=float(_get(row, "ci_low", np.nan)),
+                      importance_high=float(_get(row, "ci_high", np.nan)),
                       performance=float(row["performance"]), performance_split=own_split)
         why = _fill(rule.why, **values)
         linked = rules.driver_themes.get(str(row["driver"]))
         if linked in by_theme:
-            # The theme's action already asks for this fix: add the rating evidence to it
-            # (its expected effect stays the theme's, one number per action).
+            # The theme's action already asks for this fix: add the rating evidence to it.
             by_theme[linked]["why"] += " Ratings agree: " + why[:1].lower() + why[1:]
             continue
-        effect = _get(row, "expected_effect", np.nan)
-        if is_finite(effect) and rule.why_effect:
-            why += " " + _fill(rule.why_effect, team=values["team"], effect=float(effect),
-                               gap=float(_get(row, "gap", np.nan)),
-                               best=str(_get(row, "best", "")),
-                               best_performance=float(_get(row, "best_performance", np.nan)))
-        priority = "high" if is_finite(effect) and effect >= rule.high_effect else rule.priority
         out.append(action_row("fix_driver", str(row["driver"]), _fill(rule.title, **values), why,
-                           effect, _owner(rule, team, rules, row["driver"], label), priority,
-                           rule.urgency))
-    return out
+                              np.nan, _owner(rule, team, rules, row["driver"], label),
+                              rule.priority, rule.urgency))
+    return out, named
 
 
 def _number(value):
@@ -172,8 +186,11 @@ def _decline(changes, themes, previous_themes, rules, team):
         else:
             labels = dict(zip(themes["theme"], themes.get("label", themes["theme"])))
             polarity = dict(zip(themes["theme"], themes.get("polarity", "unknown")))
+            verdict = dict(zip(themes["theme"], themes.get("verdict", "mentioned")))
             diff = (now - before.reindex(now.index).fillna(0.0))
-            diff = diff[[polarity.get(t) not in ("positive", "neutral") for t in diff.index]]
+            # Praise that grew does not explain a fall.
+            diff = diff[[polarity.get(t) not in ("positive", "neutral")
+                         and verdict.get(t) != "strength" for t in diff.index]]
             grown = diff[diff >= rule.min_growth].sort_values(ascending=False)
             grown = grown.head(rule.max_themes)
             if grown.empty:
@@ -231,7 +248,8 @@ def _score_pattern(anomalies, rules, team):
 
 def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followup=None,
               anomalies=None, previous_themes=None, rules=None, display_floor: int = 5,
-              team: Optional[str] = None) -> pd.DataFrame:
+              team: Optional[str] = None, responses: Optional[pd.DataFrame] = None,
+              matches: Optional[pd.DataFrame] = None) -> pd.DataFrame:
     """Ranked actions for one group (a team's quarter) from its result tables.
 
     Parameters
@@ -240,11 +258,14 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         The group's row of :func:`nps_report.stats.grouped_nps` (``n``, ``promoters``,
         ``pct_promoters``, ``moe``, ``imprecise`` ...).
     themes : DataFrame, optional
-        Theme impact table (``CommentAnalysis.impact`` or
-        :func:`nps_report.tables.theme_change.theme_shares`).
+        Theme impact table with the themes' evidence: ``theme``, ``label``,
+        ``mentions``, ``detractors``, ``verdict`` (``"pain point"``, ``"strength"``
+        or ``"mentioned"``), ``p_adjusted``, ``nps_difference`` with
+        ``nps_difference_low``/``_high`` and ``scenario_gain`` with
+        ``scenario_low``/``_high`` (see :func:`nps_report.themes.theme_impact`). A
+        table without ``verdict`` names no pain point.
     drivers : DataFrame, optional
-        :func:`nps_report.drivers.key_drivers` table, optionally with the
-        ``expected_effect`` of :func:`driver_effects`.
+        :func:`nps_report.drivers.key_drivers` table (its ``attrs`` carry the verdict).
     changes : DataFrame, optional
         :func:`nps_report.benchmarks.changes` rows of the group (a ``team`` column is
         filtered to ``team``).
@@ -260,29 +281,38 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         Fewest responses for a score to be shown (quoted by the small-sample rule).
     team : str, optional
         The group's name; default ``team_row["team"]`` when present.
+    responses, matches : DataFrame, optional
+        The responses the theme table was computed from and their theme matches
+        (:attr:`nps_report.themes.CommentAnalysis.matches`, same index): with both, two
+        or more pain-point actions get their combined scenario
+        (:func:`~nps_report.actions.combined_scenario`, on the union of responses).
 
     Returns
     -------
     DataFrame
-        One row per action, columns :data:`ACTION_COLUMNS`: ``rule`` (rule id),
-        ``subject`` (the theme, driver or topic), ``title``, ``why`` (the evidence,
-        with numbers), ``expected_effect`` (NPS points; NaN where it cannot be
-        estimated), ``owner``, ``priority`` (high/medium/low), ``urgency``
-        (:data:`URGENCIES`), ``rank`` (1 first).
+        One row per action, columns :data:`ACTION_COLUMNS` (``evidence``: the ranking
+        basis in NPS points, NaN for an action without one). ``attrs["notes"]``: the
+        sentences a report prints when a gate let nothing through ("No pain point
+        stands out this quarter.", "No clear driver to fix this quarter.");
+        ``attrs["combined"]``: the combined scenario sentence ("" when not computed).
 
     Notes
     -----
     Rules (each can be switched off or re-worded in the rules file):
 
-    - ``fix_pain_point``: complaint themes (polarity not positive/neutral, negative
-      impact) with ``gain >= min_gain`` and enough detractors; expected effect = the
-      theme's ``gain`` (points if its detractors became passives, a conservative
-      figure since they might become promoters, see :func:`nps_report.themes.theme_impact`).
-      A discovered topic (polarity unknown) counts as a complaint when its impact is negative.
-    - ``fix_driver``: drivers in "fix first"; expected effect from
-      :func:`driver_effects` when the table has it, NaN otherwise. A driver whose
-      linked theme (``driver_themes``) already has a pain-point action adds its
-      evidence to that action instead of a second one.
+    - ``fix_pain_point``: a theme whose ``verdict`` is ``"pain point"`` (its mentions
+      are significantly more detractor-heavy than the rest of the team's comments,
+      after the multiplicity adjustment over the themes), with at least
+      ``min_detractors`` detractors and a scenario whose 95% interval lies above
+      ``min_evidence``. Its figure is a scenario, not an expectation: if the
+      :math:`D_t` mentioning detractors became passives the NPS would rise by up to
+      :math:`100\\,D_t / n` points (``scenario_gain``, with its interval). Its evidence is
+      ``scenario_low``. Strengths and themes merely mentioned never become actions.
+    - ``fix_driver``: a rating the key-driver analysis names (verdict ``"drivers"``,
+      ``leader``) in "fix first". Its figure is its share of the differences in
+      scores with its bootstrap interval, an association across respondents; its
+      evidence is NaN (not NPS points). A driver whose linked theme
+      (``driver_themes``) has a pain-point action adds its evidence to that action.
     - ``follow_up_detractors``: any detractor; high priority when one is older than the SLA.
     - ``engage_promoters``: at least ``min_promoters`` promoters.
     - ``investigate_decline``: a significant fall in ``changes`` (after the FDR
@@ -290,8 +320,9 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
     - ``small_sample``: fewer than ``min_n`` responses or an imprecise score.
     - ``check_score_pattern``: any anomaly flag of the team.
 
-    Ranking: expected effect, largest first (actions whose effect is not estimated
-    come after those with one), then urgency, then priority, then the rule order above.
+    Ranking (:func:`rank_actions`): the warnings (``small_sample``,
+    ``check_score_pattern``) first, then evidence, largest first (actions without one
+    after), then urgency, priority and the rule order above.
 
     Examples
     --------
@@ -307,27 +338,45 @@ def recommend(*, team_row=None, themes=None, drivers=None, changes=None, followu
         value = _get(team_row, "team")
         team = None if value is None else str(value)
     pains = _pain_points(themes, rules, team)
-    actions = (pains + _drivers(drivers, rules, team, pains) + _follow_up(followup, rules, team)
+    fix_drivers, driver_named = _drivers(drivers, rules, team, pains)
+    actions = (pains + fix_drivers + _follow_up(followup, rules, team)
                + _promoters(team_row, rules, team)
                + _decline(changes, themes, previous_themes, rules, team)
                + _small_sample(team_row, rules, team, int(display_floor))
                + _score_pattern(anomalies, rules, team))
-    if not actions:
-        return empty_actions()
-    return rank_actions(pd.DataFrame(actions))[ACTION_COLUMNS]
+    notes = []
+    values = dict(team=team or "the team")
+    if themes is not None and rules.rules.fix_pain_point.enabled and not pains:
+        notes.append(_fill(rules.rules.fix_pain_point.none_text, **values))
+    if drivers is not None and drivers.attrs.get("status", "ok") == "ok" and not drivers.empty \
+            and rules.rules.fix_driver.enabled and not driver_named:
+        notes.append(_fill(rules.rules.fix_driver.none_text, **values))
+    out = empty_actions() if not actions else rank_actions(pd.DataFrame(actions))[ACTION_COLUMNS]
+    out.attrs["notes"] = notes
+    out.attrs["combined"] = ""
+    if responses is not None and matches is not None and len(pains) >= 2:
+        from .combined import combined_scenario
+
+        out.attrs["combined"] = combined_scenario(out, responses, matches)
+    return out
 
 
 def team_actions(team_row, theme_impact=None, driver_table=None, changes_table=None,
                  detractors_df=None, anomalies_df=None, previous_theme_impact=None, *,
-                 team: Optional[str] = None, responses: Optional[pd.DataFrame] = None,
-                 rules=None, display_floor: int = 5) -> pd.DataFrame:
+                 team: Optional[str] = None, rules=None, display_floor: int = 5) -> pd.DataFrame:
     """Ranked actions of one team's quarter: what a team report's last section shows.
 
     A thin wrapper of :func:`recommend`: ``detractors_df`` (from
-    :func:`nps_report.closeloop.close_the_loop`) becomes the follow-up counts, and when
-    ``responses`` (the team's responses of the quarter, the data ``driver_table`` was
-    computed from) is given, the drivers get their :func:`driver_effects`.
+    :func:`nps_report.closeloop.close_the_loop`) becomes the follow-up counts.
     ``rules`` may be an :class:`ActionRules`, a path or None (the shipped file).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import nps_report as nr
+    >>> row = nr.grouped_nps(pd.DataFrame({"score": [9, 10, 10, 2, 7, 9]}), []).iloc[0]
+    >>> team_actions(row, team="Support")["rule"].tolist()
+    ['small_sample']
     """
     rules = resolve_rules(rules)
     followup = None
@@ -335,10 +384,6 @@ def team_actions(team_row, theme_impact=None, driver_table=None, changes_table=N
         from ..closeloop import followup_summary
 
         followup = followup_summary(detractors_df)
-    if (driver_table is not None and responses is not None and not driver_table.empty
-            and "expected_effect" not in driver_table):
-        driver_table = driver_effects(responses, driver_table,
-                                      min_ratings=rules.rules.fix_driver.min_ratings)
     return recommend(team_row=team_row, themes=theme_impact, drivers=driver_table,
                      changes=changes_table, followup=followup, anomalies=anomalies_df,
                      previous_themes=previous_theme_impact, rules=rules,

@@ -16,7 +16,7 @@ __all__ = ["PRIORITIES", "RULE_ORDER", "URGENCIES", "ActionRules", "AnomalyCheck
 
 #: Priorities, highest first.
 PRIORITIES = ("high", "medium", "low")
-#: Urgencies, most urgent first (ranks actions of equal expected effect).
+#: Urgencies, most urgent first (ranks actions of equal evidence).
 URGENCIES = ("immediate", "this quarter", "next quarter")
 #: Rules in the order they are tried (also the last tie-breaker of the ranking).
 RULE_ORDER = ("fix_pain_point", "fix_driver", "follow_up_detractors", "engage_promoters",
@@ -42,16 +42,15 @@ class BaseRule(_Frozen):
 
 class PainPointRule(BaseRule):
     max_actions: int = Field(2, ge=1)
-    min_gain: float = Field(1.0, ge=0)
+    min_evidence: float = Field(0.0, ge=0)
     min_detractors: int = Field(3, ge=1)
-    high_gain: float = Field(3.0, ge=0)
+    high_evidence: float = Field(3.0, ge=0)
+    none_text: str = "No pain point stands out this quarter."
 
 
 class DriverRule(BaseRule):
     max_actions: int = Field(2, ge=1)
-    min_ratings: int = Field(30, ge=2)
-    high_effect: float = Field(3.0, ge=0)
-    why_effect: str = ""
+    none_text: str = "No clear driver to fix this quarter."
 
 
 class FollowUpRule(BaseRule):
@@ -153,17 +152,19 @@ class ActionRules(_Frozen):
 # Placeholders each template may use, with a sample value to test format specs on.
 _COMMON = {"team": "Team"}
 _TEMPLATE_FIELDS = {
-    "fix_pain_point": {"title": "why", "why": "why"},
-    "fix_driver": {"title": "why", "why": "why", "why_effect": "effect"},
+    "fix_pain_point": {"title": "why", "why": "why", "none_text": "why"},
+    "fix_driver": {"title": "why", "why": "why", "none_text": "why"},
     "investigate_decline": {"title": "why", "why": "why", "grown_text": "growth",
                             "no_growth_text": "growth", "no_comparison_text": "growth"},
 }
 _SAMPLES = {
-    ("fix_pain_point", "why"): dict(theme="Billing errors", share_detractors=31.0, detractors=12,
-                                    mentions=15, gain=4.2, impact=-5.1),
+    ("fix_pain_point", "why"): dict(theme="Billing errors", detractors=12, mentions=15,
+                                    below=25.0, below_low=12.0, below_high=38.0,
+                                    p_text="adjusted p = 0.003", gain=4.2, gain_low=2.1,
+                                    gain_high=6.3),
     ("fix_driver", "why"): dict(driver="Billing accuracy", share=0.4, importance=0.2,
-                                performance=6.1, performance_split=7.0),
-    ("fix_driver", "effect"): dict(effect=2.5, gap=0.8, best="Reliability", best_performance=7.4),
+                                importance_low=0.12, importance_high=0.27, performance=6.1,
+                                performance_split=7.0),
     ("follow_up_detractors", "why"): dict(count=12, customers="12 customers", overdue=3,
                                           sla_hours=48, oldest_days=20.5),
     ("engage_promoters", "why"): dict(promoters=40, pct_promoters=45.0),
@@ -211,7 +212,7 @@ def load_rules(path=None) -> ActionRules:
     ------
     ParamsError
         If a file is missing or malformed; the message names the file and the key
-        (``rules.fix_pain_point.min_gain``), an unknown key comes with the known ones,
+        (``rules.fix_pain_point.min_evidence``), an unknown key comes with the known ones,
         and a template placeholder the rule does not fill is named.
     """
     from ..params import load_yaml

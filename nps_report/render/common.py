@@ -235,15 +235,28 @@ def quotes(quotes_table: pd.DataFrame, impact: pd.DataFrame, *, themes: int = 4)
 
 
 def actions_list(actions_table: pd.DataFrame) -> Html:
-    """The ranked actions, numbered, with why, owner, priority and expected effect."""
+    """The ranked actions, numbered, with why, owner, priority and evidence.
+
+    The gates' notes (``attrs["notes"]`` of :func:`nps_report.actions.recommend`: "No
+    pain point stands out this quarter." ...) are printed before the list, the combined
+    scenario of several pain points (``attrs["combined"]``) after it.
+    """
     from .. import actions
     from .html import action_list
 
+    notes = [] if actions_table is None else list(actions_table.attrs.get("notes") or [])
+    said = note(" ".join(notes)) if notes else Html()
     if actions_table is None or actions_table.empty:
-        return note("No action rule fired this quarter.")
-    return action_list(actions.display_table(actions_table)) + note(
-        "Ranked by expected effect on the NPS, then urgency. Effects are estimates from the theme and "
-        "driver analyses above, not promises; the rules live in the build's action rules file (default: the shipped actions.yaml).")
+        return said + note("No action rule fired this quarter.")
+    combined = str(actions_table.attrs.get("combined") or "")
+    return said + action_list(actions.display_table(actions_table)) + (
+        note(combined) if combined else Html()) + note(
+        "Warnings about the numbers come first. Then actions are ranked by their evidence: "
+        "for a pain point, the lower end of the 95% interval of its scenario (if its "
+        "detractors became passives), in NPS points; a scenario is not a forecast. A key "
+        "driver's figure is its share of the differences in scores, an association, not "
+        "points. The rules live in the build's action rules file (default: the shipped "
+        "actions.yaml).")
 
 
 def external_table(external: pd.DataFrame | None, *, nps_shown: bool, who: str,

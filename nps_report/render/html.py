@@ -358,8 +358,8 @@ def action_list(shown: pd.DataFrame) -> Html:
     for _, r in shown.iterrows():
         owner = f" · owner: {esc(r['owner'])}" if isinstance(r.get("owner"), str) and r["owner"] else ""
         team = f"<b>{esc(r['team'])}</b>: " if isinstance(r.get("team"), str) else ""
-        effect = r.get("effect on the department", r["expected effect"])
+        evidence = r.get("evidence for the department", r["evidence"])
         detail = _tag("span", f"({esc(r['priority'])} priority, {esc(r['urgency'])}{owner}; "
-                              f"expected effect: {esc(effect)})", cls="muted")
+                              f"evidence: {esc(evidence)})", cls="muted")
         rows.append(Html(f"<b>{esc(r['action'])}</b> {detail}<br>{team}{esc(r['why'])}"))
     return bullets(rows, ordered=True)

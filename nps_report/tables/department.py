@@ -162,7 +162,7 @@ def department_tables(ctx, *, department: str, quarter: str) -> DepartmentTables
 
     driver, status, reason = driver_table(current, ctx.attributes, options, rules,
                                           scales=rating_scales(ctx))
-    impact, topics, quotes = comment_tables(current, options)
+    impact, topics, quotes, _ = comment_tables(current, options)
 
     # Exactly the actions the teams' reports show, weighted by the teams' sizes.
     names = [str(t) for t in teams[schema.TEAM]]

@@ -63,8 +63,7 @@ class TeamTables(SavedTables):
         Gaps to published benchmarks (:func:`nps_report.benchmarks.external_gaps`);
         empty without a benchmarks file or without a score.
     drivers : DataFrame
-        Key drivers (:func:`nps_report.drivers.key_drivers`) with each driver's
-        expected effect (:func:`nps_report.actions.driver_effects`); empty without
+        Key drivers (:func:`nps_report.drivers.key_drivers`); empty without
         attribute columns.
     drivers_status, drivers_reason : str
         ``"ok"`` or why there is no driver analysis (``"no_attributes"`` ...).
@@ -166,7 +165,7 @@ _SCALES: dict = {}
 
 def driver_table(current: pd.DataFrame, attributes, options: ReportOptions,
                  rules, *, scales: dict | None = None) -> tuple[pd.DataFrame, str, str]:
-    """Key drivers of ``current`` with their expected effects; (table, status, reason).
+    """Key drivers of ``current``; (table, status, reason).
 
     The tests that decide which ratings the report names (the model's F-test, partial
     F-tests, intervals of pairwise differences) run at the build's ``alpha``; the
@@ -180,20 +179,19 @@ def driver_table(current: pd.DataFrame, attributes, options: ReportOptions,
                                 seed=options.seed, confidence=options.confidence,
                                 alpha=options.alpha, scales=scales)
     status, reason = str(table.attrs.get("status", "ok")), str(table.attrs.get("reason") or "")
-    if status == "ok" and not table.empty:
-        table = actions.driver_effects(current, table,
-                                       min_ratings=rules.rules.fix_driver.min_ratings)
     return table, status, reason
 
 
 def comment_tables(current: pd.DataFrame, options: ReportOptions):
-    """Themes (impact), discovered topics and redacted verbatims of ``current``."""
+    """Themes (impact), discovered topics, redacted verbatims and the theme matches of ``current``
+    (indexed as ``current.reset_index(drop=True)``)."""
     taxonomy = themes.load_taxonomy(options.themes)
     analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
                                        seed=options.seed, alpha=options.alpha,
                                        min_detractors=options.min_detractors,
                                        confidence=options.confidence, fdr=options.fdr)
-    return analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims
+    return (analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims,
+            analysis.matches)
 
 
 def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
@@ -231,7 +229,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
     build's rows of the team (headline, changes, trend, comparison with its department
     and the company, gaps to the rest of them, rank, anomalies, follow-up counts),
     segments, published benchmarks, key drivers (200 bootstrap
-    resamples, the options' seed) with their expected effects, comment themes, the
+    resamples, the options' seed), comment themes, the
     previous quarter's themes, and last the actions, ranked from those tables only.
 
     Examples
@@ -279,7 +277,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
 
     driver, status, reason = driver_table(current, ctx.attributes, options, rules,
                                           scales=rating_scales(ctx))
-    impact, topics, quotes = comment_tables(current, options)
+    impact, topics, quotes, matches = comment_tables(current, options)
     # The decline rule names the themes that grew since the previous quarter.
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
     before = theme_shares(previous, taxonomy=themes.load_taxonomy(options.themes))
@@ -287,7 +285,8 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
     ranked = actions.recommend(
         team_row=row, themes=impact, drivers=driver if status == "ok" else None,
         changes=changes, followup=_followup(bt, team), anomalies=flags,
-        previous_themes=before, rules=rules, display_floor=options.display_floor, team=team)
+        previous_themes=before, rules=rules, display_floor=options.display_floor, team=team,
+        responses=current.reset_index(drop=True), matches=matches)
 
     below = [q for q, s in zip(trend[schema.QUARTER], trend["shown"]) if not s]
     quality = pd.DataFrame([{
