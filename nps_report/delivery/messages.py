@@ -131,7 +131,7 @@ def department_message(headline: DepartmentHeadline, attachments, *, sender: str
     message = _envelope(sender=sender, recipients=recipients, when=when,
                         subject=f"NPS {headline.quarter}: {headline.department} department pack")
     names = ", ".join(a.name for a in attachments) or "nothing"
-    build_text = f" (build {build!r})" if build else ""
+    build_text = f' (build "{build}")' if build else ""
     intro = (f"Hello,\n\nattached is the {headline.department} department pack for "
              f"{headline.quarter}{build_text}: the department summary and the reports of its "
              f"{headline.teams} team{'s' if headline.teams != 1 else ''}.")
@@ -179,7 +179,7 @@ def team_lead_message(*, team: str, quarter: str, workbook: Attachment, sender: 
     """
     message = _envelope(sender=sender, recipients=recipients, when=when,
                         subject=f"NPS {quarter}: close-the-loop list for {team}")
-    build_text = f" (build {build!r})" if build else ""
+    build_text = f' (build "{build}")' if build else ""
     message.set_content(
         f"Hello,\n\nattached is the close-the-loop list of {team} for {quarter}{build_text}: "
         "the detractors to call back and the promoters to thank.\n\n"

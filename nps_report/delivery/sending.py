@@ -283,8 +283,8 @@ def send_packs(params, *, quarter: str | None = None, smtp: bool = False, resend
     """
     send = params.send
     if send is None or not send.departments:
-        raise ParamsError("the build file lists no recipients: add a 'send' section with "
-                          "'departments' (department: [addresses])", path=params.source_file,
+        raise ParamsError("key 'send.departments' is missing: list each department's recipients "
+                          "under send.departments (department: [addresses])", path=params.source_file,
                           key="send.departments")
     environ = os.environ if environ is None else environ
     sender = environ.get(ENVIRONMENT["sender"]) or send.from_address
