@@ -390,3 +390,72 @@ def test_send_without_recipients_is_a_build_file_error(tmp_path, capsys):
     path.write_text(yaml.safe_dump({"data": {"path": "x.csv"}}))
     assert cli.main(["send", str(path)]) == 2
     assert "send.departments" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- TLS and login
+CERT, KEY = (Path(__file__).parent / "data" / f"smtp_test_{n}.pem" for n in ("cert", "key"))
+
+
+def tls_contexts():
+    """The server's context (the self-signed test certificate) and a client's that trusts it."""
+    import ssl
+
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(CERT, KEY)
+    client = ssl.create_default_context(cafile=str(CERT))
+    return served, client
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login_from_the_environment(copy, security):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"bot", b"s3cret")
+        logins.append((data.login, ok, server.transport.get_extra_info("ssl_object") is not None))
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
+
+    served, client = tls_contexts()
+    handler = Collector()
+    # aiosmtpd only counts STARTTLS for auth_require_tls; under implicit TLS the authenticator
+    # checks the session is encrypted itself.
+    tls = {"starttls": {"tls_context": served, "require_starttls": True, "auth_require_tls": True},
+           "ssl": {"ssl_context": served, "auth_require_tls": False}}[security]
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            **tls)
+    controller.start()
+    try:
+        environ = {"NPS_REPORT_SMTP_HOST": "127.0.0.1", "NPS_REPORT_SMTP_PORT": str(controller.port),
+                   "NPS_REPORT_SMTP_SECURITY": security, "NPS_REPORT_SMTP_USER": "bot",
+                   "NPS_REPORT_SMTP_PASSWORD": "s3cret"}
+        result = send_packs(copy.load(), smtp=True, environ=environ, say=quiet, tls_context=client)
+        assert result.exit_code == 0 and len(handler.messages) == 3
+        assert logins and all(ok and encrypted for _, ok, encrypted in logins)
+        # A wrong password: every message fails, none is recorded as sent.
+        environ["NPS_REPORT_SMTP_PASSWORD"] = "wrong"
+        failed = send_packs(copy.load(), smtp=True, resend=True, environ=environ, say=quiet,
+                            tls_context=client)
+        assert failed.exit_code == 1 and len(failed.failed) == 3 and len(handler.messages) == 3
+        assert all("535" in f["error"] for f in failed.failed), [f["error"] for f in failed.failed]
+        assert all("wrong" not in json.dumps(r) for r in read_sent(copy.out))
+    finally:
+        controller.stop()
+
+
+def test_untrusted_certificate_is_refused(copy):
+    served, _ = tls_contexts()
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), tls_context=served,
+                            require_starttls=True)
+    controller.start()
+    try:
+        environ = {"NPS_REPORT_SMTP_HOST": "127.0.0.1", "NPS_REPORT_SMTP_PORT": str(controller.port),
+                   "NPS_REPORT_SMTP_SECURITY": "starttls"}
+        result = send_packs(copy.load(), smtp=True, environ=environ, say=quiet)  # system trust only
+        assert result.exit_code == 1 and not handler.messages
+        assert all("CERTIFICATE_VERIFY_FAILED" in f["error"] or "certificate" in f["error"].lower()
+                   for f in result.failed)
+    finally:
+        controller.stop()

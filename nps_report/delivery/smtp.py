@@ -88,13 +88,15 @@ class SmtpSender:
 
     Use as a context manager; :meth:`send` returns the refused recipients (a dict, empty
     when all were accepted) and raises :class:`smtplib.SMTPException` or :class:`OSError`
-    when the message was not sent at all.
+    when the message was not sent at all. A refused login or an untrusted certificate is
+    not retried for the next messages: they fail with the same error.
     """
 
     def __init__(self, settings: SmtpSettings, *, tls_context: ssl.SSLContext | None = None):
         self.settings = settings
         self.tls_context = tls_context or ssl.create_default_context()
         self.connection: smtplib.SMTP | None = None
+        self.refused: Exception | None = None
 
     def connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -115,8 +117,14 @@ class SmtpSender:
         return connection
 
     def send(self, message: EmailMessage, *, sender: str, recipients) -> dict:
+        if self.refused is not None:  # never retry a refused login (an account could lock)
+            raise self.refused
         if self.connection is None:
-            self.connection = self.connect()
+            try:
+                self.connection = self.connect()
+            except (smtplib.SMTPAuthenticationError, ssl.SSLCertVerificationError) as exc:
+                self.refused = exc
+                raise
         try:
             return self.connection.send_message(message, from_addr=sender, to_addrs=list(recipients))
         except smtplib.SMTPServerDisconnected:
