@@ -131,7 +131,15 @@ def headline_text(h: DepartmentHeadline) -> str:
 
 
 def headline_html(h: DepartmentHeadline) -> str:
-    """The headline as a small HTML fragment (every text escaped)."""
+    """The headline as a small HTML fragment (every text escaped).
+
+    Examples
+    --------
+    >>> print(headline_html(DepartmentHeadline("R&D", "2026Q3", "Department NPS: +3 <R&D>")))
+    ... # doctest: +ELLIPSIS
+    <p><strong>Department NPS: +3 &lt;R&amp;D&gt;</strong></p>
+    ...
+    """
     esc = html.escape
 
     def items(values, tag="ul"):

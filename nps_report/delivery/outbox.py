@@ -18,6 +18,18 @@ def write_eml(message: EmailMessage, path) -> Path:
     """Write ``message`` to ``path`` as an RFC 5322 file (CRLF line ends, as sent), atomically.
 
     Any mail program opens it; ``email.message_from_binary_file`` reads it back.
+
+    Examples
+    --------
+    >>> import email, tempfile, pathlib
+    >>> from email.message import EmailMessage
+    >>> m = EmailMessage(); m["Subject"] = "NPS 2026Q3"; m.set_content("Department NPS: +12")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_eml(m, pathlib.Path(d) / "Finance.eml")
+    ...     back = email.message_from_bytes(path.read_bytes())
+    ...     removed = clear_outbox(d)
+    >>> back["Subject"], removed
+    ('NPS 2026Q3', 1)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -71,6 +71,8 @@ class Delivery:
     headline: DepartmentHeadline | None = None
     not_included: tuple = ()
     problem: str | None = None
+    #: The outbox file's name without ``.eml`` (the pack's or the team folder's name, unique).
+    stem: str | None = None
 
     @property
     def label(self) -> str:
@@ -80,8 +82,8 @@ class Delivery:
     @property
     def eml_name(self) -> str:
         if self.kind == DEPARTMENT:
-            return f"{safe_name(self.department)}.eml"
-        return f"leads/{safe_name(self.team)}.eml"
+            return f"{self.stem or safe_name(self.department)}.eml"
+        return f"leads/{self.stem or safe_name(self.team)}.eml"
 
     def attachment_records(self) -> list:
         return [{"name": a.name, "sha256": a.sha256, "bytes": a.path.stat().st_size}
@@ -112,7 +114,14 @@ class SendResult:
 
 
 def build_folder(params) -> Path:
-    """The folder a build of ``params`` writes into (``<output_dir>/<name>``)."""
+    """The folder a build of ``params`` writes into (``<output_dir>/<name>``).
+
+    Examples
+    --------
+    >>> from nps_report.params import parse_params
+    >>> build_folder(parse_params({"name": "q3", "data": {"path": "x.csv"}})).as_posix()
+    'output/q3'
+    """
     from ..pipeline.publish import output_location
 
     return output_location(params)[0] / params.name
@@ -160,6 +169,7 @@ def _department_delivery(folder: Path, manifest: dict, quarter: str, department:
         return delivery
     key, entry = packs[department]
     path = folder / key
+    delivery.stem = Path(key).stem
     if entry.get("status") != "ok" or not path.exists():
         reason = entry.get("error") or ("file missing" if entry.get("status") == "ok"
                                         else f"status {entry.get('status')}")
@@ -192,6 +202,7 @@ def _lead_delivery(folder: Path, manifest: dict, quarter: str, team: str, recipi
     if team not in teams:
         delivery.problem = _unknown(team, teams, "team report for", quarter)
         return delivery
+    delivery.stem = Path(teams[team][0]).name
     path = folder / teams[team][0] / CLOSE_THE_LOOP_FILE
     if not path.exists():
         delivery.problem = f"{team} has no close-the-loop workbook for {quarter} ({path} missing)"
@@ -220,6 +231,13 @@ def plan_deliveries(folder, manifest: dict, send, quarter: str, *, team_pdfs: bo
     list of Delivery
         One per department listed under ``send.departments``, then (when
         ``send.team_leads``) one per team under ``send.leads``.
+
+    Examples
+    --------
+    >>> from nps_report.params import SendOptions
+    >>> send = SendOptions(departments={"Finance": ["cfo@example.org"]})
+    >>> [d.problem for d in plan_deliveries(".", {}, send, "2026Q3")]
+    ["no department pack for 'Finance' in 2026Q3"]
     """
     folder = Path(folder)
     out = [_department_delivery(folder, manifest, quarter, department, recipients, team_pdfs)
@@ -280,6 +298,18 @@ def send_packs(params, *, quarter: str | None = None, smtp: bool = False, resend
     ParamsError
         No ``send`` section, no sender, no SMTP host with ``smtp``, no build or no pack for
         the quarter: before anything is sent.
+
+    Examples
+    --------
+    >>> from nps_report.params import parse_params
+    >>> build = parse_params({"data": {"path": "survey.csv"}})
+    >>> send_packs(build)
+    Traceback (most recent call last):
+    ...
+    nps_report.exceptions.ParamsError: key 'send.departments' is missing: list each department's recipients under send.departments (department: [addresses])
+
+    With a ``send`` section, after ``nps-report build``: ``send_packs(build)`` writes the
+    outbox, ``send_packs(build, smtp=True)`` sends; ``.exit_code`` is 0 or 1.
     """
     send = params.send
     if send is None or not send.departments:
