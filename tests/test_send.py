@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
 
 from nps_report import cli, params
 from nps_report.delivery import (SENT_FILE, DepartmentHeadline, department_headline,
@@ -30,13 +31,15 @@ from nps_report.pipeline import run_build
 from nps_report.render.html import fmt_nps, interval_text
 from nps_report.tables import load_report_tables
 
-Controller = pytest.importorskip("aiosmtpd.controller").Controller
 
 QUARTER = "2026Q3"
 DEPARTMENTS = {"Field Care": ["Alpha Desk", "Bravo Desk"], "Back Office": ["Charlie Desk", "Delta Desk"]}
 RECIPIENTS = {"Field Care": ["Head of Field Care <field-head@example.org>", "analyst@example.com"],
               "Back Office": ["office-head@example.org"]}
 LEAD = "alpha-lead@example.com"
+# Scores uniform from here to 10, the same in both quarters (no real change): the two
+# departments' NPS differ, so a body carrying the other department's figures is caught.
+LOWEST = {"Field Care": 0, "Back Office": 4}
 SENDER = "NPS reports <nps@example.org>"
 
 
@@ -51,7 +54,7 @@ def survey(folder: Path) -> pd.DataFrame:
                     rows.append({
                         "id": f"RESP-{team[:3].upper()}-{start[5:7]}-{i:03d}",
                         "customer": f"CUST-{team[:1]}{i:04d}",
-                        "when": f"{start}T09:{i:02d}:00Z", "score": int(rng.integers(0, 11)),
+                        "when": f"{start}T09:{i:02d}:00Z", "score": int(rng.integers(LOWEST[department], 11)),
                         "team": team, "dept": department,
                         "email": f"customer.{team[:1].lower()}{i}@customers.example.net",
                         "comment": (f"Ask for Zebediah Quartermaine {i}, billing was wrong"
@@ -182,6 +185,8 @@ def test_outbox_writes_one_eml_per_department(copy):
 
 def test_body_gives_the_headline_of_the_saved_tables(copy):
     send_packs(copy.load(), say=quiet)
+    lines = {department_headline(copy.out / QUARTER / "departments" / d).nps_line for d in DEPARTMENTS}
+    assert len(lines) == len(DEPARTMENTS)
     for department in DEPARTMENTS:
         d = load_report_tables(copy.out / QUARTER / "departments" / department)
         row = d.headline.iloc[0]
@@ -459,3 +464,12 @@ def test_untrusted_certificate_is_refused(copy):
                    for f in result.failed)
     finally:
         controller.stop()
+
+
+def test_body_names_reports_missing_from_the_pack():
+    headline = DepartmentHeadline("Field Care", QUARTER, "Department NPS: +5", teams=3)
+    message = department_message(headline, [], sender=SENDER, recipients=["a@example.org"],
+                                 when=pd.Timestamp("2026-10-05", tz="UTC"), not_included=("Broken Desk",))
+    text = message.get_body(("plain",)).get_content()
+    assert "Not in the pack (the report failed to build): Broken Desk" in text
+    assert "Broken Desk" in message.get_body(("html",)).get_content()
