@@ -216,14 +216,15 @@ class Dedupe(_Frozen):
 
 def _addresses(value, key: str) -> list[str]:
     """One address or a list of them -> a list of ``name@domain`` texts (checked)."""
-    from email.utils import parseaddr
+    from email.utils import getaddresses
 
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         raise ValueError(f"{key}: give one e-mail address or a list of them")
     for item in items:
-        if not isinstance(item, str) or "@" not in parseaddr(item)[1]:
-            raise ValueError(f"{key}: {item!r} is not an e-mail address")
+        found = getaddresses([item]) if isinstance(item, str) else []
+        if len(found) != 1 or "@" not in found[0][1]:
+            raise ValueError(f"{key}: {item!r} is not one e-mail address (list several as [a, b])")
     return [item.strip() for item in items]
 
 

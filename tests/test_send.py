@@ -361,6 +361,7 @@ def test_cli_send_writes_the_outbox(copy, capsys):
     ({"smtp": {"host": "smtp.example.org", "password": "hunter2"}}, "send.smtp.password"),
     ({"user": "me"}, "send.user"),
     ({"departments": {"Field Care": ["not an address"]}}, "send.departments"),
+    ({"departments": {"Field Care": "a@example.org, b@example.org"}}, "send.departments"),
     ({"team_leads": True}, "send"),
     ({"recipients": {}}, "send.recipients"),
 ])
@@ -473,3 +474,18 @@ def test_body_names_reports_missing_from_the_pack():
     text = message.get_body(("plain",)).get_content()
     assert "Not in the pack (the report failed to build): Broken Desk" in text
     assert "Broken Desk" in message.get_body(("html",)).get_content()
+
+
+def test_demo_build_file_lists_every_demo_department(demo_export):
+    """``nps-report send params/demo.yaml`` after ``make demo`` writes one message per
+    department: the demo's send section names exactly the demo's departments, example
+    addresses only, and a lead of a real demo team."""
+    from email.utils import getaddresses
+
+    from nps_report.resources import demo_build_file
+
+    send = params.load_params(demo_build_file()).send
+    assert set(send.departments) == set(demo_export["Department"])
+    addresses = [a for r in [*send.departments.values(), *send.leads.values()] for _, a in getaddresses(r)]
+    assert addresses and all(a.rsplit("@", 1)[1] in {"example.org", "example.com"} for a in addresses)
+    assert set(send.leads) <= set(demo_export["Team"]) and send.team_leads
