@@ -15,8 +15,10 @@ examples:
   nps-report demo-data output/demo-data      write the synthetic demo survey
   nps-report summary params/demo.yaml        NPS per team and quarter, with intervals
   nps-report build params/demo.yaml          every report of the build's quarter(s)
+  nps-report send params/demo.yaml           write each department's message to output/demo/outbox/
+  nps-report send params/demo.yaml --smtp    send them (server: send.smtp or NPS_REPORT_SMTP_HOST)
 
-exit codes: 0 done, 1 some reports failed, 2 unusable input (file, params)."""
+exit codes: 0 done, 1 some reports (or messages) failed, 2 unusable input (file, params)."""
 
 
 def _say(message: str) -> None:
@@ -110,6 +112,16 @@ def cmd_demo(args) -> int:
     return _build(params_mod.parse_params(raw, path=demo_build_file()), args)
 
 
+def cmd_send(args) -> int:
+    from . import params as params_mod
+    from .delivery import send_packs
+
+    params = params_mod.load_params(args.params)
+    result = send_packs(params, quarter=args.quarter, smtp=args.smtp, resend=args.resend,
+                        outbox=args.outbox, include_team_pdfs=args.include_team_pdfs or None)
+    return result.exit_code
+
+
 def cmd_notebook(args) -> int:
     from .notebook import create_notebook
 
@@ -180,6 +192,26 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("params", metavar="PARAMS", help="build file (YAML), e.g. params/demo.yaml")
     _build_options(p)
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("send", help="send each department's pack to its recipients (outbox or SMTP)",
+                       description="Compose one message per department listed under send.departments "
+                                   "in the build file: its pack of the quarter attached, its headline "
+                                   "(NPS with interval, significant changes, top actions) in the body. "
+                                   "By default the messages are written as .eml files to the outbox "
+                                   "to check; --smtp sends them. What was sent is recorded in "
+                                   "<build>/sent.jsonl; a pack already sent unchanged is not sent again.")
+    p.add_argument("params", metavar="PARAMS", help="build file (YAML) with a send: section, already built")
+    p.add_argument("-q", "--quarter", default=None, metavar="Q",
+                   help="the quarter whose packs to send (default: the build's latest)")
+    p.add_argument("--smtp", action="store_true",
+                   help="send through the SMTP server of send.smtp / NPS_REPORT_SMTP_HOST "
+                        "(login from NPS_REPORT_SMTP_USER and NPS_REPORT_SMTP_PASSWORD)")
+    p.add_argument("--resend", action="store_true", help="send packs already sent unchanged again")
+    p.add_argument("--outbox", default=None, metavar="DIR",
+                   help="where to write the .eml files (default: send.outbox, else <build>/outbox)")
+    p.add_argument("--include-team-pdfs", action="store_true",
+                   help="attach each team's report PDF too (default: send.team_pdfs)")
+    p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("notebook", help="create an ad-hoc analysis notebook under notebooks/")
     p.add_argument("name", metavar="NAME", help="name of the notebook (e.g. plan-question)")

@@ -15,8 +15,8 @@ from . import schema
 from .exceptions import ParamsError
 from .options import ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SqlSource", "StatsOptions",
-           "Windows", "load_params", "load_yaml", "parse_params"]
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SendOptions", "SmtpServer",
+           "SqlSource", "StatsOptions", "Windows", "load_params", "load_yaml", "parse_params"]
 
 
 class _DateLessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -216,6 +216,87 @@ class Dedupe(_Frozen):
     latest_per_respondent: bool = False
 
 
+def _addresses(value, key: str) -> list[str]:
+    """One address or a list of them -> a list of ``name@domain`` texts (checked)."""
+    from email.utils import getaddresses
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{key}: give one e-mail address or a list of them")
+    for item in items:
+        found = getaddresses([item]) if isinstance(item, str) else []
+        if len(found) != 1 or "@" not in found[0][1]:
+            raise ValueError(f"{key}: {item!r} is not one e-mail address (list several as [a, b])")
+    return [item.strip() for item in items]
+
+
+class SmtpServer(_Frozen):
+    """The SMTP server ``nps-report send --smtp`` sends through (login: environment only)."""
+
+    host: Optional[str] = None
+    port: Optional[int] = Field(None, ge=1, le=65535)
+    # starttls: plain connection upgraded to TLS (port 587); ssl: TLS from the start (465).
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    timeout: float = Field(30, gt=0)
+
+
+class SendOptions(_Frozen):
+    """Who receives the department packs (``nps-report send``) and how they travel.
+
+    ``departments`` maps each department to its recipients; ``leads`` maps a team to its
+    lead, who receives the team's close-the-loop workbook only when ``team_leads`` is
+    true. The SMTP login is never written here: it comes from the environment
+    (``NPS_REPORT_SMTP_USER``, ``NPS_REPORT_SMTP_PASSWORD``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_address: Optional[str] = Field(None, alias="from")
+    smtp: SmtpServer = SmtpServer()
+    # Where the .eml files are written (default: outbox/ in the build folder).
+    outbox: Optional[str] = None
+    departments: dict[str, list[str]] = Field(default_factory=dict)
+    team_pdfs: bool = False
+    team_leads: bool = False
+    leads: dict[str, list[str]] = Field(default_factory=dict)
+    html: bool = True
+
+    @field_validator("departments", "leads", mode="before")
+    @classmethod
+    def _address_lists(cls, value, info):
+        if not isinstance(value, dict):
+            return value
+        return {name: _addresses(addresses, f"send.{info.field_name}.{name}")
+                for name, addresses in value.items()}
+
+    @field_validator("from_address")
+    @classmethod
+    def _sender(cls, value):
+        return None if value is None else _addresses(value, "send.from")[0]
+
+    @model_validator(mode="after")
+    def _leads_listed(self):
+        if self.team_leads and not self.leads:
+            raise ValueError("team_leads is true but 'leads' lists no team lead (team: address)")
+        return self
+
+
+#: Keys that would put an SMTP login into a build file (refused: environment only).
+SECRET_KEYS = {"password", "passwd", "pass", "secret", "user", "username", "login", "token"}
+
+
+def _refuse_secrets(section, where: str, path) -> None:
+    """Raise when a login key appears anywhere under ``section`` (naming it)."""
+    if isinstance(section, dict):
+        for key, value in section.items():
+            name = f"{where}.{key}"
+            if str(key).lower() in SECRET_KEYS:
+                raise ParamsError(f"key '{name}': an SMTP login never goes in the build file; set "
+                                  "NPS_REPORT_SMTP_USER and NPS_REPORT_SMTP_PASSWORD in the "
+                                  "environment instead", path=path, key=name)
+            _refuse_secrets(value, name, path)
+
+
 class BuildParams(_Frozen):
     """One build: data, scope (quarters, teams, departments), statistics and outputs."""
 
@@ -242,6 +323,8 @@ class BuildParams(_Frozen):
     scheduler: Optional[str] = None
     # A folder of one's own report templates (default: the shipped ones).
     templates: Optional[str] = None
+    # Recipients of the department packs (nps-report send).
+    send: Optional[SendOptions] = None
     source_file: Optional[str] = Field(None, exclude=True)
 
     @field_validator("benchmarks", "themes", "actions")
@@ -306,7 +389,7 @@ def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
         current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
         if current is None:
             return []
-    return list(getattr(current, "model_fields", {}))
+    return [field.alias or name for name, field in getattr(current, "model_fields", {}).items()]
 
 
 def _describe(error: dict, path, model) -> str:
@@ -337,6 +420,7 @@ def parse_params(raw: Any, *, path=None) -> BuildParams:
         raise ParamsError("the build file is empty", path=path)
     if not isinstance(raw, dict):
         raise ParamsError(f"a build file is a mapping of keys, got {type(raw).__name__}", path=path)
+    _refuse_secrets(raw.get("send"), "send", path)
     try:
         params = BuildParams.model_validate({**raw, "source_file": None if path is None else str(path)})
     except ValidationError as exc:
