@@ -1,0 +1,1 @@
+"""The outer loop: what owners did about the recommended actions, and what came of it."""
