@@ -13,7 +13,7 @@ from ..actions.ids import action_id
 from ..spreadsheets import FORMULA_START
 from .log import EDITABLE_COLUMNS, LOG_COLUMNS, LOG_SHEET, STATUSES
 
-__all__ = ["REJECTED_COLUMNS", "check_returns", "read_returned_log", "returned_files"]
+__all__ = ["REJECTED_COLUMNS", "check_returns", "unquote_cells", "read_returned_log", "returned_files"]
 
 #: Columns of the rejected rows: where each came from, why, and everything it held.
 REJECTED_COLUMNS = ["source_file", "source_row", "reason"] + LOG_COLUMNS
@@ -32,6 +32,11 @@ def _text(value) -> str:
     if text[:1] == "'" and text[1:2] and text[1:2] in "".join(FORMULA_START):
         text = text[1:]  # spreadsheets.neutralize added it when the log was written
     return text
+
+
+def unquote_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of a CSV the build wrote, as text without its formula-safety quote."""
+    return frame.apply(lambda column: column.map(_text)).astype(object)
 
 
 def returned_files(folder) -> list[Path]:
