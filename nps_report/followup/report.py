@@ -182,7 +182,7 @@ def followup_table(latest: pd.DataFrame, *, team: str, quarter: str, then_respon
 def _sentence(row: dict, *, then_q: str, quarter: str, floor: int) -> str:
     label, verdict = row["label"], row["verdict"]
     if verdict == "no measure":
-        return f"{row['title']}: no before-and-after measure for this kind of action."
+        return f"{row['title']}: no before-and-after measure for this kind of action"
     if row["measure"] == "share of commenting detractors":
         if verdict == "too few":
             return (f"{label}: too few commenting detractors to compare ({row['n_then']} in "

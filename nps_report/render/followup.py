@@ -62,10 +62,11 @@ def action_followup(followup: pd.DataFrame, *, alpha: float = 0.05,
     for _, row in followup.iterrows():
         detail = [esc(row["sentence"]) + "."]
         if row["verdict"] in ("significant", "not significant"):
-            unit = " points" if row["measure"] == "share of commenting detractors" else ""
-            detail.append(esc(f"Change {row['change']:+.1f}{unit}, {level} interval "
-                              f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['test']}, "
-                              f"{row['quarter_then']} against this quarter)."))
+            share = row["measure"] == "share of commenting detractors"
+            digits, unit = (0, " points") if share else (1, " rating points")
+            detail.append(esc(f"Change {row['change']:+.{digits}f}{unit}, {level} interval "
+                              f"{row['ci_low']:+.{digits}f} to {row['ci_high']:+.{digits}f} "
+                              f"({row['test']}, {row['quarter_then']} against this quarter)."))
         if row["recommended_again"]:
             detail.append("<b>" + esc("Recommended again this quarter although marked done: "
                                       "worth a second look.") + "</b>")
