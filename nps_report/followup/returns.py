@@ -110,7 +110,8 @@ def check_returns(rows: pd.DataFrame, *, teams, today=None, issued: pd.DataFrame
     issued : DataFrame, optional
         Actions the build has written into logs (``action_id``, ``quarter``, ``team``,
         ``rule``, ``subject``, ``title``): their ids are known even when the owner
-        blanked the other columns, which are then filled back from here.
+        blanked the other columns, which are then filled back from here (a row with
+        an id and no quarter takes the quarter of the latest log that listed it).
 
     Returns
     -------
