@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema, themes
+from ..tables.theme_change import theme_shares
 from .evidence import mean_change, share_change
 from .store import read_latest
 
@@ -45,8 +46,6 @@ def _quarter_key(label: str):
 
 def _theme_counts(responses: pd.DataFrame, theme: str, taxonomy) -> tuple[int, int, str]:
     """Commenting detractors mentioning ``theme``, commenting detractors, the theme's label."""
-    from ..tables.theme_change import theme_shares
-
     impact = theme_shares(responses, taxonomy=taxonomy)
     commented = int((impact.attrs.get("commented") or {}).get("detractors", 0))
     rows = impact[impact["theme"].astype(str).str.casefold() == str(theme).casefold()]

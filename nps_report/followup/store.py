@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -58,11 +59,26 @@ def latest_entries(history: pd.DataFrame) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+@dataclass(frozen=True, eq=False)
 class ReturnedLogs:
-    """What :func:`read_returns` found: the accepted history, the latest entries, the refused rows."""
+    """What :func:`read_returns` found.
 
-    def __init__(self, history, latest, rejected, files):
-        self.history, self.latest, self.rejected, self.files = history, latest, rejected, files
+    Attributes
+    ----------
+    history : DataFrame
+        Every accepted row ever read (:data:`HISTORY_COLUMNS`).
+    latest : DataFrame
+        The latest entry per action (:func:`latest_entries`).
+    rejected : DataFrame
+        The refused rows of the files read now, with their reasons.
+    files : list of Path
+        The returned files read, oldest first.
+    """
+
+    history: pd.DataFrame
+    latest: pd.DataFrame
+    rejected: pd.DataFrame
+    files: list
 
     def summary(self) -> str:
         """One line for the build's log."""
