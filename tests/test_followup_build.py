@@ -113,6 +113,8 @@ def test_the_bad_row_is_rejected_and_the_next_log_is_written(followed):
     assert sorted(latest["team"]) == sorted(MENTIONS) and set(latest["status"]) == {"done"}
     log = pd.read_excel(out / "2026Q3" / "action_log.xlsx")
     assert set(log["team"]) == set(MENTIONS) and log["action_id"].str.len().eq(12).all()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026Q3/action_log.xlsx"' in index and 'href="actions/rejected.csv"' in index
 
 
 def test_a_new_return_rebuilds_the_reports_and_an_old_one_does_not(followed, tmp_path):

@@ -14,7 +14,8 @@ from .returns import (REJECTED_COLUMNS, check_returns, read_returned_log, return
                       unquote_cells)
 
 __all__ = ["ACTIONS_FOLDER", "HISTORY_COLUMNS", "HISTORY_FILE", "ISSUED_COLUMNS", "ISSUED_FILE",
-           "LATEST_FILE", "REJECTED_FILE", "ReturnedLogs", "latest_entries", "read_latest",
+           "LATEST_FILE", "REJECTED_FILE", "ReturnedLogs", "action_log_files", "latest_entries",
+           "read_latest",
            "read_returns", "write_quarter_log"]
 
 #: Folder of a build holding its action-log bookkeeping.
@@ -160,3 +161,23 @@ def write_quarter_log(build_folder, quarter: str, actions_by_team: dict) -> tupl
     issued = issued.drop_duplicates(["action_id", "quarter"], keep="last", ignore_index=True)
     write_csv(issued, folder / ISSUED_FILE, columns=ISSUED_COLUMNS)
     return paths
+
+
+def action_log_files(build_folder) -> list[tuple[str, str]]:
+    """``(label, path relative to the build folder)`` of the action-log files a build holds.
+
+    Each quarter's log (XLSX and CSV), then the latest entry per action, the history and
+    the refused rows, for the build's index.
+    """
+    folder = Path(build_folder)
+    files = []
+    for book in sorted(folder.glob(f"*/{LOG_FILE}.xlsx")):
+        quarter = book.parent.name
+        files.append((f"{quarter} action log (XLSX)", f"{quarter}/{LOG_FILE}.xlsx"))
+        if book.with_suffix(".csv").exists():
+            files.append((f"{quarter} (CSV)", f"{quarter}/{LOG_FILE}.csv"))
+    for name, label in ((LATEST_FILE, "latest status per action"), (HISTORY_FILE, "every return"),
+                        (REJECTED_FILE, "refused rows, with reasons")):
+        if (folder / ACTIONS_FOLDER / name).exists():
+            files.append((label, f"{ACTIONS_FOLDER}/{name}"))
+    return files
