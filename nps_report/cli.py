@@ -109,6 +109,10 @@ def cmd_demo(args) -> int:
     raw = params_mod.load_yaml(demo_build_file())
     raw["data"]["path"] = str(data)
     raw["output_dir"] = str(out)
+    # One team's returned action log of the earlier quarter: the reports follow it up.
+    from .followup.demo import write_demo_action_log
+
+    raw["action_log"] = str(write_demo_action_log(out / "demo-data" / "actions" / "returned").parent)
     return _build(params_mod.parse_params(raw, path=demo_build_file()), args)
 
 

@@ -95,6 +95,11 @@ _ONBOARDING_TEAM = "Onboarding"  # its promoters praise the onboarding
 _SMALL_SWING_TEAM = "Community Forum"
 _SUSPICIOUS_TEAM = "Renewals"
 _INTERNAL_EMAIL_TEAM = "Account Management"
+# Its 2026Q2 report asked it to fix slow support; it did (the demo's returned action log
+# says so), and in the last quarter its support-speed ratings rise and fewer detractors
+# complain of slow support. Only ratings and comments show it: its scores are as drawn.
+_FOLLOWED_UP_TEAM = "Customer Success"
+_FOLLOWED_UP_GAIN = 2.0
 _SMALL_TEAMS = [team for team, _, size in _NAMED_TEAMS if size is None]
 _INTERNAL_DOMAIN = "ourcompany.com"
 
@@ -300,6 +305,10 @@ DEMO_STORY = {
     "dominant_detractor_themes": ["billing errors", "slow support"],
     "promoter_themes": list(_PROMOTER_THEMES),
     "internal_email_domain": _INTERNAL_DOMAIN,
+    # The team whose returned action log marks "fix slow support" (2026Q2) done, and whose
+    # share of commenting detractors complaining of slow support falls in the last quarter.
+    "followed_up_team": _FOLLOWED_UP_TEAM,
+    "followed_up_theme": "slow support",
 }
 
 
@@ -466,6 +475,11 @@ def generate_demo_export(
     if n_quarters >= 2:
         _cap_last_quarter_tens(score, team_idx, q_idx, n_teams, n_quarters,
                                team_pos.get(_SUSPICIOUS_TEAM), rng)
+
+    # Followed-up team: faster support in the last quarter (after the scores, which stay).
+    fixed = in_team(_FOLLOWED_UP_TEAM, last_q)
+    attr[fixed, a["Support speed"]] = np.minimum(attr[fixed, a["Support speed"]] + _FOLLOWED_UP_GAIN,
+                                                 10)
 
     # ---- comments
     comment = _comments(

@@ -318,6 +318,9 @@ class BuildParams(_Frozen):
     benchmarks: Optional[str] = None
     themes: Optional[str] = None
     actions: Optional[str] = None
+    # The folder owners return filled-in action logs to (XLSX or CSV; see nps_report.followup),
+    # relative to the folder nps-report runs in, like data.path.
+    action_log: Optional[str] = None
     jobs: Optional[int] = Field(None, ge=1)
     # A dask.distributed scheduler address (tcp://host:port): run reports on that cluster.
     scheduler: Optional[str] = None

@@ -70,6 +70,9 @@ def write_index(folder: Path, plan, manifest: dict, context, formats) -> Path:
         f"left out of packs, old files kept in {html.escape(key)})</span></li>"
         for key, entry in sorted(manifest.items())
         if entry.get("status") == "gone" and entry.get("kind") in ("team", "department"))
+    from ..followup.store import action_log_files
+
+    log_links = " · ".join(_link(folder, rel, label) for label, rel in action_log_files(folder))
     counts = context.counts
     dropped = counts.get("exact_duplicates", 0) + counts.get("repeated_response_ids", 0) + counts.get("superseded", 0)
     failed = sum(1 for r in plan.reports if manifest.get(r.key, {}).get("status") == "failed")
@@ -87,6 +90,7 @@ rejected {counts.get('rejected', 0):,} (<a href="rejected.csv">rejected.csv</a>,
 duplicates dropped {dropped:,} (<a href="duplicates.csv">duplicates.csv</a>, the row kept and why).
 {"".join(" " + html.escape(s) + "." for s in _text_figures(counts))}</div>
 {f"<h2>Department packs</h2><ul>{pack_items}</ul>" if pack_items else ""}
+{f"<h2>Action logs</h2><p>Owners mark what they did and return the log (see the README).</p><p>{log_links}</p>" if log_links else ""}
 <h2>Reports</h2>
 <table><thead><tr><th>Quarter</th><th>Kind</th><th>Report</th><th>Status</th><th>Files</th><th>Problem</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>

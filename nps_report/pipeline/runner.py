@@ -173,6 +173,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
                 publish(folder, remote)  # the data, context, tables and inputs the workers read
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
                             scheduler=scheduler, fetch_from=remote, folder=folder)
+            _write_action_logs(folder, plan)
             # Now the teams' saved tables are final: the summaries' fingerprints cover them.
             summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
             execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
@@ -272,12 +273,14 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
         params_file=Path(params.source_file).name if params.source_file else "",
         version=__version__, created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder)
+    returns = _read_action_returns(params, folder, responses)
     context.paths["anomalies"] = "anomalies.csv"
     write_context(context, folder)
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     code = code_fingerprint()
     common = hash_text(code, options.model_dump_json(), sorted(input_hashes.items()), sorted(formats),
+                       returns.latest.to_csv(index=False),  # a new return rebuilds the reports
                        *([params.page_size] if "pdf" in formats else []))
     return _Build(params=params, folder=folder, templates=templates, formats=formats, force=force,
                   remote=remote, responses=responses, context=context, tables=tables, loop_lists=loop_lists,
@@ -448,6 +451,33 @@ def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set) -> None:
         build.manifest.setdefault(report.key, {})["extra_links"] = {
             "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
             "CSV": f"{report.folder}/close_the_loop.csv"}
+
+
+def _read_action_returns(params, folder: Path, responses: pd.DataFrame):
+    """Read the returned action logs (the build file's ``action_log`` folder) into
+    ``<build>/actions/`` (history, latest entry per action, refused rows with reasons)."""
+    from ..followup import read_returns
+
+    returns = read_returns(folder, params.action_log, teams=responses[schema.TEAM].astype(str).unique())
+    if returns.files or len(returns.latest):
+        _log(f"  {returns.summary()}" + (f"; see {folder / 'actions' / 'rejected.csv'}"
+                                         if len(returns.rejected) else ""))
+    return returns
+
+
+def _write_action_logs(folder: Path, plan: Plan) -> None:
+    """Each quarter's action log (every team's recommended actions, with their ids) beside
+    its reports, from the team reports' saved actions tables."""
+    from ..followup import write_quarter_log
+
+    for quarter in plan.quarters:
+        actions = {}
+        for report in plan.reports:
+            path = folder / report.folder / TABLES_FOLDER / "actions.parquet"
+            if report.kind == "team" and report.quarter == quarter and path.exists():
+                actions[report.team] = pd.read_parquet(path)
+        if actions:
+            write_quarter_log(folder, quarter, actions)
 
 
 # ----------------------------------------------------------------------------- 5. gone, finish

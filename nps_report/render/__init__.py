@@ -23,15 +23,16 @@ True
 
 from __future__ import annotations
 
-from . import charts, common, department, html, overview, team
+from . import charts, common, department, followup, html, overview, team
 from .charts import Chart, chart
+from .followup import action_followup
 from .html import Html, concat, esc, fmt_nps, note, provenance, table
 
 __all__ = ["Html", "Chart", "chart", "concat", "esc", "fmt_nps", "note", "table", "provenance",
            "setup", "kind_of", "section", "title", "headline", "distribution", "trend", "segments",
            "comparison", "gaps", "external", "ranking", "heatmap", "changes", "departments",
            "movers", "driver_importance", "driver_quadrant", "drivers", "theme_impact", "themes",
-           "actions", "data_quality", "charts", "html", "team", "department", "overview", "common"]
+           "actions", "action_followup", "data_quality", "charts", "followup", "html", "team", "department", "overview", "common"]
 
 _MODULES = {"team": team, "department": department, "overview": overview}
 _KINDS = {"TeamTables": "team", "DepartmentTables": "department", "OverviewTables": "overview"}

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import actions, benchmarks, drivers, schema, stats, themes
+from ..actions.ids import with_action_ids
 from ..loading import loading_figures
 from ..options import ReportOptions
 from .build import current_responses, window_quarters
@@ -76,7 +77,8 @@ class TeamTables(SavedTables):
     previous_themes : DataFrame
         Taxonomy theme impact of the previous quarter (what the decline rule compares with).
     actions : DataFrame
-        Ranked actions (:func:`nps_report.actions.recommend`) from the tables above.
+        Ranked actions (:func:`nps_report.actions.recommend`) from the tables above,
+        with their ``action_id`` (:func:`nps_report.actions.ids.action_id`).
     anomalies : DataFrame
         The team's anomaly flags this quarter.
     families : DataFrame
@@ -287,6 +289,7 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
         changes=changes, followup=_followup(bt, team), anomalies=flags,
         previous_themes=before, rules=rules, display_floor=options.display_floor, team=team,
         responses=current.reset_index(drop=True), matches=matches)
+    ranked = with_action_ids(ranked, team=team)  # the action log's key, stable across quarters
 
     below = [q for q, s in zip(trend[schema.QUARTER], trend["shown"]) if not s]
     quality = pd.DataFrame([{
