@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import schema
 from .exceptions import ParamsError
+from .io.readers import MAX_CELL_CHARS, MAX_COLUMNS
 from .options import ReportOptions, Windows, default
 
 __all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SqlSource", "StatsOptions",
@@ -244,6 +245,9 @@ class DataSource(_Frozen):
     dayfirst: Union[bool, Literal["auto"]] = "auto"
     # Cells that mean "no answer" (compared trimmed, ignoring case); [] keeps every cell.
     na_values: list[str] = Field(default_factory=lambda: list(schema.NA_VALUES))
+    # Limits checked while reading (a wider file or a longer cell stops the build, exit 2).
+    max_columns: int = Field(MAX_COLUMNS, ge=1)
+    max_cell_chars: int = Field(MAX_CELL_CHARS, ge=1)
 
     @model_validator(mode="after")
     def _where(self):
