@@ -13,6 +13,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import stats
+from .truncation import COMMENT_MAX_CHARS
 
 __all__ = ["ReportOptions", "Windows", "default", "resolve_file"]
 
@@ -60,6 +61,9 @@ class ReportOptions(BaseModel):
         Where quarter boundaries fall (IANA name).
     fiscal_year_start_month : int
         First month of the fiscal year (1: calendar quarters).
+    comment_max_chars : int
+        Characters of a comment shown in a report's verbatims and a close-the-loop list;
+        a longer one is cut and ends with "(truncated)".
     windows : Windows
         Rolling window and expiry of the current responses.
     benchmarks, themes, actions : str or None
@@ -89,6 +93,9 @@ class ReportOptions(BaseModel):
     trend_quarters: int = Field(8, ge=2)
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    # Longer comments are shortened, with a visible mark, in reports and lists (a
+    # spreadsheet cell holds at most 32,767 characters).
+    comment_max_chars: int = Field(COMMENT_MAX_CHARS, ge=50, le=32_000)
     windows: Windows = Windows()
     benchmarks: Optional[str] = None
     themes: Optional[str] = None

@@ -299,6 +299,7 @@ class BuildParams(_Frozen):
     timezone: str = _option("timezone")
     fiscal_year_start_month: int = _option("fiscal_year_start_month")
     trend_quarters: int = _option("trend_quarters")
+    comment_max_chars: int = _option("comment_max_chars")
     stats: StatsOptions = StatsOptions()
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
@@ -341,7 +342,7 @@ class BuildParams(_Frozen):
             **self.stats.model_dump(), **self.comparisons.model_dump(),
             trend_quarters=self.trend_quarters, timezone=self.timezone,
             fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
-            benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
+            comment_max_chars=self.comment_max_chars, benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
         return options if base is None else options.with_files_from(base)
 
     @field_validator("quarters")

@@ -14,6 +14,7 @@ from .taxonomy import Taxonomy, load_taxonomy, match_texts
 from .text import comment_texts, distinct_texts, expand_rows, tfidf
 from .topics import nmf_topics
 from .vader import sentiment
+from ..truncation import COMMENT_MAX_CHARS
 
 __all__ = ["CommentAnalysis", "analyze_comments"]
 
@@ -51,7 +52,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                      taxonomy: Taxonomy | None = None, discover: bool = True,
                      n_topics: int | None = None, min_comments: int = 20,
                      languages=LANGUAGES, stop_words=None, extra_stop_words=(),
-                     n_verbatims: int = 3, seed: int = 0) -> CommentAnalysis:
+                     n_verbatims: int = 3, seed: int = 0,
+                     comment_max_chars: int = COMMENT_MAX_CHARS) -> CommentAnalysis:
     """Themes, discovered topics, sentiment, theme impact and verbatims of one group's comments.
 
     Parameters
@@ -75,6 +77,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     n_verbatims : int, default 3
         Verbatims per theme.
     seed : int, default 0
+    comment_max_chars : int, default 2000
+        Characters of a verbatim shown (see :func:`nps_report.themes.quotes.shown`).
 
     Returns
     -------
@@ -145,7 +149,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                           polarity=polarity, source=source, sentiment=sent["sentiment"])
     quotes = verbatims(data, full, comment=comment, score=score, k=n_verbatims,
                        polarity=polarity, labels=labels, language=language,
-                       sentiment=sent["sentiment"], vectors=(matrix, present.index))
+                       sentiment=sent["sentiment"], vectors=(matrix, present.index),
+                       max_chars=comment_max_chars)
     names = matches.columns.to_numpy()
     m = matches.to_numpy()
     per_comment = pd.DataFrame({
