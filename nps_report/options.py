@@ -64,6 +64,9 @@ class ReportOptions(BaseModel):
     comment_max_chars : int
         Characters of a comment shown in a report's verbatims and a close-the-loop list;
         a longer one is cut and ends with "(truncated)".
+    redact_patterns : tuple of str
+        Regular expressions of identifiers of the company's own format, redacted in
+        quoted comments as ``[id]`` (see :func:`nps_report.redact.redact`).
     windows : Windows
         Rolling window and expiry of the current responses.
     benchmarks, themes, actions : str or None
@@ -96,6 +99,8 @@ class ReportOptions(BaseModel):
     # Longer comments are shortened, with a visible mark, in reports and lists (a
     # spreadsheet cell holds at most 32,767 characters).
     comment_max_chars: int = Field(COMMENT_MAX_CHARS, ge=50, le=32_000)
+    # The company's own identifiers to redact in quoted comments (regular expressions).
+    redact_patterns: tuple[str, ...] = ()
     windows: Windows = Windows()
     benchmarks: Optional[str] = None
     themes: Optional[str] = None

@@ -16,7 +16,7 @@ from .exceptions import ParamsError
 from .io.readers import MAX_CELL_CHARS, MAX_COLUMNS
 from .options import ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SqlSource", "StatsOptions",
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "Redaction", "SqlSource", "StatsOptions",
            "Windows", "YAML_MAX_CHARS", "YAML_MAX_VALUES", "YamlTooLargeError", "expanded_size", "load_params",
            "load_yaml", "parse_params"]
 
@@ -288,6 +288,22 @@ class Dedupe(_Frozen):
     latest_per_respondent: bool = False
 
 
+class Redaction(_Frozen):
+    """What quoted comments lose beyond e-mails, phone, card and account numbers."""
+
+    # Regular expressions of the company's own identifiers (customer ids ...): each match
+    # becomes [id] in a report's verbatims.
+    patterns: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value):
+        from .redact import compile_patterns
+
+        compile_patterns(tuple(value))  # ValueError naming the bad pattern
+        return value
+
+
 class BuildParams(_Frozen):
     """One build: data, scope (quarters, teams, departments), statistics and outputs."""
 
@@ -300,6 +316,7 @@ class BuildParams(_Frozen):
     fiscal_year_start_month: int = _option("fiscal_year_start_month")
     trend_quarters: int = _option("trend_quarters")
     comment_max_chars: int = _option("comment_max_chars")
+    redact: Redaction = Redaction()
     stats: StatsOptions = StatsOptions()
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
@@ -342,7 +359,8 @@ class BuildParams(_Frozen):
             **self.stats.model_dump(), **self.comparisons.model_dump(),
             trend_quarters=self.trend_quarters, timezone=self.timezone,
             fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
-            comment_max_chars=self.comment_max_chars, benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
+            comment_max_chars=self.comment_max_chars, redact_patterns=tuple(self.redact.patterns),
+            benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
         return options if base is None else options.with_files_from(base)
 
     @field_validator("quarters")

@@ -190,7 +190,8 @@ def comment_tables(current: pd.DataFrame, options: ReportOptions):
     """Themes (impact), discovered topics and redacted verbatims of ``current``."""
     taxonomy = themes.load_taxonomy(options.themes)
     analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
-                                       seed=options.seed, comment_max_chars=options.comment_max_chars)
+                                       seed=options.seed, comment_max_chars=options.comment_max_chars,
+                                       redact_patterns=options.redact_patterns)
     return analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims
 
 

@@ -53,7 +53,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                      n_topics: int | None = None, min_comments: int = 20,
                      languages=LANGUAGES, stop_words=None, extra_stop_words=(),
                      n_verbatims: int = 3, seed: int = 0,
-                     comment_max_chars: int = COMMENT_MAX_CHARS) -> CommentAnalysis:
+                     comment_max_chars: int = COMMENT_MAX_CHARS,
+                     redact_patterns=()) -> CommentAnalysis:
     """Themes, discovered topics, sentiment, theme impact and verbatims of one group's comments.
 
     Parameters
@@ -79,6 +80,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     seed : int, default 0
     comment_max_chars : int, default 2000
         Characters of a verbatim shown (see :func:`nps_report.themes.quotes.shown`).
+    redact_patterns : sequence of str, optional
+        Extra identifiers redacted in verbatims (see :func:`nps_report.redact.redact`).
 
     Returns
     -------
@@ -150,7 +153,7 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
     quotes = verbatims(data, full, comment=comment, score=score, k=n_verbatims,
                        polarity=polarity, labels=labels, language=language,
                        sentiment=sent["sentiment"], vectors=(matrix, present.index),
-                       max_chars=comment_max_chars)
+                       max_chars=comment_max_chars, redact_patterns=redact_patterns)
     names = matches.columns.to_numpy()
     m = matches.to_numpy()
     per_comment = pd.DataFrame({
