@@ -127,12 +127,16 @@ def make_plan(responses: pd.DataFrame, *, quarters="latest", teams="all", depart
     if departments != "all":
         pairs = pairs[pairs[schema.DEPARTMENT].isin(departments)]
     pairs = pairs.sort_values([schema.DEPARTMENT, schema.TEAM])
-    in_quarter = responses.groupby(schema.QUARTER)[schema.TEAM].unique().to_dict()
+    # A team is planned under the department it has in the quarter (a team that moved
+    # between quarters is one report, not one per department it ever had).
+    in_quarter = {q: set(map(tuple, frame.to_numpy().tolist())) for q, frame in
+                  responses[[schema.QUARTER, schema.DEPARTMENT, schema.TEAM]].drop_duplicates()
+                  .groupby(schema.QUARTER)[[schema.DEPARTMENT, schema.TEAM]]}
     plan = Plan(quarters=chosen)
     for quarter in chosen:
         present = set(in_quarter.get(quarter, []))
         for dept, team in pairs.itertuples(index=False):
-            if team in present:
+            if (dept, team) in present:
                 plan.reports.append(Report("team", quarter, team=team, department=dept,
                                            folder=f"{quarter}/teams/{team_folders[str(team)]}"))
         for dept in pairs[schema.DEPARTMENT].drop_duplicates():
