@@ -368,3 +368,13 @@ def test_a_build_of_hostile_names_writes_every_report_in_its_own_folder(tmp_path
     for secret in PII.values():
         assert secret not in htmls
     assert "very slow " * 300 not in htmls
+    # the PDF is printed from the report's HTML: one of them, read back
+    import pypdf
+
+    from nps_report.export.pdf import export_pdf, report_cover
+
+    quoted = next(p for p in out.rglob("report.html") if "[card number]" in p.read_text(encoding="utf-8"))
+    export_pdf(quoted, tmp_path / "quoted.pdf", cover=report_cover("team", quarter="2026Q3", team="x"))
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "quoted.pdf").pages)
+    assert "[card number]" in " ".join(text.split())
+    assert not any(secret in text for secret in PII.values())
