@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import schema, stats
 from .spreadsheets import neutralize, safe_frame, write_csv, write_xlsx
+from .truncation import COMMENT_MAX_CHARS, truncate_comments
 
 __all__ = [
     "DETRACTOR_COLUMNS",
@@ -62,7 +63,8 @@ def _as_of(as_of, quarter, tz, fiscal_year_start_month) -> pd.Timestamp:
 
 def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
                    sla_hours: float = 48, tz: str = "UTC",
-                   fiscal_year_start_month: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   fiscal_year_start_month: int = 1,
+                   comment_max_chars: int = COMMENT_MAX_CHARS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every detractor of a team's quarter, with its follow-up status, and its promoters.
 
     Parameters
@@ -83,6 +85,9 @@ def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
     tz, fiscal_year_start_month
         How the build labels quarters (for the end of the quarter); see
         :func:`nps_report.schema.quarter_label`.
+    comment_max_chars : int, default 2000
+        A longer comment is cut and ends with "… (truncated)"
+        (:func:`nps_report.truncation.truncate`), never silently by a spreadsheet.
 
     Returns
     -------
@@ -93,7 +98,7 @@ def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
         than ``sla_hours``, else ``"within SLA"``; the list cannot know whether someone
         already called back). ``promoters``: :data:`PROMOTER_COLUMNS`, one row per
         promoter (9-10), most recent first. ``email`` is missing (``<NA>``) where the
-        source has none. Comments are not redacted. ``attrs``: ``as_of``,
+        source has none. Comments are not redacted (only shortened). ``attrs``: ``as_of``,
         ``sla_hours``, ``team``, ``quarter``.
 
     Examples
@@ -132,7 +137,7 @@ def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
         "response_id": _column(rows, schema.RESPONSE_ID),
         "submitted_at": submitted,
         "score": rows[schema.SCORE].astype("int64"),
-        "comment": _column(rows, schema.COMMENT),
+        "comment": truncate_comments(_column(rows, schema.COMMENT), comment_max_chars),
         "email": _column(rows, "email"),
         "age_days": (hours / 24.0).round(1),
         "sla_status": np.where(hours > float(sla_hours), OVERDUE, WITHIN_SLA),

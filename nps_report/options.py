@@ -13,6 +13,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import stats
+from .truncation import COMMENT_MAX_CHARS
 
 __all__ = ["ReportOptions", "Windows", "default", "resolve_file"]
 
@@ -63,6 +64,12 @@ class ReportOptions(BaseModel):
         Where quarter boundaries fall (IANA name).
     fiscal_year_start_month : int
         First month of the fiscal year (1: calendar quarters).
+    comment_max_chars : int
+        Characters of a comment shown in a report's verbatims and a close-the-loop list;
+        a longer one is cut and ends with "(truncated)".
+    redact_patterns : tuple of str
+        Regular expressions of identifiers of the company's own format, redacted in
+        quoted comments as ``[id]`` (see :func:`nps_report.redact.redact`).
     windows : Windows
         Rolling window and expiry of the current responses.
     benchmarks, themes, actions : str or None
@@ -93,6 +100,11 @@ class ReportOptions(BaseModel):
     trend_quarters: int = Field(8, ge=2)
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    # Longer comments are shortened, with a visible mark, in reports and lists (a
+    # spreadsheet cell holds at most 32,767 characters).
+    comment_max_chars: int = Field(COMMENT_MAX_CHARS, ge=50, le=32_000)
+    # The company's own identifiers to redact in quoted comments (regular expressions).
+    redact_patterns: tuple[str, ...] = ()
     windows: Windows = Windows()
     benchmarks: Optional[str] = None
     themes: Optional[str] = None

@@ -13,10 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import schema
 from .exceptions import ParamsError
+from .io.readers import MAX_CELL_CHARS, MAX_COLUMNS
 from .options import ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SendOptions", "SmtpServer",
-           "SqlSource", "StatsOptions", "Windows", "load_params", "load_yaml", "parse_params"]
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "Redaction", "SendOptions",
+           "SmtpServer", "SqlSource", "StatsOptions", "Windows", "YAML_MAX_CHARS", "YAML_MAX_VALUES",
+           "YamlTooLargeError", "expanded_size", "load_params", "load_yaml", "parse_params"]
 
 
 class _DateLessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -57,11 +59,73 @@ def _mapping_without_repeats(loader, node, deep=False):
 _DateLessLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
 
 
+#: The largest YAML file read (characters): build, theme, action and benchmark files are
+#: a few kB; the shipped theme file, the largest, 16 kB.
+YAML_MAX_CHARS = 5_000_000
+#: The most values a YAML file may hold once its aliases are expanded (every key, value
+#: and list item counted; the shipped theme file holds about 400). A "billion laughs"
+#: file of nested aliases is small on disk and cheap to parse, but validating it walks
+#: every expanded copy: it is refused here, before anything uses it.
+YAML_MAX_VALUES = 200_000
+
+
+class YamlTooLargeError(yaml.YAMLError):
+    """A YAML file too large, or whose aliases expand to too many values."""
+
+
+def expanded_size(value, limit: int = YAML_MAX_VALUES) -> int:
+    """How many values ``value`` holds with its shared parts (YAML aliases) counted once
+    per use: what a walk of the whole structure would visit. Computed from the shared
+    structure (each distinct list or mapping once), so it is cheap whatever the total.
+
+    Raises
+    ------
+    YamlTooLargeError
+        When the total passes ``limit``, or an alias refers to itself (no finite size).
+
+    Examples
+    --------
+    >>> laughs = ["ha"] * 10
+    >>> expanded_size({"a": laughs, "b": [laughs, laughs]})
+    37
+    """
+    sizes: dict = {}
+    busy: set = set()
+
+    def size(node) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            raise YamlTooLargeError("an alias refers to the value that contains it (a recursive alias)")
+        busy.add(key)
+        items = [x for pair in node.items() for x in pair] if isinstance(node, dict) else node
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > limit:
+                break
+        busy.discard(key)
+        sizes[key] = total
+        if total > limit:
+            raise YamlTooLargeError(
+                f"its aliases expand to more than {limit:,} values (an alias bomb?): "
+                "write the values out, or use fewer nested aliases")
+        return total
+
+    return size(value)
+
+
 def load_yaml(path, what: str = "build file") -> Any:
     """Read a YAML file with dates kept as strings; errors name the file and line.
 
     ``what`` names the file in messages ("build file", "theme file", ...); ``path`` may
-    be an fsspec URL (a build on a Dask cluster reads its theme and action files so)."""
+    be an fsspec URL (a build on a Dask cluster reads its theme and action files so).
+    A file longer than :data:`YAML_MAX_CHARS` or holding more than
+    :data:`YAML_MAX_VALUES` values with its aliases expanded is refused
+    (:class:`~nps_report.exceptions.ParamsError` naming the file)."""
     from .storage import is_url, read_text
 
     path = path if is_url(path) else Path(path)
@@ -71,8 +135,13 @@ def load_yaml(path, what: str = "build file") -> Any:
         raise ParamsError(f"{what} not found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"cannot read {what}: {exc}", path=path) from None
+    if len(text) > YAML_MAX_CHARS:
+        raise ParamsError(f"{what} is {len(text):,} characters long, more than the {YAML_MAX_CHARS:,} "
+                          "a YAML file of nps-report may hold", path=path)
     try:
         return pickle.loads(_parse_yaml(text))  # a fresh copy: callers may change what they get
+    except YamlTooLargeError as exc:
+        raise ParamsError(f"{what} refused: {exc}", path=path) from None
     except DuplicateKeyError as exc:
         raise ParamsError(str(exc), path=path, key=exc.where) from None
     except yaml.YAMLError as exc:
@@ -83,7 +152,9 @@ def load_yaml(path, what: str = "build file") -> Any:
 def _parse_yaml(text: str) -> bytes:
     # Report kernels read the same theme, action and benchmark files for every report:
     # each text is parsed once, and unpickling a copy is far cheaper than a deep copy.
-    return pickle.dumps(yaml.load(text, Loader=_DateLessLoader))
+    value = yaml.load(text, Loader=_DateLessLoader)
+    expanded_size(value)  # before anything walks it
+    return pickle.dumps(value)
 
 
 class _Frozen(BaseModel):
@@ -174,6 +245,9 @@ class DataSource(_Frozen):
     dayfirst: Union[bool, Literal["auto"]] = "auto"
     # Cells that mean "no answer" (compared trimmed, ignoring case); [] keeps every cell.
     na_values: list[str] = Field(default_factory=lambda: list(schema.NA_VALUES))
+    # Limits checked while reading (a wider file or a longer cell stops the build, exit 2).
+    max_columns: int = Field(MAX_COLUMNS, ge=1)
+    max_cell_chars: int = Field(MAX_CELL_CHARS, ge=1)
 
     @model_validator(mode="after")
     def _where(self):
@@ -297,6 +371,22 @@ def _refuse_secrets(section, where: str, path) -> None:
             _refuse_secrets(value, name, path)
 
 
+class Redaction(_Frozen):
+    """What quoted comments lose beyond e-mails, phone, card and account numbers."""
+
+    # Regular expressions of the company's own identifiers (customer ids ...): each match
+    # becomes [id] in a report's verbatims.
+    patterns: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value):
+        from .redact import compile_patterns
+
+        compile_patterns(tuple(value))  # ValueError naming the bad pattern
+        return value
+
+
 class BuildParams(_Frozen):
     """One build: data, scope (quarters, teams, departments), statistics and outputs."""
 
@@ -308,6 +398,8 @@ class BuildParams(_Frozen):
     timezone: str = _option("timezone")
     fiscal_year_start_month: int = _option("fiscal_year_start_month")
     trend_quarters: int = _option("trend_quarters")
+    comment_max_chars: int = _option("comment_max_chars")
+    redact: Redaction = Redaction()
     stats: StatsOptions = StatsOptions()
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
@@ -355,6 +447,7 @@ class BuildParams(_Frozen):
             **self.stats.model_dump(), **self.comparisons.model_dump(),
             trend_quarters=self.trend_quarters, timezone=self.timezone,
             fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
+            comment_max_chars=self.comment_max_chars, redact_patterns=tuple(self.redact.patterns),
             benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
         return options if base is None else options.with_files_from(base)
 

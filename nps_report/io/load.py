@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..exceptions import DataError
+from ..naming import lookalikes, team_in_department
 from ..spreadsheets import write_csv
 from .columns import snake
 from .dates import arrow_text, parse_dates
@@ -280,11 +281,11 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     flag(submitted.isna().to_numpy() & ~date_empty, "unparsable date", date_col)
 
     # Team names are data: kept as written (stripped), whatever characters they hold.
-    team = _text(column(schema.TEAM), raw.index)
+    team = _text(column(schema.TEAM), raw.index, name=True)
     flag(team.isna(), "missing team", targets.get(schema.TEAM, schema.TEAM))
     department = column(schema.DEPARTMENT)
     department = (pd.Series("All", index=raw.index, dtype="string") if department is None
-                  else _text(department, raw.index))
+                  else _text(department, raw.index, name=True))
     flag(department.isna(), "missing department", targets.get(schema.DEPARTMENT, schema.DEPARTMENT))
 
     response_id = column(schema.RESPONSE_ID)
@@ -399,6 +400,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
         accepted = accepted.drop(index=drop)
 
     accepted = accepted.drop(columns="_row").reset_index(drop=True)
+    accepted, name_notes = distinct_team_names(accepted)
     counts = {
         "rows_read": rows_read,
         "accepted": len(accepted),
@@ -428,6 +430,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     refused = int(np.isin(reasons, ["score out of range 0..10", "score is not a whole number",
                                     "score not written as a plain number (exponent notation)"]).sum())
     notes += scale_notes(accepted[schema.SCORE], refused)
+    notes += name_notes
     return LoadResult(accepted, rejected.reset_index(drop=True), counts,
                       kept_segments, kept_attributes, source, notes=notes,
                       duplicates=duplicates, missing_values=missing_values)
@@ -474,14 +477,20 @@ def _bool(mask) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
-def _text(values, index) -> pd.Series:
+def _text(values, index, *, name: bool = False) -> pd.Series:
     """Stripped NFC text without control characters, ``<NA>`` where empty, as the
-    canonical "string" dtype."""
+    canonical "string" dtype. A ``name`` (team, department) also loses bidi controls
+    (a right-to-left override spoofs how it reads) and has its runs of white space
+    (tabs, line breaks) made one space, as :func:`nps_report.naming.clean_name` does."""
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
     array = arrow_text(values)
-    if pc.any(pc.match_substring_regex(array, _TEXT_CONTROL)).as_py():
-        array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, _TEXT_CONTROL, ""))
+    if name:
+        array = pc.replace_substring_regex(array, r"\s+", " ")
+    control = _NAME_CONTROL if name else _TEXT_CONTROL
+    if pc.any(pc.match_substring_regex(array, control)).as_py():
+        array = pc.replace_substring_regex(array, control, "")
+    array = pc.utf8_trim_whitespace(array)
     array = pc.utf8_normalize(array, "NFC")
     array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
     return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
@@ -489,6 +498,67 @@ def _text(values, index) -> pd.Series:
 
 # Control characters a text cell never means (NUL, other C0 but tab/LF/CR, DEL).
 _TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+# ... and in a name: any C0/C1 control and the bidi controls (RE2 syntax; the same set as
+# nps_report.naming.clean_name removes).
+_NAME_CONTROL = "[\\x00-\\x1f\\x7f-\\x9f\\x{061c}\\x{200e}\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]"
+
+
+def distinct_team_names(responses: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """Give a team name used by two departments in the same quarter one name per
+    department, and name the teams and departments that only look alike.
+
+    Teams are keyed by name in every later step (tables, folders, lists); a "Support"
+    team in Sales and another in Service would become one team. Each (department,
+    team) pair whose team name occurs under another department in some quarter is
+    renamed ``Support (Sales)`` / ``Support (Service)`` in every quarter (a team that
+    only moved department between quarters keeps its name and its trend). Names that
+    differ only by case, width or invisible characters (``Café``/``café``) are kept
+    apart, with a note naming both.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The responses (renamed where needed) and the notes to show.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"team": ["Support", "Support", "Café", "café"],
+    ...                       "department": ["Sales", "Service", "Ops", "Ops"], "quarter": ["2026Q3"] * 4})
+    >>> renamed, notes = distinct_team_names(frame)
+    >>> sorted(renamed["team"])
+    ['Café', 'Support (Sales)', 'Support (Service)', 'café']
+    >>> len(notes)
+    2
+    """
+    notes = []
+    if responses.empty or schema.DEPARTMENT not in responses:
+        return responses, notes
+    keys = [schema.QUARTER] if schema.QUARTER in responses else []
+    pairs = responses[keys + [schema.TEAM, schema.DEPARTMENT]].drop_duplicates()
+    shared = pairs.groupby(keys + [schema.TEAM], observed=True)[schema.DEPARTMENT].nunique()
+    shared_names = sorted(set(shared[shared > 1].index.get_level_values(schema.TEAM)))
+    if shared_names:
+        taken = set(pairs[schema.TEAM].astype(str))
+        renames = {}
+        for team in shared_names:
+            departments = sorted(pairs.loc[pairs[schema.TEAM] == team, schema.DEPARTMENT].astype(str).unique())
+            new = []
+            for department in departments:
+                renames[(team, department)] = name = team_in_department(team, department, taken)
+                taken.add(name)
+                new.append(name)
+            notes.append(f"team {team!r} occurs under departments {', '.join(map(repr, departments))}: "
+                         f"read as {', '.join(map(repr, new))} (one team per department)")
+        responses = responses.copy()
+        index = pd.MultiIndex.from_frame(responses[[schema.TEAM, schema.DEPARTMENT]].astype(str))
+        mapped = pd.Series(index.map(lambda pair: renames.get(pair)), index=responses.index)
+        responses[schema.TEAM] = responses[schema.TEAM].where(mapped.isna(), mapped).astype("string")
+    for column, what in ((schema.TEAM, "teams"), (schema.DEPARTMENT, "departments")):
+        for group in lookalikes(responses[column].dropna().unique()):
+            notes.append(f"{what} {' and '.join(map(repr, group))} look alike (they differ only in case, "
+                         "accents written differently, width or invisible characters): kept apart; "
+                         "correct the data if they are one")
+    return responses, notes
 
 
 def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:

@@ -24,6 +24,12 @@ from .xml_export import looks_like_xml, read_xml_responses
 _FALLBACK_ENCODINGS = ("utf-8", "latin-1")
 _DELIMITERS = (",", ";", "\t", "|")
 _SMALL_TEXT = 100_000  # characters; larger CSV text goes through pandas' C parser
+#: The most columns a data file may have (``data.max_columns`` in a build file). A survey
+#: export with a column per question and per choice has a few hundred.
+MAX_COLUMNS = 10_000
+#: The most characters one cell may hold (``data.max_cell_chars``): a long comment is a few
+#: thousand; a cell of millions is a broken export (or an attack) and is refused.
+MAX_CELL_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -203,8 +209,79 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
+def check_width(text: str, sep: str, *, max_columns: int = MAX_COLUMNS, path=None) -> None:
+    """Refuse CSV text with a line of more than ``max_columns`` cells, before parsing it
+    (a header of millions of columns would take minutes and gigabytes to read).
+
+    Counting delimiters is an upper bound (a quoted cell may hold one): only a line
+    that passes it is parsed to count its cells.
+
+    Raises
+    ------
+    DataError
+        Naming the line, its number of cells and the limit.
+
+    Examples
+    --------
+    >>> check_width("a,b,c\\n1,2,3\\n", ",", max_columns=3)
+    >>> check_width("a,b,c,d\\n", ",", max_columns=3)
+    Traceback (most recent call last):
+    ...
+    nps_report.exceptions.DataError: line 1 has 4 cells, more than the 3 columns allowed ...
+    """
+    if text.count(sep) < max_columns:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count(sep) < max_columns:
+            continue
+        with big_fields():
+            cells = len(next(csv.reader([line], delimiter=sep, strict=False), []))
+        if cells > max_columns:
+            raise DataError(f"line {number} has {cells:,} cells, more than the {max_columns:,} columns "
+                            "allowed (data.max_columns in the build file)", path=path)
+
+
+def check_cells(frame: pd.DataFrame, *, max_columns: int = MAX_COLUMNS,
+                max_cell_chars: int | None = MAX_CELL_CHARS, path=None) -> None:
+    """Refuse a table wider than ``max_columns`` or with a cell longer than ``max_cell_chars``
+    (``None``: cells not checked).
+
+    Raises
+    ------
+    DataError
+        Naming the limit, and for a cell its row (1 = the first row read) and column.
+
+    Examples
+    --------
+    >>> check_cells(pd.DataFrame({"comment": ["fine", "x" * 11]}), max_cell_chars=10)
+    Traceback (most recent call last):
+    ...
+    nps_report.exceptions.DataError: row 2 (the header counts), column 'comment': a cell of 11 characters, more than the 10 allowed ...
+    """
+    if frame.shape[1] > max_columns:
+        raise DataError(f"{frame.shape[1]:,} columns, more than the {max_columns:,} allowed "
+                        "(data.max_columns in the build file)", path=path)
+    if max_cell_chars is None:
+        return
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        cells = values.to_numpy()
+        try:
+            longest = max(map(len, cells), default=0)  # text cells: fast
+        except TypeError:  # a missing value among them
+            longest = max((len(v) for v in cells if isinstance(v, (str, bytes))), default=0)
+        if longest > max_cell_chars:
+            row = next(i for i, v in enumerate(cells) if isinstance(v, (str, bytes)) and len(v) == longest)
+            where = f"column {column + 1}" if isinstance(column, (int, np.integer)) else f"column {str(column)[:60]!r}"
+            raise DataError(f"row {row + 1} (the header counts), {where}: a cell of {longest:,} "
+                            f"characters, more than the {max_cell_chars:,} allowed (data.max_cell_chars "
+                            "in the build file)", path=path)
+
+
 def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
-                   engine: str = "auto") -> tuple[pd.DataFrame, str, dict]:
+                   engine: str = "auto", max_columns: int = MAX_COLUMNS) -> tuple[pd.DataFrame, str, dict]:
     """Split CSV text into a header-less frame of strings.
 
     Returns ``(frame, delimiter, malformed)``; ``malformed`` maps the position of a
@@ -212,6 +289,7 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
     first cells are kept). Blank and whitespace-only lines are not records.
     ``engine``: ``auto`` (the csv module for small text, pandas' C parser for large),
     ``python`` or ``c`` (which still falls back to the csv module on ragged rows).
+    A line of more than ``max_columns`` cells is refused before parsing (:func:`check_width`).
     """
     # NUL bytes are kept: the loader rejects a score cell holding one ("1\x000" is not 10)
     # and strips them from text cells.
@@ -223,6 +301,7 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
     if not text.strip():
         raise DataError("the file is empty (no header row)", path=path)
     sep = delimiter or detect_delimiter(text)
+    check_width(text, sep, max_columns=max_columns, path=path)
     # Lone CRs (old Mac line ends, stray CRs) trip pandas' blank-line handling.
     lone_cr = text.count("\r") != text.count("\r\n")
     if engine == "python" or lone_cr or (engine == "auto" and len(text) < _SMALL_TEXT):
@@ -384,14 +463,29 @@ def container_of(path: Path, head: bytes, format: str) -> str:
     return "csv"
 
 
-def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None) -> Grid:
+def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None,
+              max_columns: int = MAX_COLUMNS, max_cell_chars: int = MAX_CELL_CHARS) -> Grid:
     """Read a file into a :class:`Grid` of text cells (header rows not yet chosen).
+
+    A CSV line of more than ``max_columns`` cells is refused before it is parsed; a
+    table wider than that, or with a cell longer than ``max_cell_chars``, after.
 
     Raises
     ------
     DataError
-        Naming the file when it is missing, unreadable or not the format expected.
+        Naming the file when it is missing, unreadable, not the format expected, or
+        past a limit.
     """
+    grid = _read_grid(path, format=format, encoding=encoding, sheet=sheet, max_columns=max_columns)
+    # A text file no longer than the limit cannot hold a cell longer than it; nor can a
+    # workbook (Excel stops at 32,767 characters a cell).
+    bound = {"xlsx": 32_767}.get(grid.container, Path(path).stat().st_size)
+    check_cells(grid.frame, max_columns=max_columns,
+                max_cell_chars=max_cell_chars if bound > max_cell_chars else None, path=path)
+    return grid
+
+
+def _read_grid(path, *, format: str, encoding: str, sheet, max_columns: int) -> Grid:
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", path=path)
@@ -428,7 +522,7 @@ def read_grid(path, *, format: str = "auto", encoding: str = "auto", sheet=None)
     used = decoding.encoding
     if container == "json":
         return Grid(_json_frame(text, path=path), str(path), "json", used, named=True, decoding=decoding)
-    frame, sep, malformed = parse_csv_grid(text, path=path)
+    frame, sep, malformed = parse_csv_grid(text, path=path, max_columns=max_columns)
     return Grid(frame, str(path), "csv", used, sep, malformed=malformed, decoding=decoding)
 
 

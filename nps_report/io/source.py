@@ -14,7 +14,7 @@ from .groups import nps_group_problems
 from .join import join_side_files
 from .layouts import import_grid
 from .load import LoadResult, missing_value_counts, to_canonical
-from .readers import RawTable, read_grid, read_sql
+from .readers import MAX_CELL_CHARS, MAX_COLUMNS, RawTable, read_grid, read_sql
 from .survey_definition import read_survey_definition
 
 
@@ -30,7 +30,9 @@ def import_source(source) -> RawTable:
         grid = read_sql(source.sql)
         return import_grid(grid, format="auto" if source.format in ("auto", "sql") else source.format,
                            given=given, definition=definition)
-    grid = read_grid(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet)
+    grid = read_grid(source.path, format=source.format, encoding=source.encoding, sheet=source.sheet,
+                     max_columns=getattr(source, "max_columns", MAX_COLUMNS),
+                     max_cell_chars=getattr(source, "max_cell_chars", MAX_CELL_CHARS))
     return with_decoding(import_grid(grid, format=source.format, given=given, definition=definition), grid)
 
 

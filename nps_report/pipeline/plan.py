@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,24 +10,27 @@ import pandas as pd
 
 from .. import schema
 from ..exceptions import DataError
+from ..naming import check_path_length, folder_names, slug
 from ..resources import TEMPLATE_FILES
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+# The longest file a report folder holds (the path check adds it to every folder).
+_LONGEST_FILE = "close_the_loop.xlsx.partial"
 
 
 def safe_name(name: str) -> str:
-    """A file-system-safe folder name for a team or department, still readable.
+    """A file-system-safe, readable name for a team or department (:func:`nps_report.naming.slug`).
 
-    Path separators, control characters and characters Windows forbids become
-    ``_``; leading dots and spaces are stripped (no ``..`` or hidden folders);
-    unicode letters stay (``Équipe Montréal`` stays readable). Never empty.
+    Path separators and characters Windows forbids become ``_``; control and bidi
+    characters go; leading dots and spaces are stripped (no ``..`` or hidden folders);
+    unicode letters stay (``Équipe Montréal`` stays readable); at most 200 bytes. Never
+    empty. Not unique: the build's folders come from :func:`nps_report.naming.folder_names`.
+
+    Examples
+    --------
+    >>> safe_name("../x")
+    '_x'
     """
-    text = unicodedata.normalize("NFC", str(name))
-    text = _UNSAFE.sub("_", text).strip().lstrip(".").strip()
-    text = re.sub(r"_+", "_", text)
-    if text in {"", "_"} or set(text) <= {".", "_"}:
-        text = "unnamed"
-    return text[:120]
+    return slug(name)
 
 
 @dataclass(frozen=True)
@@ -94,16 +95,24 @@ def resolve_quarters(requested, available: list[str]) -> list[str]:
     return [str(q) for q in requested]
 
 
-def make_plan(responses: pd.DataFrame, *, quarters="latest", teams="all", departments="all") -> Plan:
+def make_plan(responses: pd.DataFrame, *, quarters="latest", teams="all", departments="all",
+              root=None) -> Plan:
     """Plan the reports of a build from the validated responses.
 
     A team is planned for a quarter if it has any response in the trend window's data
     (it may fall below the display floor: the report then says "too few responses").
-    Folder names come from :func:`safe_name`; two names that collide get a numbered suffix.
+    Folder names come from :func:`nps_report.naming.folder_names` over every team (and
+    every department) of the data, so a folder does not depend on ``teams``/``departments``
+    narrowing the plan: a readable slug, with a hash of the exact name when the slug is
+    ambiguous (``a/b`` and ``a:b``, ``Café`` and ``café``), at most 200 bytes. With
+    ``root`` (the build folder), every report's longest file path is checked to fit the
+    file system (:class:`DataError` naming the report otherwise).
     """
     available = sorted(responses[schema.QUARTER].dropna().unique())
     chosen = resolve_quarters(quarters, available)
     pairs = responses[[schema.DEPARTMENT, schema.TEAM]].drop_duplicates()
+    team_folders = folder_names(pairs[schema.TEAM].astype(str))
+    dept_folders = folder_names(pairs[schema.DEPARTMENT].astype(str))
     for key, asked, column in (("teams", teams, schema.TEAM), ("departments", departments, schema.DEPARTMENT)):
         known = set(pairs[column].astype(str))
         unknown = [] if asked == "all" else [name for name in asked if name not in known]
@@ -118,32 +127,29 @@ def make_plan(responses: pd.DataFrame, *, quarters="latest", teams="all", depart
     if departments != "all":
         pairs = pairs[pairs[schema.DEPARTMENT].isin(departments)]
     pairs = pairs.sort_values([schema.DEPARTMENT, schema.TEAM])
-    in_quarter = responses.groupby(schema.QUARTER)[schema.TEAM].unique().to_dict()
+    # A team is planned under the department it has in the quarter (a team that moved
+    # between quarters is one report, not one per department it ever had).
+    in_quarter = {q: set(map(tuple, frame.to_numpy().tolist())) for q, frame in
+                  responses[[schema.QUARTER, schema.DEPARTMENT, schema.TEAM]].drop_duplicates()
+                  .groupby(schema.QUARTER)[[schema.DEPARTMENT, schema.TEAM]]}
     plan = Plan(quarters=chosen)
-    team_folders = _unique_names(pairs[schema.TEAM])
-    dept_folders = _unique_names(pairs[schema.DEPARTMENT].drop_duplicates())
     for quarter in chosen:
         present = set(in_quarter.get(quarter, []))
         for dept, team in pairs.itertuples(index=False):
-            if team in present:
+            if (dept, team) in present:
                 plan.reports.append(Report("team", quarter, team=team, department=dept,
-                                           folder=f"{quarter}/teams/{team_folders[team]}"))
+                                           folder=f"{quarter}/teams/{team_folders[str(team)]}"))
         for dept in pairs[schema.DEPARTMENT].drop_duplicates():
             plan.reports.append(Report("department", quarter, department=dept,
-                                       folder=f"{quarter}/departments/{dept_folders[dept]}"))
+                                       folder=f"{quarter}/departments/{dept_folders[str(dept)]}"))
         plan.reports.append(Report("overview", quarter, folder=f"{quarter}/overview"))
+    if root is not None:
+        for report in plan.reports:
+            try:
+                check_path_length(Path(root) / report.folder / _LONGEST_FILE)
+            except ValueError as exc:
+                raise DataError(f"{report.title}: {exc}") from None
     return plan
-
-
-def _unique_names(names) -> dict:
-    """Map each name to a safe folder name, numbering collisions (``a/b`` and ``a:b``)."""
-    out, used = {}, {}
-    for name in pd.Series(names).drop_duplicates():
-        base = safe_name(name)
-        count = used.get(base.casefold(), 0)
-        used[base.casefold()] = count + 1
-        out[name] = base if count == 0 else f"{base}-{count + 1}"
-    return out
 
 
 def inside(folder: Path, root: Path) -> bool:

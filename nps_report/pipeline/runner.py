@@ -140,7 +140,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         raise BuildError(f"build name {params.name!r} would write outside {root}")
     loaded, responses = load_data(params, folder, started)
     plan = make_plan(responses, quarters=quarters or params.quarters,
-                     teams=teams or params.teams, departments=departments or params.departments)
+                     teams=teams or params.teams, departments=departments or params.departments,
+                     root=folder)
     _check_quarters(plan, responses)
     _log(f"Plan: {plan.describe()}")
     result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)

@@ -98,6 +98,7 @@ def _execute_report(task: dict) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
     from ..export import export_html
+    from ..naming import format_proof
 
     started = time.perf_counter()
     folder = Path(task["folder"])
@@ -114,7 +115,9 @@ def _execute_report(task: dict) -> dict:
         warm.reset(cwd=folder.resolve())
         timings["kernel"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        nb = pm.execute_notebook(task["template"], str(notebook_path), parameters=task["parameters"],
+        # papermill formats both paths with the parameters: a team named {quarter} is data.
+        nb = pm.execute_notebook(format_proof(task["template"]), format_proof(notebook_path),
+                                 parameters=task["parameters"],
                                  kernel_name=kernel_name, progress_bar=False, log_output=False,
                                  engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
         timings["execute"] = time.perf_counter() - mark

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, new_axes
+from .style import CATEGORY_COLORS, new_axes, plain_text
 
 
+@plain_text
 def score_distribution(data: pd.DataFrame, *, score: str = "score", ax=None):
     """Bar chart of the share of responses at each score 0..10 (percent).
 

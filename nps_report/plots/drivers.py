@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes
+from .style import CATEGORY_COLORS, PALETTE, new_axes, plain_text
 
 __all__ = ["driver_importance", "driver_quadrant", "theme_impact_bars"]
 
@@ -41,6 +41,7 @@ def _status_message(data):
     return None
 
 
+@plain_text
 def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str = "importance",
                     label: str = "label", annotate: bool = True, ax=None):
     """Importance-performance scatter: one labelled point per driver, quadrant lines at the splits.
@@ -137,6 +138,7 @@ def _label_points(ax, xs, ys, texts, fontsize=9):
                     ha=ha, fontsize=fontsize)
 
 
+@plain_text
 def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     """Horizontal bars of each driver's importance with its interval, most important on top.
 
@@ -180,6 +182,7 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     return ax
 
 
+@plain_text
 def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
                       polarity: str | None = "negative", label: str = "label", ax=None):
     """Horizontal bars of the themes that weigh most on the NPS.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from .style import new_axes
+from .style import new_axes, plain_text
 
 
+@plain_text
 def heatmap(data: pd.DataFrame, *, row: str = "team", column: str = "quarter", value: str = "nps",
             ax=None):
     """Heatmap of ``value`` by ``row`` and ``column`` from a grouped NPS table.

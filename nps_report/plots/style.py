@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib.pyplot as plt
 import seaborn as sns
 
 PALETTE = ["#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#6a994e", "#8d6a9f", "#7f7f7f"]
 CATEGORY_COLORS = {"detractor": "#c73e1d", "passive": "#bfbfbf", "promoter": "#2e7d32"}
 FIGSIZE = (7.0, 3.4)
+#: Text settings that show labels as written: no mathtext (``$...$``), no LaTeX. Team
+#: names reach titles, ticks and annotations, and a name is data, not markup.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
 def use_house_style() -> None:
-    """Apply the report style (seaborn ``whitegrid``, readable sizes, DejaVu Sans, no top/right spines)."""
+    """Apply the report style (seaborn ``whitegrid``, readable sizes, DejaVu Sans, no top/right
+    spines) and :data:`PLAIN_TEXT` (labels are never parsed as mathtext)."""
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", rc={
         "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110,
         "savefig.dpi": 150, "axes.titlesize": 11, "axes.labelsize": 10,
         "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9,
-        "figure.figsize": FIGSIZE})
+        "figure.figsize": FIGSIZE, **PLAIN_TEXT})
+
+
+def plain_text(plot):
+    """Decorate a chart function: its labels are drawn under :data:`PLAIN_TEXT`, so a team
+    named ``Team $\\foo{$`` is shown as written instead of failing as bad mathtext.
+
+    Examples
+    --------
+    >>> @plain_text
+    ... def title(text):
+    ...     return new_axes().set_title(text)
+    >>> title("Team $x$").get_parse_math()
+    False
+    """
+    @functools.wraps(plot)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(PLAIN_TEXT):
+            return plot(*args, **kwargs)
+    return wrapper
 
 
 def new_axes(ax=None, figsize=FIGSIZE):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
-from .style import FIGSIZE, PALETTE, new_axes
+from .style import FIGSIZE, PALETTE, new_axes, plain_text
 
 __all__ = ["benchmark_chart", "rank_chart", "trend_chart"]
 
@@ -27,6 +27,7 @@ def _shown(table: pd.DataFrame) -> np.ndarray:
     return (table["shown"].astype(bool) & table["nps"].notna()).to_numpy()
 
 
+@plain_text
 def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "quarter",
                 title: str | None = None, ax=None):
     """Line of NPS per quarter with its interval band.
@@ -84,6 +85,7 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
     return ax
 
 
+@plain_text
 def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
                     name: str = "name", title: str | None = None, ax=None):
     """Bars of NPS with interval error bars, and external benchmarks as labelled lines.
@@ -140,6 +142,7 @@ def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
     return ax
 
 
+@plain_text
 def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str = "team",
                title: str | None = None, ax=None):
     """Horizontal bars of groups sorted by NPS (best at the top) with intervals.

@@ -56,9 +56,18 @@ class Chart:
     def png(self) -> bytes:
         """The chart as PNG bytes (laid out with ``tight_layout`` and drawn once, at the figure's dpi)."""
         if self._png is None:
-            self.figure.tight_layout()
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+            import matplotlib.pyplot as plt
+            from matplotlib.text import Text
+
+            from ..plots.style import PLAIN_TEXT
+
+            # Team names are data: "Team $\\foo{$" is text, not mathtext to parse.
+            with plt.rc_context(PLAIN_TEXT):
+                for text in self.figure.findobj(Text):
+                    text.set_parse_math(False)
+                self.figure.tight_layout()
+                buffer = io.BytesIO()
+                self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
             self._png = buffer.getvalue()
         return self._png
 

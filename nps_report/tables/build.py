@@ -345,7 +345,8 @@ def close_the_loop_lists(current: pd.DataFrame, *, quarter: str, options: Report
     labelled = as_quarter(current, quarter)
     return {str(team): closeloop.close_the_loop(
                 frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
-                fiscal_year_start_month=options.fiscal_year_start_month)
+                fiscal_year_start_month=options.fiscal_year_start_month,
+                comment_max_chars=options.comment_max_chars)
             for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True)}
 
 

@@ -191,7 +191,9 @@ def comment_tables(current: pd.DataFrame, options: ReportOptions):
     analysis = themes.analyze_comments(current.reset_index(drop=True), taxonomy=taxonomy,
                                        seed=options.seed, alpha=options.alpha,
                                        min_detractors=options.min_detractors,
-                                       confidence=options.confidence, fdr=options.fdr)
+                                       confidence=options.confidence, fdr=options.fdr,
+                                       comment_max_chars=options.comment_max_chars,
+                                       redact_patterns=options.redact_patterns)
     return (analysis.impact, analysis.topics.reset_index(drop=True), analysis.verbatims,
             analysis.matches)
 

@@ -15,6 +15,7 @@ from .taxonomy import Taxonomy, load_taxonomy, match_texts
 from .text import comment_texts, distinct_texts, expand_rows, tfidf
 from .distinctive import TOPIC_COLUMNS, detractor_topics
 from .vader import sentiment
+from ..truncation import COMMENT_MAX_CHARS
 
 __all__ = ["CommentAnalysis", "analyze_comments"]
 
@@ -55,7 +56,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                      languages=LANGUAGES, stop_words=None, extra_stop_words=(),
                      n_verbatims: int = 3, seed: int = 0, alpha: float = 0.05,
                      min_detractors: int = 5, confidence: float = 0.95,
-                     fdr: bool = True) -> CommentAnalysis:
+                     fdr: bool = True, comment_max_chars: int = COMMENT_MAX_CHARS,
+                     redact_patterns=()) -> CommentAnalysis:
     """Themes, discovered topics, sentiment, theme impact and verbatims of one group's comments.
 
     Parameters
@@ -84,6 +86,10 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
         Kept for callers; the discovery is deterministic.
     alpha, min_detractors, confidence, fdr
         See :func:`theme_impact` (what makes a pain point).
+    comment_max_chars : int, default 2000
+        Characters of a verbatim shown (see :func:`nps_report.themes.quotes.shown`).
+    redact_patterns : sequence of str, optional
+        Extra identifiers redacted in verbatims (see :func:`nps_report.redact.redact`).
 
     Returns
     -------
@@ -163,7 +169,8 @@ def analyze_comments(data: pd.DataFrame, *, comment: str = "comment", score: str
                           fdr=fdr, examined=examined)
     quotes = verbatims(data, full, comment=comment, score=score, k=n_verbatims,
                        polarity=polarity, labels=labels, language=language,
-                       sentiment=sent["sentiment"], vectors=(matrix, present.index))
+                       sentiment=sent["sentiment"], vectors=(matrix, present.index),
+                       max_chars=comment_max_chars, redact_patterns=redact_patterns)
     names = matches.columns.to_numpy()
     m = matches.to_numpy()
     per_comment = pd.DataFrame({

@@ -7,9 +7,10 @@ import pandas as pd
 
 from .. import stats
 from ..redact import redact
+from ..truncation import COMMENT_MAX_CHARS, truncate
 from .text import comment_texts, normalise, tfidf
 
-__all__ = ["VERBATIM_COLUMNS", "verbatims"]
+__all__ = ["VERBATIM_COLUMNS", "shown", "verbatims"]
 
 #: Columns of the table :func:`verbatims` returns, in order.
 VERBATIM_COLUMNS = ["theme", "label", "rank", "comment", "score", "category", "language",
@@ -19,7 +20,7 @@ VERBATIM_COLUMNS = ["theme", "label", "rank", "comment", "score", "category", "l
 def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comment",
               score: str = "score", k: int = 3, polarity: dict | None = None,
               labels: dict | None = None, language=None, sentiment=None,
-              vectors=None) -> pd.DataFrame:
+              vectors=None, max_chars: int = COMMENT_MAX_CHARS, redact_patterns=()) -> pd.DataFrame:
     """Representative comments per theme, with personal data redacted.
 
     Parameters
@@ -40,6 +41,10 @@ def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comm
     vectors : (matrix, index), optional
         TF-IDF rows of the comments and the index of ``data`` they belong to (as
         :func:`analyze_comments` passes); computed when missing.
+    max_chars : int, default 2000
+        A longer comment is shortened, with a visible mark (:func:`shown`).
+    redact_patterns : sequence of str, optional
+        Identifiers of the company's own format, redacted as ``[id]``.
 
     Returns
     -------
@@ -92,7 +97,7 @@ def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comm
             label = candidates.index[pos]
             rows.append({
                 "theme": theme, "label": (labels or {}).get(theme, theme),
-                "rank": len(seen), "comment": redact(text),
+                "rank": len(seen), "comment": shown(text, max_chars, redact_patterns),
                 "score": data.at[label, score], "category": cats.loc[label],
                 "language": None if language is None else language.get(label),
                 "sentiment": np.nan if sentiment is None else sentiment.get(label, np.nan),
@@ -101,3 +106,23 @@ def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comm
             if len(seen) >= k:
                 break
     return pd.DataFrame(rows, columns=VERBATIM_COLUMNS)
+
+
+def shown(comment: str, max_chars: int = COMMENT_MAX_CHARS, patterns=()) -> str:
+    """A comment as a report quotes it: redacted (:func:`nps_report.redact.redact`, with the
+    extra ``patterns``), then
+    at most ``max_chars`` characters (:func:`nps_report.truncation.truncate`).
+
+    A very long comment is cut to four times the limit, at a space, before it is
+    redacted (redacting 100 MB for 2,000 characters shown is wasted time); a number or
+    address cut there lies past what is shown.
+
+    Examples
+    --------
+    >>> shown("mail me at jane@example.org " + "very " * 1000, max_chars=60)
+    'mail me at [email] very very very very very … (truncated)'
+    """
+    if isinstance(comment, str) and len(comment) > 4 * max_chars:
+        head = comment[:4 * max_chars]
+        comment = head[:head.rfind(" ")] if " " in head[max_chars:] else head
+    return truncate(redact(comment, patterns), max_chars)
