@@ -101,3 +101,45 @@ def test_printed_build_rows_match_the_plain_version_for_every_report(demo_bt):
     b = printed_build_rows(demo_bt, kind="team", team=teams[0])
     assert not a.equals(b)
     pd.testing.assert_frame_equal(a, printed_build_rows_plain(changed, kind="team", team=teams[0]))
+
+
+# ----------------------------------------------------------------------------- grouped NPS
+def _finish_table_plain(table, *, method, confidence, display_floor, precision_moe, n_boot, seed):
+    """stats._finish_table as written before (one column insert per statistic)."""
+    from nps_report.stats import (NPS_COLUMNS, interval_from_counts, nps_from_counts,
+                                  se_from_counts)
+
+    d, pa, p = (table[c].to_numpy(dtype="float64") for c in ("detractors", "passives", "promoters"))
+    n = d + pa + p
+    table["n"] = n.astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["pct_detractors"] = 100 * d / n
+        table["pct_passives"] = 100 * pa / n
+        table["pct_promoters"] = 100 * p / n
+    table["nps"] = nps_from_counts(d, pa, p)
+    low, high = interval_from_counts(d, pa, p, method=method, confidence=confidence,
+                                     n_boot=n_boot, seed=seed)
+    table["ci_low"], table["ci_high"] = low, high
+    table["moe"] = (table["ci_high"] - table["ci_low"]) / 2
+    table["se"] = se_from_counts(d, pa, p, scale=100.0)
+    table["shown"] = table["n"] >= display_floor
+    table["imprecise"] = table["moe"] > precision_moe
+    cols = [c for c in table.columns if c not in NPS_COLUMNS] + NPS_COLUMNS
+    return table[cols]
+
+
+@pytest.mark.parametrize("method", ["adjusted_wald", "wald", "bootstrap"])
+def test_grouped_nps_matches_the_plain_version(demo_ctx, method, monkeypatch):
+    from nps_report import stats
+
+    responses = demo_ctx.responses(quarters=["2026Q2", "2026Q3"])
+    noise = pd.DataFrame({"team": list("abcab") + ["c"], "score": [0, 10, 9, 10, 6, 7]})
+    cases = [(responses, ["team", "quarter"]), (responses, ["region"]), (responses, []),
+             (responses.iloc[:0], ["team"]), (noise, ["team"]), (noise.iloc[:1], [])]
+    fast = [stats.grouped_nps(data, by, method=method, n_boot=300, seed=3) for data, by in cases]
+    monkeypatch.setattr(stats, "_finish_table", _finish_table_plain)
+    plain = [stats.grouped_nps(data, by, method=method, n_boot=300, seed=3) for data, by in cases]
+    for (_, by), a, b in zip(cases, fast, plain):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"grouped_nps by {by}")
+        assert list(a.columns) == list(b.columns)
+    assert fast[0]["n"].sum() == len(responses) and fast[3].empty
