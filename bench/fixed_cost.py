@@ -45,6 +45,44 @@ class _NoWorkers:
         pass
 
 
+# The steps of run_build before the first report, by the runner's own names.
+PHASES = {
+    "load_data": "load + validation (+ rejected.csv, duplicates.csv)",
+    "make_plan": "plan",
+    "write_responses": "responses.parquet",
+    "slice_fingerprints": "data fingerprints",
+    "_write_build_tables": "build tables of every quarter (+ close-the-loop lists)",
+    "mark_gone": "reports gone from the data",
+    "_report_tasks": "report tasks (fingerprints of the printed build rows)",
+    "_write_close_the_loop": "close-the-loop spreadsheets (xlsx + csv per team)",
+}
+
+
+@contextmanager
+def phases_timed(seconds: dict):
+    """Wrap the runner's steps (:data:`PHASES`) to add their CPU seconds to ``seconds``."""
+    from nps_report.pipeline import runner
+
+    saved = {name: getattr(runner, name) for name in PHASES if hasattr(runner, name)}
+
+    def timed(name, func):
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                seconds[name] = seconds.get(name, 0.0) + time.process_time() - started
+        return wrapper
+
+    for name, func in saved.items():
+        setattr(runner, name, timed(name, func))
+    try:
+        yield seconds
+    finally:
+        for name, func in saved.items():
+            setattr(runner, name, func)
+
+
 @contextmanager
 def reports_skipped():
     """Patch the runner so that it plans and prepares every report but executes none."""
@@ -69,7 +107,8 @@ def measure(params_path, *, profile: str = "") -> dict:
     build = build_params.load_params(params_path)
     profiler = cProfile.Profile() if profile else None
     wall, cpu = time.perf_counter(), time.process_time()
-    with reports_skipped():
+    phases = {}
+    with reports_skipped(), phases_timed(phases):
         if profiler:
             profiler.enable()
         run_build(build, formats=["html"], force=True)
@@ -77,7 +116,8 @@ def measure(params_path, *, profile: str = "") -> dict:
             profiler.disable()
     out = {"wall_seconds": round(time.perf_counter() - wall, 2),
            "cpu_seconds": round(time.process_time() - cpu, 2),
-           "peak_rss_mb": round(peak_rss_mb())}
+           "peak_rss_mb": round(peak_rss_mb()),
+           "cpu_seconds_per_step": {PHASES[k]: round(v, 2) for k, v in phases.items()}}
     if profiler:
         profiler.dump_stats(profile)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
@@ -94,6 +134,8 @@ def main(argv=None) -> int:
     result = measure(Path(args.params), profile=args.profile)
     print(f"fixed cost before the first report: {result['wall_seconds']:.1f} s wall, "
           f"{result['cpu_seconds']:.1f} s CPU, peak RSS {result['peak_rss_mb']} MB")
+    for step, seconds in result["cpu_seconds_per_step"].items():
+        print(f"  {step:58s} {seconds:7.2f} s CPU")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
     return 0

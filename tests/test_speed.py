@@ -143,3 +143,127 @@ def test_grouped_nps_matches_the_plain_version(demo_ctx, method, monkeypatch):
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"grouped_nps by {by}")
         assert list(a.columns) == list(b.columns)
     assert fast[0]["n"].sum() == len(responses) and fast[3].empty
+
+
+# ----------------------------------------------------------------------------- charts
+def test_chart_png_has_the_pixels_matplotlib_draws(demo_ctx):
+    """The report's charts as RGB PNG: the same pixels as savefig's RGBA PNG, which is opaque."""
+    import io
+
+    from PIL import Image
+
+    import nps_report as nr
+    from nps_report import render
+    from nps_report.render.charts import png_bytes
+
+    render.setup()
+    t = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
+    names = ["distribution", "trend", "comparison", "driver_importance", "driver_quadrant",
+             "theme_impact"]
+    for name in names:
+        figure = render.section(t, name).figure
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=figure.dpi)
+        before = np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+        after = Image.open(io.BytesIO(png_bytes(figure)))
+        assert after.mode == "RGB", name
+        assert before.shape[2] == 4 and (before[..., 3] == 255).all(), name
+        np.testing.assert_array_equal(np.asarray(after), before[..., :3], err_msg=name)
+    # a figure with a transparent background keeps its alpha channel
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots(figsize=(2, 1), dpi=40)
+    figure.patch.set_alpha(0.0)
+    assert Image.open(io.BytesIO(png_bytes(figure))).mode == "RGBA"
+    plt.close(figure)
+
+
+# ----------------------------------------------------------------------------- anomaly flags
+def _repeat_respondent_plain(data, quarter, check):
+    """anomalies._repeat_respondent as written before (every team's mask over all counts)."""
+    from nps_report import anomalies
+
+    previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
+    window = data[data[schema.QUARTER].isin([quarter, *previous])
+                  & data[schema.RESPONDENT_ID].notna()]
+    counts = (window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True)
+              .size())
+    counts = counts[counts > 0]
+    k = counts.to_numpy()
+    teams = counts.index.get_level_values(schema.TEAM).astype(str).to_numpy()
+    is_now = (counts.index.get_level_values(schema.QUARTER) == quarter)
+    rows = []
+    for team in np.unique(teams[is_now]):
+        mine = teams == team
+        now = np.flatnonzero(mine & is_now)
+        top_at = now[np.argmax(k[now])]
+        top = int(k[top_at])
+        if top <= check.max_responses:
+            continue
+        own = np.delete(k, top_at)[np.delete(mine, top_at)]
+        pooled = own.size < check.min_yardstick
+        yardstick = np.delete(k, top_at) if pooled else own
+        p = anomalies.repeat_tail(yardstick, top, now.size)
+        if p >= check.max_p:
+            continue
+        quarters = len(set(counts.index.get_level_values(schema.QUARTER)[mine]))
+        rows.append((team, top, float(yardstick.mean()), pooled, quarters, now.size, p))
+    return rows
+
+
+def test_repeat_respondent_flags_match_the_plain_version(demo_ctx):
+    from nps_report import actions, anomalies
+
+    check = actions.load_rules().anomalies.repeat_respondent
+    data = demo_ctx.responses(columns=[schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID, "score"])
+    rng = np.random.default_rng(19)
+    data = data.astype({schema.RESPONDENT_ID: object})
+    now = np.flatnonzero((data[schema.QUARTER] == "2026Q3").to_numpy())
+    # plant busy respondents in some teams (10 to 20 answers), a pooled yardstick in one
+    planted = []
+    for i, at in enumerate(rng.choice(now, 12, replace=False)):
+        team = data.iloc[at][schema.TEAM]
+        planted.append(team)
+        mine = now[(data.iloc[now][schema.TEAM] == team).to_numpy()]
+        data.iloc[mine[: 10 + i], data.columns.get_loc(schema.RESPONDENT_ID)] = f"busy-{i}"
+    small = data[data[schema.TEAM].isin(planted[:3])]
+    small = small[(small[schema.QUARTER] == "2026Q3") | (rng.random(len(small)) < 0.02)]
+    for frame in (data, small):
+        fast = anomalies._repeat_respondent(frame, "2026Q3", check)
+        plain = _repeat_respondent_plain(frame, "2026Q3", check)
+        assert len(fast) == len(plain) > 0
+        for row, (team, top, mean, pooled, quarters, size, p) in zip(fast, plain):
+            assert row["team"] == team
+            assert row["evidence"].startswith(f"One respondent answered {top} times this quarter, "
+                                              f"against {mean:.1f} answers")
+            assert (f"over {quarters} quarter" in row["evidence"]) == (not pooled)
+            assert f"of this team's {size} respondents" in row["evidence"]
+
+
+# ----------------------------------------------------------------------------- loading
+def test_loaded_responses_match_the_plain_text_conversion(demo_params, monkeypatch):
+    """Text columns straight from arrow give the frame the object round trip gave."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nps_report import io
+    from nps_report.io import load
+
+    def text_plain(values, index):
+        if values is None:
+            return pd.Series(pd.NA, index=index, dtype="string")
+        array = load.arrow_text(values)
+        if pc.any(pc.match_substring_regex(array, load._TEXT_CONTROL)).as_py():
+            array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, load._TEXT_CONTROL, ""))
+        array = pc.utf8_normalize(array, "NFC")
+        array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
+        return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
+
+    fast = io.load_responses(demo_params)
+    monkeypatch.setattr(load, "_text", text_plain)
+    plain = io.load_responses(demo_params)
+    pd.testing.assert_frame_equal(fast.responses, plain.responses, check_exact=True)
+    assert fast.counts == plain.counts and len(fast.responses) == 60_000
+    messy = pd.Series([" caf\u0065\u0301 ", "", None, "a\x00b", "ok"])
+    pd.testing.assert_series_equal(load._text(messy, messy.index), text_plain(messy, messy.index))

@@ -484,7 +484,8 @@ def _text(values, index) -> pd.Series:
         array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, _TEXT_CONTROL, ""))
     array = pc.utf8_normalize(array, "NFC")
     array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
-    return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
+    # straight from the arrow array: no Python string object per cell
+    return pd.Series(pd.array(array, dtype="string"), index=index)
 
 
 # Control characters a text cell never means (NUL, other C0 but tab/LF/CR, DEL).
