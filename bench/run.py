@@ -213,7 +213,8 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--formats", default="html,pdf")
     parser.add_argument("--naive", type=int, default=6, help="reports built the naive way per run (0: skip)")
-    parser.add_argument("--runs", type=int, default=1, help="repeat the build and the naive loop; medians")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat the build and the naive loop; medians (0: no build)")
     parser.add_argument("--loaded", action="store_true",
                         help="also measure with two CPU-bound background processes (killed after)")
     parser.add_argument("--fixed-cost", action="store_true",
@@ -249,11 +250,12 @@ def main(argv=None) -> int:
         runs.append(one_run(params_path, args))
         print_run(runs[-1], f"run {number}")
     results["runs"] = runs
-    results["quiet"] = summary = summarise(runs)
-    print_summary(summary, "quiet machine" if not args.loaded else "without background load")
-    # kept at the top level as before (one run: the run's own numbers)
-    results["build"], results["speedup"] = runs[-1]["build"], summary.get("speedup")
-    if args.loaded:
+    if runs:  # --runs 0: the load and fixed cost only
+        results["quiet"] = summary = summarise(runs)
+        print_summary(summary, "quiet machine" if not args.loaded else "without background load")
+        # kept at the top level as before (one run: the run's own numbers)
+        results["build"], results["speedup"] = runs[-1]["build"], summary.get("speedup")
+    if args.loaded and args.runs:
         loaded_runs = []
         with busy_machine(2):
             for number in range(1, args.runs + 1):
