@@ -94,6 +94,14 @@ def test_printed_build_rows_match_the_plain_version_for_every_report(demo_bt):
         fast = printed_build_rows(demo_bt, **case)
         plain = printed_build_rows_plain(demo_bt, **case)
         pd.testing.assert_frame_equal(fast, plain, obj=str(case))
+    # empty tables (no anomaly flag, no rank, no gap anywhere) keep their columns' types
+    emptied = type(demo_bt)(**{**demo_bt.__dict__, "anomalies": demo_bt.anomalies.iloc[:0],
+                               "ranks": demo_bt.ranks.iloc[:0], "gaps": demo_bt.gaps.iloc[:0]})
+    for case in [dict(kind="team", team=teams[0]), dict(kind="department", department=departments[0]),
+                 dict(kind="overview")]:
+        pd.testing.assert_frame_equal(printed_build_rows(emptied, **case),
+                                      printed_build_rows_plain(emptied, **case), obj=str(case))
+    assert demo_bt.anomalies["team"].nunique() < len(teams)  # teams without flags were compared
     # the cache is per build-tables object: a changed table is not served from it
     changed = type(demo_bt)(**{**demo_bt.__dict__,
                                "nps": demo_bt.nps.assign(nps=demo_bt.nps["nps"] + 10)})

@@ -520,13 +520,12 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
         masks = {"nps": None, "changes": None, "ranks": None, "anomalies": None}
     else:
         raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
-    frames = [printed[name] if mask is None
-              else printed[name][np.asarray(mask, dtype=bool)].reset_index(drop=True)
-              for name, mask in masks.items()]
-    frames.append(printed["families"])
-    out = pd.concat(frames, ignore_index=True)
-    out = out[["table"] + [c for c in out.columns if c != "table"]]
-    return out.astype(object).where(out.notna(), None).astype(str)
+    strings, starts = _printed_strings(bt, tuple(masks))
+    positions = [np.arange(starts[name], starts[name] + len(printed[name])) if mask is None
+                 else starts[name] + np.flatnonzero(np.asarray(mask, dtype=bool))
+                 for name, mask in masks.items()]
+    positions.append(np.arange(starts["families"], len(strings)))
+    return strings.iloc[np.concatenate(positions)].reset_index(drop=True)
 
 
 # The columns each build table prints (see printed_build_rows).
@@ -544,6 +543,27 @@ _PRINTED_COLUMNS = {
 
 # Printed tables per BuildTables object (dropped with it): made once, read by every report.
 _PRINTED_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _printed_strings(bt: BuildTables, names: tuple) -> tuple[pd.DataFrame, dict]:
+    """All rows of the tables ``names`` and the families, as printed_build_rows writes them.
+
+    Returns the strings and the first row of each table. Made once per ``bt`` and set of
+    tables: a report's rows are a selection of these rows, and converting them to strings
+    is cell by cell with each column's type, which is that of the concatenation of the
+    same tables whichever rows a report picks (an empty table still gives its columns'
+    types), so the selection equals the conversion of the report's own concatenation.
+    """
+    key = ("strings", names)
+    cache = _printed_tables(bt)
+    if key not in cache:
+        frames = [cache[name] for name in names] + [cache["families"]]
+        out = pd.concat(frames, ignore_index=True)
+        out = out[["table"] + [c for c in out.columns if c != "table"]]
+        strings = out.astype(object).where(out.notna(), None).astype(str)
+        sizes = np.cumsum([0] + [len(frame) for frame in frames])
+        cache[key] = (strings, dict(zip([*names, "families"], sizes[:-1].tolist())))
+    return cache[key]
 
 
 def _printed_tables(bt: BuildTables) -> dict:
