@@ -172,8 +172,8 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     reasons[known & ~plain] = "score not written as a plain number (exponent notation)"
     reasons[fractional | (known & plain & decimals)] = "score is not a whole number"
     reasons[out_of_range & plain] = "score out of range 0..10"
-    # Checked on the raw cell: a NUL inside "1\x000" must not be read as 10.
-    control = _bool(pc.match_substring_regex(arrow_text(values), _CONTROL))
+    # Checked on the cell as read: a NUL inside "1\x000" must not be read as 10.
+    control = _bool(pc.match_substring_regex(arrow, _CONTROL))
     reasons[control] = "control character (such as NUL) in the score cell"
     return pd.Series(number, index=index, dtype="float64"), pd.Series(reasons, index=index, dtype="object")
 
