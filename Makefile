@@ -16,7 +16,7 @@ help:
 	@echo "make test       run the test suite (what CI runs)"
 	@echo "make test-fast  run everything but the end-to-end builds and installs (tests marked slow)"
 	@echo "make lab        open JupyterLab (notebooks use the venv's python3 kernel)"
-	@echo "make bench      measure load, per-report and total time against the naive CLI loop"
+	@echo "make bench      measure load, per-report and total time against the naive CLI loop (RUNS=3 LOADED=1)"
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -49,8 +49,12 @@ test: system-deps $(TEST_STAMP)
 test-fast: $(TEST_STAMP)
 	NPS_TEST_EXAMPLES=30 $(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
+# `make bench RUNS=3` repeats the build and the naive loop and prints medians; LOADED=1 adds
+# the loaded-machine case (two CPU-bound background processes, killed after).
+RUNS ?= 1
+LOADED ?=
 bench: system-deps $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --runs $(RUNS) $(if $(LOADED),--loaded) --results bench_results.json $(BENCH_ARGS)
 
 # Notebooks name the kernel "python3": run from the venv, JupyterLab starts it with the
 # venv's Python (as it does for a pip user), so no extra kernel is registered.

@@ -1,9 +1,11 @@
 """The project's benchmark: load/validation time, per-report cost, wall time, peak memory,
 and the same reports built the naive way (papermill CLI + nbconvert CLI + WeasyPrint CLI).
 
-Usage (from the project root; `make bench` runs the demo-size case):
+Usage (from the project root; `make bench` runs the demo-size case, `make bench RUNS=3`
+three times with medians, `make bench LOADED=1` adds the loaded-machine case):
 
-    .venv/bin/python bench/run.py --responses 60000 --teams 30 --quarters 8
+    .venv/bin/python bench/run.py --responses 60000 --teams 30 --quarters 8 --runs 3 --loaded
+    .venv/bin/python bench/run.py --responses 1000000 --teams 200 --naive 0 --fixed-cost --formats html
     .venv/bin/python bench/run.py --responses 1000000 --teams 200 --limit-teams 50,100,200 --formats html
 """
 
@@ -15,10 +17,12 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from nps_report.pipeline.worker import peak_rss_mb
@@ -119,6 +123,86 @@ def time_naive(params_path: Path, count: int) -> dict:
 
 _formats = ("html", "pdf")
 
+#: The CPU-bound background load of the loaded-machine case: one busy loop per process.
+BUSY_LOOP = "while True: pass"
+
+
+@contextmanager
+def busy_machine(processes: int = 2):
+    """Run ``processes`` CPU-bound Python loops in the background; kill them (by pid) after."""
+    busy = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(processes)]
+    try:
+        yield [p.pid for p in busy]
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
+def time_fixed_cost(params_path: Path) -> dict:
+    """The build's fixed cost (load, validation, build tables: everything before the first
+    report) in a child process of its own, so its peak memory is its own (bench/fixed_cost.py)."""
+    out = params_path.parent / "fixed_cost.json"
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("fixed_cost.py")),
+                           str(params_path), "--json", str(out)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit("fixed-cost run failed")
+    return json.loads(out.read_text())
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def one_run(params_path: Path, args) -> dict:
+    """One build of every report and (``--naive N``) N reports the naive way; the ratio."""
+    run = {"build": time_build(params_path, jobs=args.jobs)}
+    if args.naive:
+        run["naive"] = time_naive(params_path, args.naive)
+        run["speedup"] = run["naive"]["per_report"] / run["build"]["per_report_amortized"]
+    return run
+
+
+def print_run(run: dict, label: str) -> None:
+    b = run["build"]
+    print(f"{label}: build {b['reports']} reports in {b['wall_seconds']:.1f} s wall "
+          f"= {b['per_report_amortized']:.2f} s per report amortized; failed {b['failed']}")
+    print("    mean per report: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["split_mean_seconds"].items()))
+    print("    peak memory (RSS): " + ", ".join(f"{k} {v} MB" for k, v in b["peak_mb"].items()))
+    if "naive" in run:
+        naive = run["naive"]
+        print(f"    naive loop (papermill CLI + nbconvert CLI"
+              f"{' + weasyprint CLI' if 'pdf' in _formats else ''}): {naive['per_report']:.2f} s "
+              f"per report over {naive['reports']} reports; the build is {run['speedup']:.1f}x faster")
+
+
+def summarise(runs: list) -> dict:
+    """Medians over runs of the wall time, the time per report, its split, the naive loop and the ratio."""
+    builds = [r["build"] for r in runs]
+    keys = sorted({k for b in builds for k in b["split_mean_seconds"]})
+    out = {"runs": len(runs),
+           "wall_seconds": median([b["wall_seconds"] for b in builds]),
+           "per_report_amortized": median([b["per_report_amortized"] for b in builds]),
+           "split_mean_seconds": {k: median([b["split_mean_seconds"].get(k) for b in builds]) for k in keys},
+           "peak_mb": {k: max((b["peak_mb"].get(k) or 0) for b in builds) for k in builds[0]["peak_mb"]}}
+    if all("naive" in r for r in runs):
+        out["naive_per_report"] = median([r["naive"]["per_report"] for r in runs])
+        out["speedup"] = median([r["speedup"] for r in runs])
+    return out
+
+
+def print_summary(summary: dict, label: str) -> None:
+    print(f"{label}, median of {summary['runs']} run(s): {summary['per_report_amortized']:.2f} s per report "
+          f"amortized ({summary['wall_seconds']:.1f} s wall)"
+          + (f"; naive loop {summary['naive_per_report']:.2f} s per report; ratio {summary['speedup']:.1f}x"
+             if "speedup" in summary else ""))
+    print("    split per report (median of the runs' means): "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in summary["split_mean_seconds"].items()))
+    print("    peak memory (RSS, largest over the runs): "
+          + ", ".join(f"{k} {v} MB" for k, v in summary["peak_mb"].items()))
+
 
 def main(argv=None) -> int:
     global _formats
@@ -128,31 +212,60 @@ def main(argv=None) -> int:
     parser.add_argument("--quarters", type=int, default=8)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--formats", default="html,pdf")
-    parser.add_argument("--naive", type=int, default=6, help="reports built the naive way (0: skip)")
+    parser.add_argument("--naive", type=int, default=6, help="reports built the naive way per run (0: skip)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat the build and the naive loop; medians (0: no build)")
+    parser.add_argument("--loaded", action="store_true",
+                        help="also measure with two CPU-bound background processes (killed after)")
+    parser.add_argument("--fixed-cost", action="store_true",
+                        help="measure the build's fixed cost (before the first report) in its own process")
+    parser.add_argument("--no-components", action="store_true", help="skip the component timings")
     parser.add_argument("--limit-teams", default="", help="e.g. 50,100,200: also time builds of that many teams")
     parser.add_argument("--keep", default="", help="folder to keep the data and outputs in")
+    parser.add_argument("--results", default="",
+                        help="where to write bench_results.json (default: in the run's folder)")
     args = parser.parse_args(argv)
     _formats = tuple(args.formats.split(","))
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="nps-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     data = make_data(folder, args.responses, args.teams, args.quarters)
     params_path = write_params(folder, data, _formats)
-    results = {"size": vars(args)}
-    print("components (best of 3 after a warm-up; one run for the slow ones):")
-    from components import run as time_components  # bench/ is on sys.path as the script's folder
+    results = {"size": vars(args), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}}
+    if not args.no_components:
+        print("components (best of 3 after a warm-up; one run for the slow ones):")
+        from components import run as time_components  # bench/ is on sys.path as the script's folder
 
-    results["components"] = time_components()
+        results["components"] = time_components()
     results["load"] = time_load(params_path)
     print(f"load + validation: {results['load']['load_seconds']:.1f} s for {results['load']['rows']:,} rows "
           f"(peak RSS of this process {results['load']['peak_rss_mb']:.0f} MB)")
-    results["build"] = time_build(params_path, jobs=args.jobs)
-    b = results["build"]
-    print(f"build: {b['reports']} reports in {b['wall_seconds']:.1f} s wall "
-          f"= {b['per_report_amortized']:.2f} s per report amortized; failed {b['failed']}")
-    print("  mean per report: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["split_mean_seconds"].items()))
-    print("  peak memory (RSS): " + ", ".join(f"{k} {v} MB" for k, v in b["peak_mb"].items()))
+    if args.fixed_cost:
+        fixed = results["fixed_cost"] = time_fixed_cost(params_path)
+        print(f"fixed cost before the first report (load, validation, Parquet, build tables, "
+              f"close-the-loop files): {fixed['wall_seconds']:.1f} s wall, {fixed['cpu_seconds']:.1f} s CPU, "
+              f"peak RSS {fixed['peak_rss_mb']} MB")
+    runs = []
+    for number in range(1, args.runs + 1):
+        runs.append(one_run(params_path, args))
+        print_run(runs[-1], f"run {number}")
+    results["runs"] = runs
+    if runs:  # --runs 0: the load and fixed cost only
+        results["quiet"] = summary = summarise(runs)
+        print_summary(summary, "quiet machine" if not args.loaded else "without background load")
+        # kept at the top level as before (one run: the run's own numbers)
+        results["build"], results["speedup"] = runs[-1]["build"], summary.get("speedup")
+    if args.loaded and args.runs:
+        loaded_runs = []
+        with busy_machine(2):
+            for number in range(1, args.runs + 1):
+                loaded_runs.append(one_run(params_path, args))
+                print_run(loaded_runs[-1], f"loaded run {number} (two busy background processes)")
+        results["loaded_runs"] = loaded_runs
+        results["loaded"] = summarise(loaded_runs)
+        print_summary(results["loaded"], "loaded machine (two CPU-bound background processes)")
     children = peak_rss_mb(resource.RUSAGE_CHILDREN)
-    print(f"  peak RSS of the largest child process (build, workers or kernels): {children:.0f} MB")
+    print(f"peak RSS of the largest child process (build, workers, kernels, naive loop): {children:.0f} MB")
     results["peak_child_rss_mb"] = children
     if args.limit_teams:
         import pandas as pd
@@ -165,16 +278,9 @@ def main(argv=None) -> int:
             print(f"  {count} teams: {timing['reports']} reports, {timing['wall_seconds']:.1f} s "
                   f"({timing['per_report_amortized']:.2f} s per report; build process peak "
                   f"{timing['peak_mb']['build process']} MB)")
-    if args.naive:
-        naive = time_naive(params_path, args.naive)
-        results["naive"] = naive
-        ratio = naive["per_report"] / b["per_report_amortized"]
-        print(f"naive loop (papermill CLI + nbconvert CLI{' + weasyprint CLI' if 'pdf' in _formats else ''}): "
-              f"{naive['per_report']:.2f} s per report over {naive['reports']} reports; "
-              f"the build is {ratio:.1f}x faster per report")
-        results["speedup"] = ratio
-    (folder / "bench_results.json").write_text(json.dumps(results, indent=2, default=str))
-    print(f"results: {folder / 'bench_results.json'}")
+    out = Path(args.results) if args.results else folder / "bench_results.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"results: {out}")
     return 0
 
 

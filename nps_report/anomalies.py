@@ -200,24 +200,30 @@ def _repeat_respondent(data, quarter, check):
     counts = counts[counts > 0]
     k = counts.to_numpy()
     teams = counts.index.get_level_values(schema.TEAM).astype(str).to_numpy()
-    is_now = (counts.index.get_level_values(schema.QUARTER) == quarter)
+    quarter_of = counts.index.get_level_values(schema.QUARTER).astype(str).to_numpy()
+    is_now = quarter_of == quarter
+    # Each team's positions, in the order of ``counts`` (a stable sort keeps it), so the
+    # loop below touches only the team's own respondent-quarters, not every team's.
+    order = np.argsort(teams, kind="stable")
+    names, starts = np.unique(teams[order], return_index=True)
+    slices = dict(zip(names, np.split(order, starts[1:])))
     rows = []
     for team in np.unique(teams[is_now]):
-        mine = teams == team
-        now = np.flatnonzero(mine & is_now)
+        positions = slices[team]
+        now = positions[is_now[positions]]
         top_at = now[np.argmax(k[now])]
         top = int(k[top_at])
         if top <= check.max_responses:
             continue
         # the yardstick: the team's other respondent-quarters of the window, or the
         # company's when the team has too few to tell how its customers answer
-        own = np.delete(k, top_at)[np.delete(mine, top_at)]
+        own = k[positions[positions != top_at]]
         pooled = own.size < check.min_yardstick
         yardstick = np.delete(k, top_at) if pooled else own
         p = repeat_tail(yardstick, top, now.size)
         if p >= check.max_p:
             continue
-        quarters = len(set(counts.index.get_level_values(schema.QUARTER)[mine]))
+        quarters = len(set(quarter_of[positions]))
         whose = ("the company's respondents" if pooled else
                  f"this team's respondents over {_plural(quarters, 'quarter')}")
         rows.append({"team": team, "flag": "repeat_respondent", "severity": "medium",

@@ -639,21 +639,25 @@ def nps_table_from_counts(table: pd.DataFrame, *, method: str = "adjusted_wald",
 def _finish_table(table, *, method, confidence, display_floor, precision_moe, n_boot, seed):
     d, pa, p = (table[c].to_numpy(dtype="float64") for c in ("detractors", "passives", "promoters"))
     n = d + pa + p
-    table["n"] = n.astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["pct_detractors"] = 100 * d / n
-        table["pct_passives"] = 100 * pa / n
-        table["pct_promoters"] = 100 * p / n
-    table["nps"] = nps_from_counts(d, pa, p)
+        pct = {"pct_detractors": 100 * d / n, "pct_passives": 100 * pa / n,
+               "pct_promoters": 100 * p / n}
     low, high = interval_from_counts(d, pa, p, method=method, confidence=confidence,
                                      n_boot=n_boot, seed=seed)
-    table["ci_low"], table["ci_high"] = low, high
-    table["moe"] = (table["ci_high"] - table["ci_low"]) / 2
-    table["se"] = se_from_counts(d, pa, p, scale=100.0)
-    table["shown"] = table["n"] >= display_floor
-    table["imprecise"] = table["moe"] > precision_moe
-    cols = [c for c in table.columns if c not in NPS_COLUMNS] + NPS_COLUMNS
-    return table[cols]
+    low = np.asarray(low, dtype="float64").reshape(n.shape)
+    high = np.asarray(high, dtype="float64").reshape(n.shape)
+    moe = (high - low) / 2
+    n = n.astype("int64")
+    with np.errstate(invalid="ignore"):
+        added = pd.DataFrame({
+            "n": n, **pct, "nps": nps_from_counts(d, pa, p), "ci_low": low, "ci_high": high,
+            "moe": moe, "se": se_from_counts(d, pa, p, scale=100.0),
+            "shown": n >= display_floor, "imprecise": moe > precision_moe}, index=table.index)
+    # One concatenation instead of a column insert per statistic (each insert copies the
+    # column index, which dominated small tables).
+    keys = [c for c in table.columns if c not in NPS_COLUMNS]
+    counts = table[keys + ["detractors", "passives", "promoters"]]
+    return pd.concat([counts, added], axis=1)[keys + NPS_COLUMNS]
 
 
 NPS_COLUMNS = ["n", "detractors", "passives", "promoters", "pct_detractors", "pct_passives",

@@ -173,8 +173,8 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     reasons[known & ~plain] = "score not written as a plain number (exponent notation)"
     reasons[fractional | (known & plain & decimals)] = "score is not a whole number"
     reasons[out_of_range & plain] = "score out of range 0..10"
-    # Checked on the raw cell: a NUL inside "1\x000" must not be read as 10.
-    control = _bool(pc.match_substring_regex(arrow_text(values), _CONTROL))
+    # Checked on the cell as read: a NUL inside "1\x000" must not be read as 10.
+    control = _bool(pc.match_substring_regex(arrow, _CONTROL))
     reasons[control] = "control character (such as NUL) in the score cell"
     return pd.Series(number, index=index, dtype="float64"), pd.Series(reasons, index=index, dtype="object")
 
@@ -493,7 +493,8 @@ def _text(values, index, *, name: bool = False) -> pd.Series:
     array = pc.utf8_trim_whitespace(array)
     array = pc.utf8_normalize(array, "NFC")
     array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
-    return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
+    # straight from the arrow array: no Python string object per cell
+    return pd.Series(pd.array(array, dtype="string"), index=index)
 
 
 # Control characters a text cell never means (NUL, other C0 but tab/LF/CR, DEL).

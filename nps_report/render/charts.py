@@ -14,7 +14,7 @@ import pandas as pd
 
 from .html import STYLES, Html, esc, fmt_nps
 
-__all__ = ["Chart", "chart", "score_distribution", "trend", "benchmark", "ranking", "heatmap",
+__all__ = ["Chart", "chart", "png_bytes", "score_distribution", "trend", "benchmark", "ranking", "heatmap",
            "driver_importance", "driver_quadrant", "theme_impact"]
 
 
@@ -66,9 +66,7 @@ class Chart:
                 for text in self.figure.findobj(Text):
                     text.set_parse_math(False)
                 self.figure.tight_layout()
-                buffer = io.BytesIO()
-                self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
-            self._png = buffer.getvalue()
+                self._png = png_bytes(self.figure)
         return self._png
 
     def _repr_html_(self) -> str:
@@ -86,6 +84,36 @@ class Chart:
 
     def __repr__(self) -> str:
         return f"Chart(alt={self.alt!r})"
+
+
+def png_bytes(figure) -> bytes:
+    """PNG of ``figure`` at its dpi: RGB when every pixel is opaque, else RGBA.
+
+    The pixels are the ones ``figure.savefig(format="png")`` draws. A report's figures
+    have an opaque background, so their alpha channel says nothing; without it
+    WeasyPrint embeds the image in a PDF without splitting off and compressing an alpha
+    mask (one PNG encoding per chart instead of two).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    >>> data = png_bytes(figure)
+    >>> data[:4] == b"\\x89PNG", data[25]  # colour type 2: RGB
+    (True, 2)
+    >>> plt.close(figure)
+    """
+    from PIL import Image
+
+    raw = io.BytesIO()
+    figure.savefig(raw, format="rgba", dpi=figure.dpi)
+    width, height = (int(v) for v in figure.bbox.size)
+    image = Image.frombuffer("RGBA", (width, height), raw.getvalue(), "raw", "RGBA", 0, 1)
+    if image.getextrema()[3] == (255, 255):
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def chart(ax_or_figure, alt: str) -> Chart:

@@ -13,6 +13,7 @@ responses, or the build file's rolling window and expiry. Every figure "of the q
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -471,6 +472,12 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     DataFrame
         ``table`` (which build table), the keys and the printed values, as strings.
 
+    Notes
+    -----
+    The build asks for the rows of every report of a quarter (hundreds at scale), so the
+    printed (rounded) tables are made once per :class:`BuildTables` and each report only
+    picks its rows; the result is the same as rounding the picked rows.
+
     Examples
     --------
     >>> from nps_report import context
@@ -481,52 +488,91 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
     >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
     [True, True]
     """
-    nps_cols = _KEYS + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters",
-                        "pct_detractors"]
-    # a change row prints its sentence, the test that gave it and what the sizes could detect
-    change_cols = _KEYS + ["lag", "base_quarter", "n", "base_n", "diff", "significant", "sentence",
-                           "test", "mde", "family"]
+    printed = _printed_tables(bt)
     nps, changes = bt.nps, bt.changes
     if kind == "team":
         if team is None:
             raise ValueError("a team report needs team=")
         row = bt.nps_row("team", team)
         dept = row[schema.DEPARTMENT] if row is not None else department
-        parts = {
-            "nps": nps[((nps["level"] == "team") & (nps[schema.TEAM] == team))
-                       | ((nps["level"] == "department") & (nps[schema.DEPARTMENT] == dept))
-                       | (nps["level"] == "company")],
-            "changes": changes[(changes["level"] == "team") & (changes[schema.TEAM] == team)],
-            "gaps": bt.gaps[bt.gaps[schema.TEAM] == team],
-            "ranks": bt.ranks[bt.ranks[schema.TEAM] == team],
-            "anomalies": bt.anomalies[bt.anomalies["team"] == team],
+        masks = {
+            "nps": ((nps["level"] == "team") & (nps[schema.TEAM] == team))
+                   | ((nps["level"] == "department") & (nps[schema.DEPARTMENT] == dept))
+                   | (nps["level"] == "company"),
+            "changes": (changes["level"] == "team") & (changes[schema.TEAM] == team),
+            "gaps": bt.gaps[schema.TEAM] == team,
+            "ranks": bt.ranks[schema.TEAM] == team,
+            "anomalies": bt.anomalies["team"] == team,
         }
     elif kind == "department":
         if department is None:
             raise ValueError("a department report needs department=")
         mine = nps[schema.DEPARTMENT] == department
-        parts = {
-            "nps": nps[mine],
+        masks = {
+            "nps": mine,
             # its own changes, and of its teams' only those it lists (the significant ones)
-            "changes": changes[(changes[schema.DEPARTMENT] == department)
-                               & ((changes["level"] != "team") | changes["significant"].astype(bool))],
-            "ranks": bt.ranks[bt.ranks[schema.DEPARTMENT] == department],
-            "anomalies": bt.anomalies[bt.anomalies["team"].isin(
-                nps.loc[mine & (nps["level"] == "team"), schema.TEAM])],
+            "changes": (changes[schema.DEPARTMENT] == department)
+                       & ((changes["level"] != "team") | changes["significant"].astype(bool)),
+            "ranks": bt.ranks[schema.DEPARTMENT] == department,
+            "anomalies": bt.anomalies["team"].isin(nps.loc[mine & (nps["level"] == "team"),
+                                                           schema.TEAM]),
         }
     elif kind == "overview":
-        parts = {"nps": nps, "changes": changes, "ranks": bt.ranks, "anomalies": bt.anomalies}
+        masks = {"nps": None, "changes": None, "ranks": None, "anomalies": None}
     else:
         raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
-    columns = {"nps": nps_cols, "changes": change_cols,
-               "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
-                        "sentence", "test"],
-               "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high",
-                         "n_ranked", "percentile", "rank_sentence"],
-               "anomalies": ["team", "flag", "evidence", "severity"]}
-    frames = [_printed(frame, columns[name]).assign(table=name) for name, frame in parts.items()]
-    frames.append(bt.families.assign(table="families"))
-    out = pd.concat(frames, ignore_index=True)
-    out = out[["table"] + [c for c in out.columns if c != "table"]]
-    return out.astype(object).where(out.notna(), None).astype(str)
+    strings, starts = _printed_strings(bt, tuple(masks))
+    positions = [np.arange(starts[name], starts[name] + len(printed[name])) if mask is None
+                 else starts[name] + np.flatnonzero(np.asarray(mask, dtype=bool))
+                 for name, mask in masks.items()]
+    positions.append(np.arange(starts["families"], len(strings)))
+    return strings.iloc[np.concatenate(positions)].reset_index(drop=True)
 
+
+# The columns each build table prints (see printed_build_rows).
+_PRINTED_COLUMNS = {
+    "nps": _KEYS + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters", "pct_detractors"],
+    # a change row prints its sentence, the test that gave it and what the sizes could detect
+    "changes": _KEYS + ["lag", "base_quarter", "n", "base_n", "diff", "significant", "sentence",
+                        "test", "mde", "family"],
+    "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant", "sentence",
+             "test"],
+    "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high", "n_ranked",
+              "percentile", "rank_sentence"],
+    "anomalies": ["team", "flag", "evidence", "severity"],
+}
+
+# Printed tables per BuildTables object (dropped with it): made once, read by every report.
+_PRINTED_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _printed_strings(bt: BuildTables, names: tuple) -> tuple[pd.DataFrame, dict]:
+    """All rows of the tables ``names`` and the families, as printed_build_rows writes them.
+
+    Returns the strings and the first row of each table. Made once per ``bt`` and set of
+    tables: a report's rows are a selection of these rows, and converting them to strings
+    is cell by cell with each column's type, which is that of the concatenation of the
+    same tables whichever rows a report picks (an empty table still gives its columns'
+    types), so the selection equals the conversion of the report's own concatenation.
+    """
+    key = ("strings", names)
+    cache = _printed_tables(bt)
+    if key not in cache:
+        frames = [cache[name] for name in names] + [cache["families"]]
+        out = pd.concat(frames, ignore_index=True)
+        out = out[["table"] + [c for c in out.columns if c != "table"]]
+        strings = out.astype(object).where(out.notna(), None).astype(str)
+        sizes = np.cumsum([0] + [len(frame) for frame in frames])
+        cache[key] = (strings, dict(zip([*names, "families"], sizes[:-1].tolist())))
+    return cache[key]
+
+
+def _printed_tables(bt: BuildTables) -> dict:
+    """Every build table rounded as printed, with its ``table`` column (once per ``bt``)."""
+    cached = _PRINTED_CACHE.get(bt)
+    if cached is None:
+        cached = {name: _printed(getattr(bt, name), columns).assign(table=name)
+                  for name, columns in _PRINTED_COLUMNS.items()}
+        cached["families"] = bt.families.assign(table="families")
+        _PRINTED_CACHE[bt] = cached
+    return cached

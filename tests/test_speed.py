@@ -1,0 +1,277 @@
+"""The faster code paths of issue 19 give the same tables as the straightforward ones.
+
+Every optimisation is checked here against a plain implementation (written out in this
+file, as the code was before) on the seeded demo survey: same rows, same values, same
+dtypes. No timing is asserted (the benchmark, ``make bench``, measures speed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import schema
+
+
+@pytest.fixture(scope="module")
+def demo_ctx():
+    from nps_report import context
+
+    return context.load_context(None)
+
+
+@pytest.fixture(scope="module")
+def demo_bt(demo_ctx):
+    return demo_ctx.build_tables("2026Q3")
+
+
+# ----------------------------------------------------------------------------- fingerprint rows
+def _printed_plain(frame, columns):
+    out = frame[[c for c in columns if c in frame]].copy()
+    for column in ("nps", "ci_low", "ci_high", "base_nps", "diff", "level_nps", "rest_nps",
+                   "percentile", "pct_promoters", "pct_detractors", "mde"):
+        if column in out:
+            out[column] = out[column].astype(float).round(0)
+    return out.reset_index(drop=True)
+
+
+def printed_build_rows_plain(bt, *, kind, team=None, department=None):
+    """printed_build_rows as written before the per-build cache (rounds each report's rows)."""
+    keys = ["level", schema.DEPARTMENT, schema.TEAM]
+    nps_cols = keys + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters", "pct_detractors"]
+    change_cols = keys + ["lag", "base_quarter", "n", "base_n", "diff", "significant", "sentence",
+                          "test", "mde", "family"]
+    nps, changes = bt.nps, bt.changes
+    if kind == "team":
+        row = bt.nps_row("team", team)
+        dept = row[schema.DEPARTMENT] if row is not None else department
+        parts = {
+            "nps": nps[((nps["level"] == "team") & (nps[schema.TEAM] == team))
+                       | ((nps["level"] == "department") & (nps[schema.DEPARTMENT] == dept))
+                       | (nps["level"] == "company")],
+            "changes": changes[(changes["level"] == "team") & (changes[schema.TEAM] == team)],
+            "gaps": bt.gaps[bt.gaps[schema.TEAM] == team],
+            "ranks": bt.ranks[bt.ranks[schema.TEAM] == team],
+            "anomalies": bt.anomalies[bt.anomalies["team"] == team],
+        }
+    elif kind == "department":
+        mine = nps[schema.DEPARTMENT] == department
+        parts = {
+            "nps": nps[mine],
+            "changes": changes[(changes[schema.DEPARTMENT] == department)
+                               & ((changes["level"] != "team") | changes["significant"].astype(bool))],
+            "ranks": bt.ranks[bt.ranks[schema.DEPARTMENT] == department],
+            "anomalies": bt.anomalies[bt.anomalies["team"].isin(
+                nps.loc[mine & (nps["level"] == "team"), schema.TEAM])],
+        }
+    else:
+        parts = {"nps": nps, "changes": changes, "ranks": bt.ranks, "anomalies": bt.anomalies}
+    columns = {"nps": nps_cols, "changes": change_cols,
+               "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
+                        "sentence", "test"],
+               "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high",
+                         "n_ranked", "percentile", "rank_sentence"],
+               "anomalies": ["team", "flag", "evidence", "severity"]}
+    frames = [_printed_plain(frame, columns[name]).assign(table=name) for name, frame in parts.items()]
+    frames.append(bt.families.assign(table="families"))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[["table"] + [c for c in out.columns if c != "table"]]
+    return out.astype(object).where(out.notna(), None).astype(str)
+
+
+def test_printed_build_rows_match_the_plain_version_for_every_report(demo_bt):
+    from nps_report.tables.build import printed_build_rows
+
+    teams = demo_bt.nps.loc[demo_bt.nps["level"] == "team", schema.TEAM].tolist()
+    departments = demo_bt.nps.loc[demo_bt.nps["level"] == "department", schema.DEPARTMENT].tolist()
+    assert len(teams) == 30 and len(departments) == 6
+    cases = ([dict(kind="team", team=t) for t in teams]
+             + [dict(kind="team", team="No Such Team", department=departments[0])]
+             + [dict(kind="department", department=d) for d in departments]
+             + [dict(kind="overview")])
+    for case in cases:
+        fast = printed_build_rows(demo_bt, **case)
+        plain = printed_build_rows_plain(demo_bt, **case)
+        pd.testing.assert_frame_equal(fast, plain, obj=str(case))
+    # empty tables (no anomaly flag, no rank, no gap anywhere) keep their columns' types
+    emptied = type(demo_bt)(**{**demo_bt.__dict__, "anomalies": demo_bt.anomalies.iloc[:0],
+                               "ranks": demo_bt.ranks.iloc[:0], "gaps": demo_bt.gaps.iloc[:0]})
+    for case in [dict(kind="team", team=teams[0]), dict(kind="department", department=departments[0]),
+                 dict(kind="overview")]:
+        pd.testing.assert_frame_equal(printed_build_rows(emptied, **case),
+                                      printed_build_rows_plain(emptied, **case), obj=str(case))
+    assert demo_bt.anomalies["team"].nunique() < len(teams)  # teams without flags were compared
+    # the cache is per build-tables object: a changed table is not served from it
+    changed = type(demo_bt)(**{**demo_bt.__dict__,
+                               "nps": demo_bt.nps.assign(nps=demo_bt.nps["nps"] + 10)})
+    a = printed_build_rows(changed, kind="team", team=teams[0])
+    b = printed_build_rows(demo_bt, kind="team", team=teams[0])
+    assert not a.equals(b)
+    pd.testing.assert_frame_equal(a, printed_build_rows_plain(changed, kind="team", team=teams[0]))
+
+
+# ----------------------------------------------------------------------------- grouped NPS
+def _finish_table_plain(table, *, method, confidence, display_floor, precision_moe, n_boot, seed):
+    """stats._finish_table as written before (one column insert per statistic)."""
+    from nps_report.stats import (NPS_COLUMNS, interval_from_counts, nps_from_counts,
+                                  se_from_counts)
+
+    d, pa, p = (table[c].to_numpy(dtype="float64") for c in ("detractors", "passives", "promoters"))
+    n = d + pa + p
+    table["n"] = n.astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["pct_detractors"] = 100 * d / n
+        table["pct_passives"] = 100 * pa / n
+        table["pct_promoters"] = 100 * p / n
+    table["nps"] = nps_from_counts(d, pa, p)
+    low, high = interval_from_counts(d, pa, p, method=method, confidence=confidence,
+                                     n_boot=n_boot, seed=seed)
+    table["ci_low"], table["ci_high"] = low, high
+    table["moe"] = (table["ci_high"] - table["ci_low"]) / 2
+    table["se"] = se_from_counts(d, pa, p, scale=100.0)
+    table["shown"] = table["n"] >= display_floor
+    table["imprecise"] = table["moe"] > precision_moe
+    cols = [c for c in table.columns if c not in NPS_COLUMNS] + NPS_COLUMNS
+    return table[cols]
+
+
+@pytest.mark.parametrize("method", ["adjusted_wald", "wald", "bootstrap"])
+def test_grouped_nps_matches_the_plain_version(demo_ctx, method, monkeypatch):
+    from nps_report import stats
+
+    responses = demo_ctx.responses(quarters=["2026Q2", "2026Q3"])
+    noise = pd.DataFrame({"team": list("abcab") + ["c"], "score": [0, 10, 9, 10, 6, 7]})
+    cases = [(responses, ["team", "quarter"]), (responses, ["region"]), (responses, []),
+             (responses.iloc[:0], ["team"]), (noise, ["team"]), (noise.iloc[:1], [])]
+    fast = [stats.grouped_nps(data, by, method=method, n_boot=300, seed=3) for data, by in cases]
+    monkeypatch.setattr(stats, "_finish_table", _finish_table_plain)
+    plain = [stats.grouped_nps(data, by, method=method, n_boot=300, seed=3) for data, by in cases]
+    for (_, by), a, b in zip(cases, fast, plain):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"grouped_nps by {by}")
+        assert list(a.columns) == list(b.columns)
+    assert fast[0]["n"].sum() == len(responses) and fast[3].empty
+
+
+# ----------------------------------------------------------------------------- charts
+def test_chart_png_has_the_pixels_matplotlib_draws(demo_ctx):
+    """The report's charts as RGB PNG: the same pixels as savefig's RGBA PNG, which is opaque."""
+    import io
+
+    from PIL import Image
+
+    import nps_report as nr
+    from nps_report import render
+    from nps_report.render.charts import png_bytes
+
+    render.setup()
+    t = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
+    names = ["distribution", "trend", "comparison", "driver_importance", "driver_quadrant",
+             "theme_impact"]
+    for name in names:
+        figure = render.section(t, name).figure
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=figure.dpi)
+        before = np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+        after = Image.open(io.BytesIO(png_bytes(figure)))
+        assert after.mode == "RGB", name
+        assert before.shape[2] == 4 and (before[..., 3] == 255).all(), name
+        np.testing.assert_array_equal(np.asarray(after), before[..., :3], err_msg=name)
+    # a figure with a transparent background keeps its alpha channel
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots(figsize=(2, 1), dpi=40)
+    figure.patch.set_alpha(0.0)
+    assert Image.open(io.BytesIO(png_bytes(figure))).mode == "RGBA"
+    plt.close(figure)
+
+
+# ----------------------------------------------------------------------------- anomaly flags
+def _repeat_respondent_plain(data, quarter, check):
+    """anomalies._repeat_respondent as written before (every team's mask over all counts)."""
+    from nps_report import anomalies
+
+    previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
+    window = data[data[schema.QUARTER].isin([quarter, *previous])
+                  & data[schema.RESPONDENT_ID].notna()]
+    counts = (window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True)
+              .size())
+    counts = counts[counts > 0]
+    k = counts.to_numpy()
+    teams = counts.index.get_level_values(schema.TEAM).astype(str).to_numpy()
+    is_now = (counts.index.get_level_values(schema.QUARTER) == quarter)
+    rows = []
+    for team in np.unique(teams[is_now]):
+        mine = teams == team
+        now = np.flatnonzero(mine & is_now)
+        top_at = now[np.argmax(k[now])]
+        top = int(k[top_at])
+        if top <= check.max_responses:
+            continue
+        own = np.delete(k, top_at)[np.delete(mine, top_at)]
+        pooled = own.size < check.min_yardstick
+        yardstick = np.delete(k, top_at) if pooled else own
+        p = anomalies.repeat_tail(yardstick, top, now.size)
+        if p >= check.max_p:
+            continue
+        quarters = len(set(counts.index.get_level_values(schema.QUARTER)[mine]))
+        rows.append((team, top, float(yardstick.mean()), pooled, quarters, now.size, p))
+    return rows
+
+
+def test_repeat_respondent_flags_match_the_plain_version(demo_ctx):
+    from nps_report import actions, anomalies
+
+    check = actions.load_rules().anomalies.repeat_respondent
+    data = demo_ctx.responses(columns=[schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID, "score"])
+    rng = np.random.default_rng(19)
+    data = data.astype({schema.RESPONDENT_ID: object})
+    now = np.flatnonzero((data[schema.QUARTER] == "2026Q3").to_numpy())
+    # plant busy respondents in some teams (10 to 20 answers), a pooled yardstick in one
+    planted = []
+    for i, at in enumerate(rng.choice(now, 12, replace=False)):
+        team = data.iloc[at][schema.TEAM]
+        planted.append(team)
+        mine = now[(data.iloc[now][schema.TEAM] == team).to_numpy()]
+        data.iloc[mine[: 10 + i], data.columns.get_loc(schema.RESPONDENT_ID)] = f"busy-{i}"
+    small = data[data[schema.TEAM].isin(planted[:3])]
+    small = small[(small[schema.QUARTER] == "2026Q3") | (rng.random(len(small)) < 0.02)]
+    for frame in (data, small):
+        fast = anomalies._repeat_respondent(frame, "2026Q3", check)
+        plain = _repeat_respondent_plain(frame, "2026Q3", check)
+        assert len(fast) == len(plain) > 0
+        for row, (team, top, mean, pooled, quarters, size, p) in zip(fast, plain):
+            assert row["team"] == team
+            assert row["evidence"].startswith(f"One respondent answered {top} times this quarter, "
+                                              f"against {mean:.1f} answers")
+            assert (f"over {quarters} quarter" in row["evidence"]) == (not pooled)
+            assert f"of this team's {size} respondents" in row["evidence"]
+
+
+# ----------------------------------------------------------------------------- loading
+def test_loaded_responses_match_the_plain_text_conversion(demo_params, monkeypatch):
+    """Text columns straight from arrow give the frame the object round trip gave."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nps_report import io
+    from nps_report.io import load
+
+    def text_plain(values, index):
+        if values is None:
+            return pd.Series(pd.NA, index=index, dtype="string")
+        array = load.arrow_text(values)
+        if pc.any(pc.match_substring_regex(array, load._TEXT_CONTROL)).as_py():
+            array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, load._TEXT_CONTROL, ""))
+        array = pc.utf8_normalize(array, "NFC")
+        array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
+        return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
+
+    fast = io.load_responses(demo_params)
+    monkeypatch.setattr(load, "_text", text_plain)
+    plain = io.load_responses(demo_params)
+    pd.testing.assert_frame_equal(fast.responses, plain.responses, check_exact=True)
+    assert fast.counts == plain.counts and len(fast.responses) == 60_000
+    messy = pd.Series([" caf\u0065\u0301 ", "", None, "a\x00b", "ok"])
+    pd.testing.assert_series_equal(load._text(messy, messy.index), text_plain(messy, messy.index))
