@@ -258,13 +258,16 @@ def test_loaded_responses_match_the_plain_text_conversion(demo_params, monkeypat
     from nps_report import io
     from nps_report.io import load
 
-    def text_plain(values, index):
+    def text_plain(values, index, *, name=False):
         if values is None:
             return pd.Series(pd.NA, index=index, dtype="string")
         array = load.arrow_text(values)
-        if pc.any(pc.match_substring_regex(array, load._TEXT_CONTROL)).as_py():
-            array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, load._TEXT_CONTROL, ""))
-        array = pc.utf8_normalize(array, "NFC")
+        if name:
+            array = pc.replace_substring_regex(array, r"\s+", " ")
+        control = load._NAME_CONTROL if name else load._TEXT_CONTROL
+        if pc.any(pc.match_substring_regex(array, control)).as_py():
+            array = pc.replace_substring_regex(array, control, "")
+        array = pc.utf8_normalize(pc.utf8_trim_whitespace(array), "NFC")
         array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
         return pd.Series(pd.array(array.to_numpy(zero_copy_only=False), dtype="string"), index=index)
 
