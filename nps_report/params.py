@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import schema
 from .exceptions import ParamsError
-from .options import ReportOptions, Windows, default
+from .options import Loop, ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "SqlSource", "StatsOptions",
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "Loop", "SqlSource", "StatsOptions",
            "Windows", "load_params", "load_yaml", "parse_params"]
 
 
@@ -229,6 +229,8 @@ class BuildParams(_Frozen):
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
     comparisons: Comparisons = Comparisons()
+    # Closing the loop: returned workbooks (folder relative to this file) and the service level.
+    loop: Loop = Loop()
     output_dir: str = "output"
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
     page_size: Literal["A4", "Letter"] = "A4"
@@ -267,8 +269,29 @@ class BuildParams(_Frozen):
             **self.stats.model_dump(), **self.comparisons.model_dump(),
             trend_quarters=self.trend_quarters, timezone=self.timezone,
             fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
-            benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
+            loop=self.loop, benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
         return options if base is None else options.with_files_from(base)
+
+    def loop_returns_folder(self) -> Optional[Path]:
+        """The folder of returned close-the-loop workbooks: ``loop.returns`` from the build file's folder.
+
+        None when the build file names none. A relative path is taken from the folder the
+        build file is in (the current folder for a build file given as a dictionary).
+
+        Examples
+        --------
+        >>> from nps_report.params import parse_params
+        >>> build = parse_params({"data": {"path": "x.csv"}, "loop": {"returns": "loop/returned"}},
+        ...                      path="/builds/q3/build.yaml")
+        >>> build.loop_returns_folder().as_posix()
+        '/builds/q3/loop/returned'
+        """
+        if not self.loop.returns:
+            return None
+        folder = Path(self.loop.returns)
+        if folder.is_absolute() or not self.source_file:
+            return folder
+        return Path(self.source_file).parent / folder
 
     @field_validator("quarters")
     @classmethod
