@@ -71,7 +71,7 @@ def loop_figures(cases: pd.DataFrame, *, quarters, sla_hours: float = 48.0, disp
     ...     "first_contact": pd.to_datetime(["2026-08-02 00:00:00", "2026-08-05 00:00:00", None, None, None,
     ...                                      "2026-08-01 12:00:00"], utc=True, format="ISO8601")})
     >>> row = loop_figures(cases, quarters=["2026Q3"], as_of="2026-09-01").iloc[0]
-    >>> int(row["contacted"]), int(row["within_sla"]), round(row["share_within_sla"], 3)
+    >>> int(row["contacted"]), int(row["within_sla"]), round(float(row["share_within_sla"]), 3)
     (3, 2, 0.333)
     >>> float(row["median_hours"]), int(row["open_overdue"])
     (24.0, 2)
