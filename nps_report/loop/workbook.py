@@ -149,17 +149,15 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     rows = sheet.max_row
     grey = PatternFill("solid", start_color=CUSTOMER_FILL, end_color=CUSTOMER_FILL)
     for index, name in enumerate(header, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
         if name in EDIT_COLUMNS:
             sheet.cell(row=1, column=index).font = Font(bold=True, color="1F4E79")
             continue
         for r in range(2, rows + 1):
             sheet.cell(row=r, column=index).fill = grey
         sheet.cell(row=1, column=index).fill = grey
-        del letter
     status_col = sheet.cell(row=1, column=header.index("status") + 1).column_letter
     date_col = sheet.cell(row=1, column=header.index("contacted_on") + 1).column_letter
-    last = max(rows, 2) + 200  # room for the list as it is; rows are not added by hand
+    last = max(rows, 2)  # the list's rows: a case is never added by hand (it would have no response)
     choice = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
                             showErrorMessage=True, errorTitle="Status",
                             error="Pick one of: " + ", ".join(STATUSES))
@@ -170,7 +168,7 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     day.add(f"{date_col}2:{date_col}{last}")
     sheet.add_data_validation(choice)
     sheet.add_data_validation(day)
-    for r in range(2, last + 1):
+    for r in range(2, rows + 1):
         sheet[f"{date_col}{r}"].number_format = "yyyy-mm-dd"
     sheet["A1"].comment = Comment(
         "Grey columns are the customer's answer: leave them as they are. Fill in status, "
