@@ -3,7 +3,8 @@
 For a team's detractor cases of quarters before the report's quarter (from the quarter
 the team started returning workbooks), the respondent's next answer to a survey, up to the
 end of the report's quarter, is looked up by respondent id: after the first contact for a
-contacted detractor, after the detractor's own response for the others. The two groups'
+contacted detractor (status contacted or resolved), after the detractor's own response
+for the others (open, unreachable, no action needed, or never reported on). The two groups'
 later NPS are shown with their intervals and the difference with its interval and test.
 
 Contact was not randomized: leads may call the customers most likely to come round (or
@@ -90,8 +91,9 @@ def callback_effect(responses: pd.DataFrame, cases: pd.DataFrame, *, quarter: st
         mine = mine[mine[schema.QUARTER].astype(str) >= first] if first else mine.iloc[0:0]
         mine = mine.dropna(subset=[schema.RESPONDENT_ID])
         contact = pd.to_datetime(mine["first_contact"], utc=True)
-        contacted = mine["status"].astype(str).isin(CONTACTED).to_numpy() | contact.notna().to_numpy()
-        since = contact.where(contact.notna(), pd.to_datetime(mine[schema.SUBMITTED_AT], utc=True))
+        contacted = mine["status"].astype(str).isin(CONTACTED).to_numpy()
+        submitted = pd.to_datetime(mine[schema.SUBMITTED_AT], utc=True)
+        since = contact.where(contacted & contact.notna().to_numpy(), submitted)
         keys = pd.DataFrame({"case": np.arange(len(mine)), schema.RESPONDENT_ID: mine[schema.RESPONDENT_ID]
                              .astype(str).to_numpy(), "since": since.to_numpy(), "contacted": contacted})
         later = keys.merge(later_pool, on=schema.RESPONDENT_ID)

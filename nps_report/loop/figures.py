@@ -4,7 +4,7 @@ Counts and shares only: no name, no id, no comment. Per team and quarter (the qu
 the detractor's response):
 
 - ``detractors``: cases; ``returned``: cases a returned workbook reported on;
-- ``contacted``: cases reached (status contacted or resolved, or a contact date);
+- ``contacted``: cases reached (status contacted or resolved);
 - ``within_sla``: cases whose first contact came at most ``sla_hours`` after the response,
   and ``share_within_sla`` = within_sla / detractors (every detractor counts: a case nobody
   reported on was not contacted as far as the build knows);
@@ -84,8 +84,10 @@ def loop_figures(cases: pd.DataFrame, *, quarters, sla_hours: float = 48.0, disp
     submitted = pd.to_datetime(rows[schema.SUBMITTED_AT], utc=True)
     contact = pd.to_datetime(rows["first_contact"], utc=True)
     hours = (contact - submitted).dt.total_seconds() / 3600.0
-    rows["_contacted"] = status.isin(CONTACTED).to_numpy() | contact.notna().to_numpy()
-    rows["_within"] = (hours <= float(sla_hours)).fillna(False).to_numpy()
+    # reached: status contacted or resolved (a date alone was read as "contacted"; an
+    # "unreachable" case's date is an attempt, not a contact)
+    rows["_contacted"] = status.isin(CONTACTED).to_numpy()
+    rows["_within"] = rows["_contacted"].to_numpy() & (hours <= float(sla_hours)).fillna(False).to_numpy()
     rows["_hours"] = hours
     rows["_open_overdue"] = ((status == OPEN) & contact.isna()
                              & ((as_of - submitted).dt.total_seconds() / 3600.0 > float(sla_hours))).to_numpy()

@@ -147,6 +147,6 @@ def comparison(tables) -> Html:
         parts.append(lead("No team has returned a close-the-loop workbook for these quarters."))
     if silent:
         named = f": {', '.join(silent)}" if len(silent) <= 12 else ""
-        parts.append(note(f"{len(silent)} team(s) returned no workbook for these quarters, so none of "
-                          f"their detractors counts as contacted{named}."))
+        parts.append(note(f"{len(silent)} team(s) returned no workbook for these quarters, so no detractor of "
+                          f"theirs counts as contacted{named}."))
     return concat(*parts)
