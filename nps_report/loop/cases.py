@@ -111,8 +111,8 @@ def still_open(cases: pd.DataFrame, *, before: str) -> pd.DataFrame:
     [2]
     """
     start = loop_start(cases)
-    team_start = cases[schema.TEAM].astype(str).map(start)
+    team_start = cases[schema.TEAM].astype(str).map(start).astype(object)
     quarter = cases[schema.QUARTER].astype(str)
-    mask = (team_start.notna() & (quarter >= team_start.fillna("")) & (quarter < str(before))
+    mask = (team_start.notna() & (quarter >= team_start.where(team_start.notna(), "")) & (quarter < str(before))
             & ~cases["status"].astype(str).isin(CLOSED))
     return cases[mask.to_numpy()]

@@ -86,9 +86,10 @@ def read_return_file(path) -> pd.DataFrame:
         if "list" in frame:
             frame = frame[frame["list"].str.strip().str.lower().isin(["detractor", ""])]
     else:
-        book = pd.ExcelFile(path, engine="openpyxl")
-        sheet = "Detractors" if "Detractors" in book.sheet_names else book.sheet_names[0]
-        frame = book.parse(sheet, dtype=object, keep_default_na=False)
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            sheet = "Detractors" if "Detractors" in book.sheet_names else book.sheet_names[0]
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, keep_default_na=False,
+                              engine="openpyxl")
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     frame.insert(0, "row", frame.index.to_numpy() + 2)
     return frame.reset_index(drop=True)
