@@ -283,6 +283,7 @@ def write_build_file(folder: Path, quarter: str, formats: str) -> params.BuildPa
     return params.load_params(folder / "build.yaml")
 
 
+@pytest.mark.slow
 def test_a_returned_workbook_flows_into_the_next_quarters_build(tmp_path, monkeypatch):
     """Build 2026Q2, fill Alpha's workbook as its lead would (with bad rows), return it,
     build 2026Q3 (html and pdf): figures, rejected rows, history, carried-over cases, and

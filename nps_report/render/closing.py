@@ -49,24 +49,27 @@ def figures_table(figures: pd.DataFrame, *, first: str = "quarter") -> Html:
         row.update({
             "Quarter": r["quarter"], "Detractors": n,
             "Reported on": int(r["returned"]),
-            f"Contacted within {sla:.0f} h": _share(r["within_sla"], n, shown),
-            "Median time to first contact": _hours(r["median_hours"]) if shown else TOO_FEW,
+            f"Reached ≤ {sla:.0f} h": _share(r["within_sla"], n, shown),
+            "Median to first contact": _hours(r["median_hours"]) if shown else TOO_FEW,
             "Resolved": _share(r["resolved"], n, shown),
             "Unreachable": _share(r["unreachable"], n, shown),
             "No action needed": _share(r["no_action"], n, shown),
-            "Still open": _share(int(r["open"]) + int(r["contacted_status"]), n, shown),
-            f"Open, past {sla:.0f} h": int(r["open_overdue"]),
+            "Not closed": _share(int(r["open"]) + int(r["contacted_status"]), n, shown),
+            f"Open > {sla:.0f} h": int(r["open_overdue"]),
         })
         rows.append(row)
     frame = pd.DataFrame(rows)
     return table(frame, formats={"Detractors": "{:d}", "Reported on": "{:d}",
-                                 f"Open, past {sla:.0f} h": "{:d}"})
+                                 f"Open > {sla:.0f} h": "{:d}"})
 
 
 def _sentence(row: pd.Series) -> str:
     sla, n = float(row["sla_hours"]), int(row["detractors"])
     if n == 0:
         return f"No detractors in {row['quarter']}."
+    if not int(row["returned"]):
+        return (f"No workbook has come back for {row['quarter']} yet ({n} detractor(s), "
+                f"{int(row['open_overdue'])} waiting longer than {sla:.0f} hours).")
     if not bool(row["shown"]):
         return (f"{row['quarter']}: {n} detractor(s), too few for shares; "
                 f"{int(row['within_sla'])} contacted within {sla:.0f} hours.")
@@ -120,15 +123,18 @@ def team_section(t) -> Html:
     else:
         parts.append(lead(" ".join(_sentence(r) for _, r in figures.iterrows())))
     parts.append(figures_table(figures))
-    parts.append(note(
-        f"Contacted within {sla:.0f} h: first contact at most {sla:.0f} hours after the response, "
-        "out of every detractor (a contact date without a time counts as the end of that day). "
-        "Still open cases carry over into the next quarter's close-the-loop workbook. Shares are "
-        "hidden below the display floor."))
+    parts.append(note(_READING.format(sla=sla)))
     options = getattr(t, "options", None)
     parts.append(callback(getattr(t, "callback", None),
                           confidence=getattr(options, "confidence", 0.95)))
     return concat(*parts)
+
+
+_READING = ("Reached ≤ {sla:.0f} h: detractors reached (status contacted or resolved) at most "
+            "{sla:.0f} hours after their response, out of every detractor; a contact date without a "
+            "time counts as the end of that day. Not closed: open or contacted, not yet resolved; these "
+            "cases carry over into the next quarter's close-the-loop workbook. Open > {sla:.0f} h: "
+            "nobody reached yet, older than the service level. Shares are hidden below the display floor.")
 
 
 def comparison(tables) -> Html:
@@ -140,9 +146,9 @@ def comparison(tables) -> Html:
     silent = sorted(figures.loc[~active, "team"].astype(str).unique(), key=str.casefold)
     parts = []
     if active.any():
-        shown = figures[active].sort_values(["quarter", "team"], ascending=[False, True],
-                                            key=lambda s: s.str.casefold() if s.name == "team" else s)
+        shown = figures[active].sort_values(["team", "quarter"], key=lambda s: s.str.casefold())
         parts.append(figures_table(shown, first="team"))
+        parts.append(note(_READING.format(sla=_sla(figures))))
     else:
         parts.append(lead("No team has returned a close-the-loop workbook for these quarters."))
     if silent:
