@@ -379,3 +379,40 @@ def test_a_returned_workbook_flows_into_the_next_quarters_build(tmp_path, monkey
             text = path.read_text(encoding="utf-8")
         assert not digits.search(text), (path, digits.search(text))
         assert not [s for s in secrets if s in text], path
+
+
+def test_callback_on_pure_noise_rarely_claims_a_difference():
+    """Contact decided by a coin and later scores drawn from one distribution for everyone:
+    the comparison should call a difference "significant" in about alpha = 5% of teams.
+
+    300 simulated teams (seed 18), each with 60 earlier detractors all answering again;
+    one call of callback_effect handles them all. Monte-Carlo standard error of the
+    false-positive share at 5%: sqrt(0.05 * 0.95 / 300) = 1.3 points.
+    """
+    rng = np.random.default_rng(18)
+    teams, size = 300, 60
+    team = np.repeat([f"T{i:03d}" for i in range(teams)], size)
+    who = np.array([f"C{i}" for i in range(teams * size)])
+    before = pd.DataFrame({"team": team, "department": "D", "quarter": QUARTER_BEFORE,
+                           "response_id": [f"B{i}" for i in range(teams * size)], "respondent_id": who,
+                           "submitted_at": pd.Timestamp("2026-05-04", tz="UTC"),
+                           "score": rng.integers(0, 7, teams * size)})
+    later = before.assign(quarter=QUARTER, response_id=[f"L{i}" for i in range(teams * size)],
+                          submitted_at=pd.Timestamp("2026-08-20", tz="UTC"),
+                          score=rng.choice(11, teams * size, p=np.r_[np.full(7, 0.06), [0.12, 0.12],
+                                                                      [0.17, 0.17]]))
+    cases = loop.detractor_cases(before)
+    reached = rng.random(len(cases)) < 0.5
+    cases.loc[reached, "status"] = "resolved"
+    cases.loc[reached, "first_contact"] = cases.loc[reached, "submitted_at"] + pd.Timedelta(days=1)
+    cases["returned"] = True
+    table = loop.callback_effect(pd.concat([before, later], ignore_index=True), cases, quarter=QUARTER)
+    rows = table[table["group"] == "contacted"]
+    assert len(rows) == teams and rows["shown"].all()
+    assert (rows["answered_later"] + table.loc[table["group"] == "not contacted", "answered_later"].to_numpy()
+            == size).all()
+    false_positives = float((rows["p_value"] < 0.05).mean())
+    assert false_positives <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / teams)
+    # and the interval of the difference covers the true difference (0) about 95% of the time
+    covered = float(((rows["diff_low"] <= 0) & (rows["diff_high"] >= 0)).mean())
+    assert covered >= 0.95 - 3 * np.sqrt(0.05 * 0.95 / teams)

@@ -83,26 +83,33 @@ def callback_effect(responses: pd.DataFrame, cases: pd.DataFrame, *, quarter: st
         [schema.RESPONDENT_ID, schema.SUBMITTED_AT, schema.SCORE]].copy()
     later_pool[schema.SUBMITTED_AT] = pd.to_datetime(later_pool[schema.SUBMITTED_AT], utc=True)
     later_pool[schema.RESPONDENT_ID] = later_pool[schema.RESPONDENT_ID].astype(str)
-    later_pool = later_pool.sort_values(schema.SUBMITTED_AT, kind="stable")
+    # every team's cases from its loop start up to the quarter before, all at once
+    team_of = cases[schema.TEAM].astype(str)
+    first = team_of.map(start).astype(object)
+    in_quarter = cases[schema.QUARTER].astype(str)
+    mine = cases[(team_of.isin(teams) & first.notna() & (in_quarter < quarter)
+                  & (in_quarter >= first.where(first.notna(), ""))).to_numpy()]
+    mine = mine.dropna(subset=[schema.RESPONDENT_ID])
+    contact = pd.to_datetime(mine["first_contact"], utc=True)
+    contacted = mine["status"].astype(str).isin(CONTACTED).to_numpy()
+    submitted = pd.to_datetime(mine[schema.SUBMITTED_AT], utc=True)
+    keys = pd.DataFrame({"case": np.arange(len(mine)), schema.TEAM: mine[schema.TEAM].astype(str).to_numpy(),
+                         schema.RESPONDENT_ID: mine[schema.RESPONDENT_ID].astype(str).to_numpy(),
+                         "since": contact.where(contacted & contact.notna().to_numpy(), submitted).to_numpy(),
+                         "contacted": contacted})
+    later = keys.merge(later_pool, on=schema.RESPONDENT_ID)
+    later = later[later[schema.SUBMITTED_AT] > later["since"]]
+    later = later.sort_values(schema.SUBMITTED_AT, kind="stable").drop_duplicates("case")  # next answer
+    category = stats.categorize(later[schema.SCORE])
+    tally = pd.crosstab([later[schema.TEAM], later["contacted"]], category).reindex(
+        columns=stats.CATEGORIES, fill_value=0)
+    sizes = keys.groupby([schema.TEAM, "contacted"]).size()
     out = []
     for team in teams:
-        first = start.get(team)
-        mine = cases[(cases[schema.TEAM].astype(str) == team) & (cases[schema.QUARTER].astype(str) < quarter)]
-        mine = mine[mine[schema.QUARTER].astype(str) >= first] if first else mine.iloc[0:0]
-        mine = mine.dropna(subset=[schema.RESPONDENT_ID])
-        contact = pd.to_datetime(mine["first_contact"], utc=True)
-        contacted = mine["status"].astype(str).isin(CONTACTED).to_numpy()
-        submitted = pd.to_datetime(mine[schema.SUBMITTED_AT], utc=True)
-        since = contact.where(contacted & contact.notna().to_numpy(), submitted)
-        keys = pd.DataFrame({"case": np.arange(len(mine)), schema.RESPONDENT_ID: mine[schema.RESPONDENT_ID]
-                             .astype(str).to_numpy(), "since": since.to_numpy(), "contacted": contacted})
-        later = keys.merge(later_pool, on=schema.RESPONDENT_ID)
-        later = later[later[schema.SUBMITTED_AT] > later["since"]]
-        later = later.drop_duplicates("case", keep="first")  # the next answer only
         groups = {}
         for name, flag in zip(_GROUPS, (True, False)):
-            scores = later.loc[later["contacted"] == flag, schema.SCORE]
-            groups[name] = (int((keys["contacted"] == flag).sum()), stats.counts(scores))
+            found = tally.loc[(team, flag)] if (team, flag) in tally.index else pd.Series(0, stats.CATEGORIES)
+            groups[name] = (int(sizes.get((team, flag), 0)), tuple(int(found[c]) for c in stats.CATEGORIES))
         shown = all(sum(c) >= int(display_floor) for _, c in groups.values())
         compared = stats.compare_counts(groups["contacted"][1], groups["not contacted"][1],
                                         confidence=confidence) if shown else None
