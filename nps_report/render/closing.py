@@ -25,8 +25,8 @@ def _hours(value) -> str:
 
 
 def _share(count, n, shown) -> str:
-    if not shown:
-        return f"{int(count)} ({TOO_FEW})"
+    if not shown:  # counts only below the display floor (the median column says "too few")
+        return f"{int(count)}"
     return f"{int(count)} ({100.0 * count / n:.0f}%)" if n else "0"
 
 
@@ -48,18 +48,18 @@ def figures_table(figures: pd.DataFrame, *, first: str = "quarter") -> Html:
         row = {} if first == "quarter" else {"Team": r["team"]}
         row.update({
             "Quarter": r["quarter"], "Detractors": n,
-            "Reported on": int(r["returned"]),
+            "Reported": int(r["returned"]),
             f"Reached ≤ {sla:.0f} h": _share(r["within_sla"], n, shown),
-            "Median to first contact": _hours(r["median_hours"]) if shown else TOO_FEW,
+            "Median to contact": _hours(r["median_hours"]) if shown else TOO_FEW,
             "Resolved": _share(r["resolved"], n, shown),
-            "Unreachable": _share(r["unreachable"], n, shown),
-            "No action needed": _share(r["no_action"], n, shown),
+            "Unreach\u00adable": _share(r["unreachable"], n, shown),
+            "No action": _share(r["no_action"], n, shown),
             "Not closed": _share(int(r["open"]) + int(r["contacted_status"]), n, shown),
             f"Open > {sla:.0f} h": int(r["open_overdue"]),
         })
         rows.append(row)
     frame = pd.DataFrame(rows)
-    return table(frame, formats={"Detractors": "{:d}", "Reported on": "{:d}",
+    return table(frame, formats={"Detractors": "{:d}", "Reported": "{:d}",
                                  f"Open > {sla:.0f} h": "{:d}"})
 
 
@@ -134,7 +134,8 @@ _READING = ("Reached ≤ {sla:.0f} h: detractors reached (status contacted or re
             "{sla:.0f} hours after their response, out of every detractor; a contact date without a "
             "time counts as the end of that day. Not closed: open or contacted, not yet resolved; these "
             "cases carry over into the next quarter's close-the-loop workbook. Open > {sla:.0f} h: "
-            "nobody reached yet, older than the service level. Shares are hidden below the display floor.")
+            "nobody reached yet, older than the service level. No action: no action needed. Below the "
+            "display floor only counts are shown.")
 
 
 def comparison(tables) -> Html:
