@@ -113,6 +113,8 @@ def cmd_demo(args) -> int:
     from .followup.demo import write_demo_action_log
 
     raw["action_log"] = str(write_demo_action_log(out / "demo-data" / "actions" / "returned").parent)
+    # a team lead's returned close-the-loop workbook for the earlier quarter (two bad rows)
+    raw["loop"] = {**(raw.get("loop") or {}), "returns": str(demo.write_demo_returns(out / "demo-data"))}
     return _build(params_mod.parse_params(raw, path=demo_build_file()), args)
 
 

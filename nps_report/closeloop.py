@@ -6,13 +6,12 @@ only, written as their own files, and never embedded in an HTML or PDF report.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import schema, stats
-from .spreadsheets import neutralize, safe_frame, write_csv, write_xlsx
+from .spreadsheets import neutralize
 from .truncation import COMMENT_MAX_CHARS, truncate_comments
 
 __all__ = [
@@ -172,6 +171,10 @@ def followup_summary(detractors: pd.DataFrame) -> dict:
 def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, folder) -> dict:
     """Write the lists as ``close_the_loop.xlsx`` (sheets Detractors, Promoters) and ``.csv``.
 
+    The workbook a team lead fills in and returns: see
+    :func:`nps_report.loop.write_loop_workbook` (status drop-down, contact date, owner,
+    outcome, note; customer columns greyed).
+
     Parameters
     ----------
     detractors, promoters : DataFrame
@@ -189,13 +192,6 @@ def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, fold
         spreadsheet would read as a formula is neutralised (see
         :func:`nps_report.spreadsheets.neutralize`).
     """
-    folder = Path(folder)
-    xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
-    write_xlsx({"Detractors": detractors, "Promoters": promoters}, xlsx,
-               widths={"comment": 60, "email": 30})
-    det, pro = safe_frame(detractors), safe_frame(promoters)
-    both = pd.concat([det.assign(list="detractor"), pro.assign(list="promoter")],
-                     ignore_index=True)
-    both = both[["list"] + [c for c in both.columns if c != "list"]]
-    write_csv(both, csv)
-    return {"xlsx": xlsx, "csv": csv}
+    from .loop.workbook import write_loop_workbook
+
+    return write_loop_workbook(detractors, promoters, folder)

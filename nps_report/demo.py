@@ -19,6 +19,7 @@ __all__ = [
     "PII_SUFFIXES",
     "generate_demo_export",
     "write_demo_data",
+    "write_demo_returns",
 ]
 
 #: Seed used when no seed is given: the embedded demo data is this seed's output.
@@ -309,6 +310,9 @@ DEMO_STORY = {
     # share of commenting detractors complaining of slow support falls in the last quarter.
     "followed_up_team": _FOLLOWED_UP_TEAM,
     "followed_up_theme": "slow support",
+    # Closing the loop: the team whose lead returned the earlier quarter's workbook.
+    "loop_team": _DECLINING_TEAM,
+    "loop_quarter": "2026Q2",
 }
 
 
@@ -539,6 +543,94 @@ def write_demo_data(out_dir, **kwargs) -> Path:
     path = folder / "nps_demo.csv"
     generate_demo_export(**kwargs).to_csv(path, index=False, encoding="utf-8")
     return path
+
+
+#: Where :func:`write_demo_returns` puts the returned workbook, inside the demo data folder.
+DEMO_RETURNS_FOLDER = "loop-returned"
+
+
+def write_demo_returns(data_folder, *, team: str | None = None, quarter: str | None = None,
+                       seed: int = DEMO_SEED) -> Path:
+    """A team lead's returned close-the-loop workbook for the demo, as a lead would fill it.
+
+    Reads the demo survey written by :func:`write_demo_data` in ``data_folder``, draws up
+    the team's workbook for ``quarter`` (default: :data:`DEMO_STORY` ``loop_team`` and
+    ``loop_quarter``) with :func:`nps_report.loop.write_loop_workbook`, and fills it in with
+    openpyxl: most detractors contacted within zero to four days (owner, outcome), some
+    unreachable or needing no action, a few left open (they carry over into the next
+    quarter's workbook), and two bad rows the build must reject: a contact date before
+    the response and a status typed outside the drop-down ("called back").
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding the returned workbook (``data_folder/loop-returned``): the
+        demo build's ``loop.returns``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_demo_data(folder)
+    >>> [p.name for p in write_demo_returns(folder).iterdir()]
+    ['Billing Operations 2026Q2 close the loop (returned).xlsx']
+    """
+    from openpyxl import load_workbook
+
+    from . import closeloop, loop
+
+    team = team or DEMO_STORY["loop_team"]
+    quarter = quarter or DEMO_STORY["loop_quarter"]
+    data_folder = Path(data_folder)
+    export = pd.read_csv(data_folder / "nps_demo.csv", dtype={COL_RESPONSE_ID: str, COL_CUSTOMER_ID: str})
+    submitted = pd.to_datetime(export[COL_SUBMITTED_AT], utc=True)
+    frame = pd.DataFrame({
+        schema.RESPONSE_ID: export[COL_RESPONSE_ID], schema.RESPONDENT_ID: export[COL_CUSTOMER_ID],
+        "email": export[COL_EMAIL], schema.SUBMITTED_AT: submitted, schema.SCORE: export[COL_SCORE],
+        schema.COMMENT: export[COL_COMMENT], schema.TEAM: export[COL_TEAM],
+        schema.QUARTER: schema.quarter_label(submitted)})
+    detractors, promoters = closeloop.close_the_loop(frame, team=team, quarter=quarter)
+    out = data_folder / DEMO_RETURNS_FOLDER
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        old.unlink()
+    written = loop.write_loop_workbook(loop.loop_list(detractors), promoters, out)
+    written["csv"].unlink()  # the lead returns the workbook only
+    book = load_workbook(written["xlsx"])
+    sheet = book["Detractors"]
+    header = [c.value for c in sheet[1]]
+    column = {name: header.index(name) + 1 for name in header}
+    rng = np.random.default_rng(seed + 18)
+    owners = ["Priya N.", "Tom B.", "Lea M."]
+    outcomes = {"resolved": ["refund issued", "invoice corrected", "explained the charge"],
+                "contacted": ["call back booked", "waiting for finance"],
+                "unreachable": ["no answer after three calls"],
+                "no action needed": ["already fixed by billing"]}
+    rows = sheet.max_row - 1
+    statuses = rng.choice(["resolved", "contacted", "unreachable", "no action needed", ""],
+                          size=rows, p=[0.55, 0.12, 0.10, 0.08, 0.15])
+    delays = rng.choice([0, 1, 2, 3, 4], size=rows, p=[0.25, 0.35, 0.2, 0.12, 0.08])
+    for i, row in enumerate(range(2, sheet.max_row + 1)):
+        status = str(statuses[i])
+        if not status:
+            continue  # left open: carries over into the next quarter
+        when = pd.Timestamp(sheet.cell(row=row, column=column["submitted_at"]).value)
+        sheet.cell(row=row, column=column["status"]).value = status
+        if status != "no action needed":
+            contact = (when.normalize() + pd.Timedelta(days=int(delays[i]))).to_pydatetime()
+            sheet.cell(row=row, column=column["contacted_on"]).value = contact
+        sheet.cell(row=row, column=column["owner"]).value = owners[i % len(owners)]
+        sheet.cell(row=row, column=column["outcome"]).value = str(rng.choice(outcomes[status]))
+    # Two slips the build must catch: a date before the response, a status typed by hand.
+    early = pd.Timestamp(sheet.cell(row=2, column=column["submitted_at"]).value) - pd.Timedelta(days=3)
+    sheet.cell(row=2, column=column["status"]).value = "resolved"
+    sheet.cell(row=2, column=column["contacted_on"]).value = early.normalize().to_pydatetime()
+    sheet.cell(row=3, column=column["status"]).value = "called back"
+    sheet.cell(row=3, column=column["note"]).value = "left a voicemail, will try again"
+    target = out / f"{team} {quarter} close the loop (returned).xlsx"
+    book.save(target)
+    written["xlsx"].unlink()
+    return out
 
 
 # ------------------------------------------------------------------------- helpers

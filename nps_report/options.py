@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import stats
 from .truncation import COMMENT_MAX_CHARS
 
-__all__ = ["ReportOptions", "Windows", "default", "resolve_file"]
+__all__ = ["Loop", "ReportOptions", "Windows", "default", "resolve_file"]
 
 
 class Windows(BaseModel):
@@ -32,6 +32,20 @@ class Windows(BaseModel):
     def active(self) -> bool:
         """True when a rolling window or an expiry age changes what "current" means."""
         return bool(self.rolling_days or self.max_age_days)
+
+
+class Loop(BaseModel):
+    """Closing the loop with detractors: where returned workbooks are, and the service level.
+
+    ``returns``: the folder the team leads' filled-in close-the-loop workbooks (or CSVs)
+    are put in, relative to the build file (None: no returns read). ``sla_hours``: how
+    soon a detractor should hear back (48 hours, the common service level).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    returns: Optional[str] = None
+    sla_hours: float = Field(48.0, gt=0)
 
 
 class ReportOptions(BaseModel):
@@ -72,6 +86,8 @@ class ReportOptions(BaseModel):
         quoted comments as ``[id]`` (see :func:`nps_report.redact.redact`).
     windows : Windows
         Rolling window and expiry of the current responses.
+    loop : Loop
+        Returned close-the-loop workbooks and the follow-up service level (48 hours).
     benchmarks, themes, actions : str or None
         The published-benchmarks, theme-taxonomy and action-rules files (None: none,
         or the shipped file for themes and actions).
@@ -106,6 +122,7 @@ class ReportOptions(BaseModel):
     # The company's own identifiers to redact in quoted comments (regular expressions).
     redact_patterns: tuple[str, ...] = ()
     windows: Windows = Windows()
+    loop: Loop = Loop()
     benchmarks: Optional[str] = None
     themes: Optional[str] = None
     actions: Optional[str] = None

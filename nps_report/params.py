@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import schema
 from .exceptions import ParamsError
 from .io.readers import MAX_CELL_CHARS, MAX_COLUMNS
-from .options import ReportOptions, Windows, default
+from .options import Loop, ReportOptions, Windows, default
 
-__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "Redaction", "SendOptions",
+__all__ = ["BuildParams", "Comparisons", "DataSource", "Dedupe", "JoinFile", "Loop", "Redaction", "SendOptions",
            "SmtpServer", "SqlSource", "StatsOptions", "Windows", "YAML_MAX_CHARS", "YAML_MAX_VALUES",
            "YamlTooLargeError", "expanded_size", "load_params", "load_yaml", "parse_params"]
 
@@ -404,6 +404,8 @@ class BuildParams(_Frozen):
     dedupe: Dedupe = Dedupe()
     windows: Windows = Windows()
     comparisons: Comparisons = Comparisons()
+    # Closing the loop: returned workbooks (folder relative to this file) and the service level.
+    loop: Loop = Loop()
     output_dir: str = "output"
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
     page_size: Literal["A4", "Letter"] = "A4"
@@ -448,8 +450,29 @@ class BuildParams(_Frozen):
             trend_quarters=self.trend_quarters, timezone=self.timezone,
             fiscal_year_start_month=self.fiscal_year_start_month, windows=self.windows,
             comment_max_chars=self.comment_max_chars, redact_patterns=tuple(self.redact.patterns),
-            benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
+            loop=self.loop, benchmarks=self.benchmarks, themes=self.themes, actions=self.actions)
         return options if base is None else options.with_files_from(base)
+
+    def loop_returns_folder(self) -> Optional[Path]:
+        """The folder of returned close-the-loop workbooks: ``loop.returns`` from the build file's folder.
+
+        None when the build file names none. A relative path is taken from the folder the
+        build file is in (the current folder for a build file given as a dictionary).
+
+        Examples
+        --------
+        >>> from nps_report.params import parse_params
+        >>> build = parse_params({"data": {"path": "x.csv"}, "loop": {"returns": "loop/returned"}},
+        ...                      path="/builds/q3/build.yaml")
+        >>> build.loop_returns_folder().as_posix()
+        '/builds/q3/loop/returned'
+        """
+        if not self.loop.returns:
+            return None
+        folder = Path(self.loop.returns)
+        if folder.is_absolute() or not self.source_file:
+            return folder
+        return Path(self.source_file).parent / folder
 
     @field_validator("quarters")
     @classmethod

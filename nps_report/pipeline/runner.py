@@ -273,7 +273,8 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
         fingerprint=slice_fingerprints(responses)["all"],
         params_file=Path(params.source_file).name if params.source_file else "",
         version=__version__, created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder)
+    tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder,
+                                             returns=params.loop_returns_folder())
     returns = _read_action_returns(params, folder, responses)
     context.paths["anomalies"] = "anomalies.csv"
     write_context(context, folder)
@@ -321,13 +322,16 @@ def _rejected_by_team(params, loaded) -> dict:
     return {}
 
 
-def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, folder: Path) -> dict:
+def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, folder: Path,
+                        returns=None) -> dict:
     """The build tables of every planned quarter (NPS, changes with one multiple-testing
     family, ranks, anomaly flags, follow-up counts), computed once, before any report, and
     saved for the reports (``<build>/tables/<quarter>/``, ``anomalies.csv``).
 
     The close-the-loop lists are drawn up once per team here too: the build tables keep
-    their counts, the teams' spreadsheets are written from them.
+    their counts, the teams' spreadsheets are written from them. The returned close-the-loop
+    workbooks (``returns``, the build file's ``loop.returns``) are read first: the case
+    state, rejected rows and history are written (:func:`nps_report.loop.write_case_files`).
 
     Returns
     -------
@@ -336,11 +340,20 @@ def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, fo
     """
     from ..tables.build import close_the_loop_lists, current_responses, write_build_tables
 
+    from .. import loop
+
     options = context.options
+    cases, found, history = loop.case_state(responses, returns, tz=options.timezone)
+    loop.write_case_files(folder, cases, found, history)
+    if len(found.rejected):
+        _log(f"Close the loop: {len(found.rejected)} returned row(s) rejected, reasons in "
+             f"{folder / loop.REJECTED_FILE}")
     loop_lists = {q: close_the_loop_lists(current_responses(responses, quarter=q, options=options)[0],
-                                          quarter=q, options=options, rules=rules)
+                                          quarter=q, options=options, rules=rules, cases=cases,
+                                          responses=responses)
                   for q in plan.quarters}
-    tables = write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists)
+    tables = write_build_tables(responses, plan.quarters, options, rules, folder, loop_lists=loop_lists,
+                                cases=cases)
     return tables, loop_lists
 
 
@@ -444,7 +457,7 @@ def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set) -> None:
             continue
         lists = build.loop_lists[report.quarter].get(report.team)
         if lists is None:  # every response of the team expired: empty lists
-            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS),
+            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS + ["carried_over"]),
                      pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
         detractors, promoters = lists
         target.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,8 @@ __all__ = ["Html", "Chart", "chart", "concat", "esc", "fmt_nps", "note", "table"
            "setup", "kind_of", "section", "title", "headline", "distribution", "trend", "segments",
            "comparison", "gaps", "external", "ranking", "heatmap", "changes", "departments",
            "movers", "driver_importance", "driver_quadrant", "drivers", "theme_impact", "themes",
-           "actions", "action_followup", "data_quality", "charts", "followup", "html", "team", "department", "overview", "common"]
+           "actions", "action_followup", "loop", "data_quality", "charts", "followup", "html", "team", "department",
+           "overview", "common"]
 
 _MODULES = {"team": team, "department": department, "overview": overview}
 _KINDS = {"TeamTables": "team", "DepartmentTables": "department", "OverviewTables": "overview"}
@@ -112,4 +113,6 @@ drivers = _dispatcher("drivers", "Key-driver summary sentence and note.")
 theme_impact = _dispatcher("theme_impact", "Complaint themes chart.")
 themes = _dispatcher("themes", "Theme summary, table, topics and verbatims.")
 actions = _dispatcher("actions", "Ranked recommended actions.")
+loop = _dispatcher("loop", "Closing the loop with detractors: loop figures (and, in team reports, "
+                             "\"did calling back help?\"); no names, no ids.")
 data_quality = _dispatcher("data_quality", "The data-quality box.")

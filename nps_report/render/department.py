@@ -7,7 +7,7 @@ from .common import FLOOR_TEXT, headline_row, option
 from .html import Html, bullets, concat, esc, note, title as title_block
 
 __all__ = ["title", "headline", "ranking", "heatmap", "changes", "driver_importance",
-           "driver_quadrant", "drivers", "theme_impact", "themes", "actions", "data_quality"]
+           "driver_quadrant", "drivers", "theme_impact", "themes", "actions", "loop", "data_quality"]
 
 
 def title(d) -> Html:
@@ -96,6 +96,13 @@ def themes(d) -> Html:
 def actions(d) -> Html:
     """The top actions of the department's teams, as their own reports list them."""
     return common.actions_list(d.actions)
+
+
+def loop(tables) -> Html:
+    """The teams compared on closing the loop with detractors."""
+    from .closing import comparison
+
+    return comparison(tables)
 
 
 def data_quality(d) -> Html:

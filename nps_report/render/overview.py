@@ -10,7 +10,7 @@ from .html import (STYLES, Html, bullets, concat, esc, fmt_nps, heading, interva
                    table, title as title_block)
 
 __all__ = ["title", "headline", "trend", "departments", "ranking", "movers", "external",
-           "data_quality"]
+           "loop", "data_quality"]
 
 
 def title(o) -> Html:
@@ -81,6 +81,13 @@ def external(o) -> Html:
     """Published NPS benchmarks and the company's gap to each."""
     return common.external_table(o.external, nps_shown=bool(headline_row(o)["shown"]), who="company",
                                  limit=20)
+
+
+def loop(tables) -> Html:
+    """The teams compared on closing the loop with detractors."""
+    from .closing import comparison
+
+    return comparison(tables)
 
 
 def data_quality(o) -> Html:

@@ -15,7 +15,7 @@ from .html import (Html, bullets, concat, fmt_nps, heading,
 
 __all__ = ["title", "headline", "distribution", "trend", "segments", "comparison", "gaps",
            "external", "driver_importance", "driver_quadrant", "drivers", "theme_impact",
-           "themes", "actions", "data_quality"]
+           "themes", "actions", "loop", "data_quality"]
 
 
 def title(t) -> Html:
@@ -153,6 +153,13 @@ def actions(t) -> Html:
     return common.actions_list(t.actions) + note(
         "The list of detractors to call back and promoters to thank names customers, so it is not "
         "in this report: it is the team's close_the_loop.xlsx, linked from the build's index.")
+
+
+def loop(tables) -> Html:
+    """Closing the loop with detractors: figures per quarter and "did calling back help?" (no names, no ids)."""
+    from .closing import team_section
+
+    return team_section(tables)
 
 
 def data_quality(t) -> Html:

@@ -14,13 +14,13 @@ responses, or the build file's rolling window and expiry. Every figure "of the q
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import anomalies, benchmarks, closeloop, schema, stats, windows
+from .. import anomalies, benchmarks, closeloop, loop, schema, stats, windows
 from ..options import ReportOptions
 from ..spreadsheets import write_csv
 from . import saving
@@ -29,7 +29,7 @@ from .saving import load_tables, save_tables
 __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_GAPS", "FAMILY_OWN", "FAMILY_TEAMS",
            "GAP_LEVELS", "LEVELS",
            "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
-           "current_responses", "followup_counts", "load_build_tables", "printed_build_rows",
+           "current_responses", "followup_counts", "load_build_tables", "loop_tables", "printed_build_rows",
            "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
@@ -92,7 +92,14 @@ class BuildTables:
         the team changes, per team for the gaps), ``adjustment``.
     followup : DataFrame
         ``team``, ``count`` (detractors), ``overdue``, ``oldest_days``, ``sla_hours``
-        (:func:`nps_report.closeloop.followup_summary` of each team's current detractors).
+        (:func:`nps_report.closeloop.followup_summary` of each team's current detractors
+        not yet contacted or closed in a returned workbook).
+    loop : DataFrame
+        Loop figures of every team for the previous quarter and this one
+        (:func:`nps_report.loop.loop_figures`: counts and shares, no names, no ids).
+    callback : DataFrame
+        "Did calling back help?" of every team that returns workbooks
+        (:func:`nps_report.loop.callback_effect`).
     expired : int
         Responses of the quarter left out as expired (``options.windows.max_age_days``).
     window_note : str
@@ -111,6 +118,8 @@ class BuildTables:
     followup: pd.DataFrame
     expired: int = 0
     window_note: str = ""
+    loop: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=loop.LOOP_COLUMNS))
+    callback: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=loop.CALLBACK_COLUMNS))
 
     def save(self, folder) -> Path:
         """Write the tables into ``<folder>/tables/<quarter>/`` (``folder``: the build folder)."""
@@ -335,34 +344,80 @@ def _ranks(current: pd.DataFrame, quarter: str, options: ReportOptions,
 
 
 def close_the_loop_lists(current: pd.DataFrame, *, quarter: str, options: ReportOptions,
-                         rules) -> dict:
+                         rules=None, cases: pd.DataFrame | None = None,
+                         responses: pd.DataFrame | None = None) -> dict:
     """Each team's close-the-loop lists from the current responses: team -> (detractors, promoters).
 
-    One :func:`nps_report.closeloop.close_the_loop` per team. The build can write the
-    teams' spreadsheets from these and pass them to :func:`compute_build_tables`
-    (``loop_lists=``), so the lists are drawn up once per team and build.
+    One :func:`nps_report.closeloop.close_the_loop` per team, at the build's service level
+    (``options.loop.sla_hours``), made into the workbook's list by
+    :func:`nps_report.loop.loop_list`: with ``cases`` (the build's case state) each case
+    shows what was last returned for it and the team's cases still open from earlier
+    quarters are carried over into it (``responses``: the build's, for their comments).
+    The build writes the teams' workbooks from these and passes them to
+    :func:`compute_build_tables` (``loop_lists=``), so the lists are drawn up once per
+    team and build. ``rules`` is accepted for older callers and not used.
     """
-    sla = rules.rules.follow_up_detractors.sla_hours
+    sla = options.loop.sla_hours
     labelled = as_quarter(current, quarter)
-    return {str(team): closeloop.close_the_loop(
-                frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
-                fiscal_year_start_month=options.fiscal_year_start_month,
-                comment_max_chars=options.comment_max_chars)
-            for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True)}
+    out = {}
+    for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True):
+        detractors, promoters = closeloop.close_the_loop(
+            frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
+            fiscal_year_start_month=options.fiscal_year_start_month,
+            comment_max_chars=options.comment_max_chars)
+        out[str(team)] = (loop.loop_list(detractors, cases, responses=responses), promoters)
+    return out
 
 
 def followup_counts(lists: dict) -> pd.DataFrame:
-    """Each team's detractors to follow up (count, overdue, oldest) from :func:`close_the_loop_lists`.
+    """Each team's detractors waiting for a call (count, overdue, oldest) from :func:`close_the_loop_lists`.
 
-    The build keeps these counts; the team reports' follow-up action reads them.
+    The quarter's own detractors (not the carried-over ones) that no returned workbook
+    reports as contacted or closed. The team reports' follow-up action reads these.
     """
-    rows = [{schema.TEAM: team, **closeloop.followup_summary(detractors)}
-            for team, (detractors, _) in sorted(lists.items())]
+    rows = []
+    for team, (detractors, _) in sorted(lists.items()):
+        waiting = detractors
+        if loop.CARRIED_OVER in detractors:
+            status = detractors["status"].astype("string").fillna(loop.OPEN)
+            waiting = detractors[(detractors[loop.CARRIED_OVER].fillna("") == "")
+                                 & (status == loop.OPEN) & detractors["contacted_on"].isna()]
+            waiting.attrs.update(detractors.attrs)
+        rows.append({schema.TEAM: team, **closeloop.followup_summary(waiting)})
     return pd.DataFrame(rows, columns=_FOLLOWUP_COLUMNS)
 
 
+def loop_tables(responses: pd.DataFrame, *, quarter: str, options: ReportOptions,
+                cases: pd.DataFrame | None = None, as_of=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Loop figures (previous quarter and this one) and "did calling back help?" of every team.
+
+    ``cases``: the build's case state (:func:`nps_report.loop.case_state`); None: nothing
+    returned (every case open). ``as_of``: when open cases' ages are measured (now).
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> ctx = context.load_context(None)
+    >>> figures, callback = loop_tables(ctx.responses(), quarter="2026Q3", options=ctx.options)
+    >>> sorted(figures["quarter"].unique()), int(figures["contacted"].sum()), len(callback)
+    (['2026Q2', '2026Q3'], 0, 0)
+    """
+    if cases is None:
+        cases = loop.detractor_cases(responses)
+    quarters = [schema.previous_quarter(quarter), quarter]
+    teams = sorted(responses.loc[responses[schema.QUARTER].isin(quarters), schema.TEAM]
+                   .dropna().astype(str).unique())
+    figures = loop.loop_figures(cases, quarters=quarters, sla_hours=options.loop.sla_hours,
+                                display_floor=options.display_floor, as_of=as_of, teams=teams)
+    callback = loop.callback_effect(responses, cases, quarter=quarter,
+                                    display_floor=options.display_floor,
+                                    confidence=options.confidence, method=options.interval)
+    return figures, callback
+
+
 def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: ReportOptions,
-                         rules=None, loop_lists: dict | None = None) -> BuildTables:
+                         rules=None, loop_lists: dict | None = None,
+                         cases: pd.DataFrame | None = None) -> BuildTables:
     """The build tables of one quarter, from the build's canonical responses.
 
     Parameters
@@ -375,6 +430,9 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
         Anomaly thresholds and the follow-up SLA; default the shipped rules.
     loop_lists : dict, optional
         :func:`close_the_loop_lists` of this quarter, when the caller already has them.
+    cases : DataFrame, optional
+        The build's detractor cases with their returned state (:func:`nps_report.loop.case_state`);
+        default: none returned.
 
     Returns
     -------
@@ -400,6 +458,7 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
                                               as_quarter(current, quarter)]))
     changes, families = _changes(current, history, quarter, options, departments)
     flags = anomalies.flag_anomalies(history, quarter=quarter, rules=rules)
+    figures, callback = loop_tables(responses, quarter=quarter, options=options, cases=cases)
     return BuildTables(
         quarter=quarter, options=options,
         nps=_nps(current, options, departments),
@@ -408,19 +467,21 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
         ranks=_ranks(current, quarter, options, departments),
         anomalies=flags.reset_index(drop=True), families=families,
         followup=followup_counts(loop_lists if loop_lists is not None else close_the_loop_lists(
-            current, quarter=quarter, options=options, rules=rules)),
-        expired=int(expired), window_note=note)
+            current, quarter=quarter, options=options, rules=rules, cases=cases, responses=responses)),
+        expired=int(expired), window_note=note, loop=figures, callback=callback)
 
 
 def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions, rules,
-                       folder, *, loop_lists: dict | None = None) -> dict:
+                       folder, *, loop_lists: dict | None = None,
+                       cases: pd.DataFrame | None = None) -> dict:
     """Compute and save the build tables of every quarter into ``<folder>/tables/<quarter>/``.
 
     The build calls this once, before any report runs; reports read the files through
     :meth:`nps_report.context.ReportContext.build_tables`. Also writes the build-wide
     ``anomalies.csv`` (every quarter's flags, with a ``quarter`` column).
 
-    ``loop_lists``: quarter -> :func:`close_the_loop_lists`, when the build has them.
+    ``loop_lists``: quarter -> :func:`close_the_loop_lists`, when the build has them;
+    ``cases``: the build's case state (:func:`nps_report.loop.case_state`).
 
     Returns
     -------
@@ -431,7 +492,7 @@ def write_build_tables(responses: pd.DataFrame, quarters, options: ReportOptions
     out = {}
     for quarter in quarters:
         out[quarter] = compute_build_tables(responses, quarter=quarter, options=options, rules=rules,
-                                            loop_lists=(loop_lists or {}).get(quarter))
+                                            loop_lists=(loop_lists or {}).get(quarter), cases=cases)
         out[quarter].save(folder)
     flags = [t.anomalies.assign(quarter=q) for q, t in out.items()]
     table = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
@@ -503,6 +564,8 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
             "gaps": bt.gaps[schema.TEAM] == team,
             "ranks": bt.ranks[schema.TEAM] == team,
             "anomalies": bt.anomalies["team"] == team,
+            "loop": bt.loop[schema.TEAM] == team,
+            "callback": bt.callback[schema.TEAM] == team,
         }
     elif kind == "department":
         if department is None:
@@ -516,9 +579,10 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
             "ranks": bt.ranks[schema.DEPARTMENT] == department,
             "anomalies": bt.anomalies["team"].isin(nps.loc[mine & (nps["level"] == "team"),
                                                            schema.TEAM]),
+            "loop": bt.loop[schema.DEPARTMENT] == department,
         }
     elif kind == "overview":
-        masks = {"nps": None, "changes": None, "ranks": None, "anomalies": None}
+        masks = {"nps": None, "changes": None, "ranks": None, "anomalies": None, "loop": None}
     else:
         raise ValueError(f"kind must be 'team', 'department' or 'overview', got {kind!r}")
     strings, starts = _printed_strings(bt, tuple(masks))
@@ -540,6 +604,8 @@ _PRINTED_COLUMNS = {
     "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high", "n_ranked",
               "percentile", "rank_sentence"],
     "anomalies": ["team", "flag", "evidence", "severity"],
+    "loop": list(loop.LOOP_COLUMNS),
+    "callback": list(loop.CALLBACK_COLUMNS),
 }
 
 # Printed tables per BuildTables object (dropped with it): made once, read by every report.

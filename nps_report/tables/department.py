@@ -59,6 +59,9 @@ class DepartmentTables(SavedTables):
         :func:`nps_report.loading.loading_figures`), ``below_floor`` (teams without a score),
         ``display_floor``, ``expired``.
     window_note : str
+    loop : DataFrame
+        Its teams' loop figures, previous quarter and this one (the build's rows of
+        :func:`nps_report.loop.loop_figures`), to compare the teams on.
     """
 
     KIND: ClassVar[str] = "department"
@@ -81,6 +84,7 @@ class DepartmentTables(SavedTables):
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
+    loop: pd.DataFrame | None = None
 
 
 def team_tables_folder(ctx, *, team: str, quarter: str):
@@ -180,5 +184,7 @@ def department_tables(ctx, *, department: str, quarter: str) -> DepartmentTables
         changes=changes, team_changes=team_changes, teams=teams, team_trend=team_trend,
         drivers=driver, drivers_status=status, drivers_reason=reason, themes=impact,
         topics=topics, verbatims=quotes, actions=gathered, families=bt.families,
-        data_quality=quality, window_note=note)
+        data_quality=quality, window_note=note,
+        loop=None if bt.loop is None else
+        bt.loop[bt.loop[schema.DEPARTMENT] == department].reset_index(drop=True))
 

@@ -59,6 +59,9 @@ class OverviewTables(SavedTables):
         :func:`nps_report.loading.loading_figures`), ``below_floor`` (teams), ``display_floor``,
         ``expired``.
     window_note : str
+    loop : DataFrame
+        Every team's loop figures, previous quarter and this one (the build's
+        :func:`nps_report.loop.loop_figures`).
     """
 
     KIND: ClassVar[str] = "overview"
@@ -76,6 +79,7 @@ class OverviewTables(SavedTables):
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
+    loop: pd.DataFrame | None = None
 
 
 def overview_tables(ctx, *, quarter: str) -> OverviewTables:
@@ -121,4 +125,4 @@ def overview_tables(ctx, *, quarter: str) -> OverviewTables:
         departments=departments, teams=teams, movers=movers,
         anomalies=bt.anomalies.reset_index(drop=True),
         external=external_table(row["nps"] if row["shown"] else float("nan"), options),
-        families=bt.families, data_quality=quality, window_note=bt.window_note)
+        families=bt.families, data_quality=quality, window_note=bt.window_note, loop=bt.loop)

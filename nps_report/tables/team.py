@@ -91,6 +91,12 @@ class TeamTables(SavedTables):
         score, ``"; "``-joined), ``display_floor``, ``trend_responses``, ``expired``.
     window_note : str
         What "current" means when the build file sets a window ("" otherwise).
+    loop : DataFrame
+        The team's loop figures, previous quarter and this one (the build's rows of
+        :func:`nps_report.loop.loop_figures`: counts and shares, no names, no ids).
+    callback : DataFrame
+        "Did calling back help?": the team's rows of :func:`nps_report.loop.callback_effect`
+        (empty when the team has never returned a workbook).
     """
 
     KIND: ClassVar[str] = "team"
@@ -121,6 +127,8 @@ class TeamTables(SavedTables):
     families: pd.DataFrame
     data_quality: pd.DataFrame
     window_note: str = ""
+    loop: pd.DataFrame | None = None
+    callback: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- building blocks
@@ -306,7 +314,15 @@ def team_tables(ctx, *, team: str, quarter: str) -> TeamTables:
         comparison=comparison, gaps=gaps, rank=rank, external=external, drivers=driver,
         drivers_status=status, drivers_reason=reason, themes=impact, topics=topics,
         verbatims=quotes, previous_themes=before, actions=ranked, anomalies=flags,
-        families=bt.families, data_quality=quality, window_note=note)
+        families=bt.families, data_quality=quality, window_note=note,
+        loop=_team_rows(bt.loop, team), callback=_team_rows(bt.callback, team))
+
+
+def _team_rows(table, team: str) -> pd.DataFrame | None:
+    """The team's rows of a build table (None when the build tables predate it)."""
+    if table is None:
+        return None
+    return table[table[schema.TEAM].astype(str) == team].reset_index(drop=True)
 
 
 def comparison_table(bt, *, team: str, department: str) -> pd.DataFrame:
