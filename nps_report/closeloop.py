@@ -6,7 +6,6 @@ only, written as their own files, and never embedded in an HTML or PDF report.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 

@@ -38,6 +38,8 @@ def _printed_plain(frame, columns):
 
 def printed_build_rows_plain(bt, *, kind, team=None, department=None):
     """printed_build_rows as written before the per-build cache (rounds each report's rows)."""
+    from nps_report import loop
+
     keys = ["level", schema.DEPARTMENT, schema.TEAM]
     nps_cols = keys + ["n", "nps", "ci_low", "ci_high", "shown", "pct_promoters", "pct_detractors"]
     change_cols = keys + ["lag", "base_quarter", "n", "base_n", "diff", "significant", "sentence",
@@ -54,6 +56,8 @@ def printed_build_rows_plain(bt, *, kind, team=None, department=None):
             "gaps": bt.gaps[bt.gaps[schema.TEAM] == team],
             "ranks": bt.ranks[bt.ranks[schema.TEAM] == team],
             "anomalies": bt.anomalies[bt.anomalies["team"] == team],
+            "loop": bt.loop[bt.loop[schema.TEAM] == team],
+            "callback": bt.callback[bt.callback[schema.TEAM] == team],
         }
     elif kind == "department":
         mine = nps[schema.DEPARTMENT] == department
@@ -64,15 +68,18 @@ def printed_build_rows_plain(bt, *, kind, team=None, department=None):
             "ranks": bt.ranks[bt.ranks[schema.DEPARTMENT] == department],
             "anomalies": bt.anomalies[bt.anomalies["team"].isin(
                 nps.loc[mine & (nps["level"] == "team"), schema.TEAM])],
+            "loop": bt.loop[bt.loop[schema.DEPARTMENT] == department],
         }
     else:
-        parts = {"nps": nps, "changes": changes, "ranks": bt.ranks, "anomalies": bt.anomalies}
+        parts = {"nps": nps, "changes": changes, "ranks": bt.ranks, "anomalies": bt.anomalies,
+                 "loop": bt.loop}
     columns = {"nps": nps_cols, "changes": change_cols,
                "gaps": [schema.TEAM, "level", "comparator", "diff", "level_nps", "significant",
                         "sentence", "test"],
                "ranks": [schema.TEAM, schema.DEPARTMENT, "rank", "rank_low", "rank_high",
                          "n_ranked", "percentile", "rank_sentence"],
-               "anomalies": ["team", "flag", "evidence", "severity"]}
+               "anomalies": ["team", "flag", "evidence", "severity"],
+               "loop": list(loop.LOOP_COLUMNS), "callback": list(loop.CALLBACK_COLUMNS)}
     frames = [_printed_plain(frame, columns[name]).assign(table=name) for name, frame in parts.items()]
     frames.append(bt.families.assign(table="families"))
     out = pd.concat(frames, ignore_index=True)
