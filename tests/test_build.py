@@ -36,7 +36,8 @@ def small_build(tmp_path_factory):
                     "id": f"{team[:3]}-{quarter_start}-{i}", "when": f"{quarter_start}T10:{i:02d}:00Z",
                     "score": int(rng.integers(0, 11)), "team": team, "dept": dept,
                     "plan": ["Basic", "Pro"][i % 2],
-                    "comment": HOSTILE[i] if i < len(HOSTILE) else ("fine" if i % 3 else ""),
+                    # a theme's words with each payload: a report quotes comments of its themes
+                    "comment": f"{HOSTILE[i]} billing error" if i < len(HOSTILE) else ("fine" if i % 3 else ""),
                 })
     pd.DataFrame(rows).to_csv(folder / "survey.csv", index=False)
     (folder / "build.yaml").write_text(

@@ -307,11 +307,12 @@ def test_redact_patterns_from_the_build_file(tmp_path):
 
 
 # ----------------------------------------------------------------------------- one whole build
-PII = {"card 4111 1111 1111 1111 EUR": "4111 1111 1111 1111",
-       "paid with € 4111 1111 1111 1111": "4111 1111 1111 1111",
-       "billing awful, call me:07700 900123": "07700 900123",
-       "billing refund to de89370400440532013000": "de89370400440532013000",
-       "billing wrong, my number is 555-2671": "555-2671",
+# Each comment carries a theme's words (billing errors): a report quotes comments of its themes.
+PII = {"wrong bill: card 4111 1111 1111 1111 EUR": "4111 1111 1111 1111",
+       "charged twice, paid with € 4111 1111 1111 1111": "4111 1111 1111 1111",
+       "billing error, call me:07700 900123": "07700 900123",
+       "billing error: refund to de89370400440532013000": "de89370400440532013000",
+       "billing error, my number is 555-2671": "555-2671",
        "billing error for CUST-004211": "CUST-004211"}
 TEAMS = {("Ops", "{quarter}"): 1, ("Ops", "2026Q3"): 2, ("Ops", "{{7*7}}"): 3, ("Ops", "${7*7}"): 4,
          ("Ops", CJK): 5, ("Ops", "Café"): 6, ("Ops", "Cafe\u0301"): 7, ("Ops", "café"): 8,
