@@ -7,7 +7,7 @@ import sys
 import time
 
 from . import __version__
-from .exceptions import NpsReportError
+from .exceptions import BuildInterrupted, NpsReportError
 
 EPILOG = """\
 examples:
@@ -16,7 +16,9 @@ examples:
   nps-report summary params/demo.yaml        NPS per team and quarter, with intervals
   nps-report build params/demo.yaml          every report of the build's quarter(s)
 
-exit codes: 0 done, 1 some reports failed, 2 unusable input (file, params)."""
+exit codes: 0 done, 1 some reports failed (or the output could not be written after some
+were built), 2 unusable input (file, params) or nothing could start (output not writable,
+another build writing the same folder), 130 interrupted (Ctrl-C; run again to resume)."""
 
 
 def _say(message: str) -> None:
@@ -90,7 +92,7 @@ def _build(params, args) -> int:
     result = run_build(params, quarters=_split(args.quarter), teams=args.team,
                        departments=args.department, jobs=args.jobs, formats=formats,
                        force=args.force, dry_run=args.dry_run, scheduler=args.scheduler,
-                       templates_dir=args.templates)
+                       templates_dir=args.templates, wait=args.wait)
     return result.exit_code
 
 
@@ -140,6 +142,9 @@ def _build_options(p) -> argparse.ArgumentParser:
     p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    p.add_argument("--wait", action="store_true",
+                   help="when another build is writing the same output folder, wait for it "
+                        "(default: stop with exit code 2)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the reports on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--templates", default=None, metavar="DIR",
@@ -211,6 +216,9 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.func(args)
+    except BuildInterrupted as exc:  # Ctrl-C during a build: one line, what is done is kept
+        _say(str(exc))
+        return exc.exit_code
     except NpsReportError as exc:
         _say(f"nps-report: error: {exc}")
         return exc.exit_code

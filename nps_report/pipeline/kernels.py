@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import time
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+
+from .processes import kernel_preexec
 
 ENGINE = "nps-warm"
 WARMUP = """
@@ -52,17 +55,21 @@ class WarmKernel:
         self.timeout = timeout
         self.warmup = warmup
         self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(extra_arguments=KERNEL_ARGS)
+        # Killed with the process that starts it (the kernel runs in its own session, out
+        # of reach of a group kill); its environment carries the build's thread caps.
+        self.km.start_kernel(extra_arguments=KERNEL_ARGS, preexec_fn=kernel_preexec())
         self.kc = self.km.client()
         self.kc.start_channels()
         self.reports = 0
         self._warmup_id = None
         self._ready = False
+        self.notebook = None  # the last notebook run, as far as it ran (kept for a failure)
 
     def begin_warmup(self) -> None:
         """Wait for the kernel to answer, then send the warm-up imports (not waiting for them)."""
         if self._warmup_id is None and not self._ready:
             self.kc.wait_for_ready(timeout=self.timeout)
+            self.forget_connection_file()
             self._warmup_id = self.kc.execute(self.warmup or "pass", silent=True, store_history=False)
 
     def ready(self) -> "WarmKernel":
@@ -96,6 +103,15 @@ class WarmKernel:
         The move comes first: the previous report's folder may be gone (a Dask worker
         deletes its temporary folders), and the reset must not run in a deleted folder."""
         self.run((f"import os as _os\n_os.chdir({str(cwd)!r})\ndel _os\n" if cwd else "") + RESET)
+
+    def forget_connection_file(self) -> None:
+        """Delete the kernel's connection file (its ports and signing key) once the kernel
+        has read it: it answered, and this process keeps the connection in memory. A build
+        killed afterwards leaves no key on disk."""
+        try:
+            os.remove(self.km.connection_file)
+        except (OSError, TypeError):
+            pass
 
     def alive(self) -> bool:
         return self.km.is_alive()
@@ -133,6 +149,7 @@ class WarmEngine(NBClientEngine):
                                          log=logger, log_output=log_output, stdout_file=stdout_file,
                                          stderr_file=stderr_file)
         client.kc = warm.kc  # reuse the connected client: no new channels per report
+        warm.notebook = nb_man.nb  # papermill raises without the notebook on a failing cell
         # papermill saves the whole notebook before and after every cell; a report is written
         # once when it ends (papermill's own final write, also on a failing cell), and the
         # partial notebook is saved only if the run itself breaks (kernel died, timeout).
@@ -173,6 +190,12 @@ def start_kernel(kernel_name: str = "python3") -> WarmKernel:
 def warm_kernel(kernel_name: str = "python3") -> WarmKernel:
     """This process's warm kernel, started on first use, restarted if it died, and ready."""
     return start_kernel(kernel_name).ready()
+
+
+def last_notebook(kernel_name: str = "python3"):
+    """The notebook this process's kernel ran last, as far as it ran (None if none)."""
+    kernel = _WARM.get(kernel_name)
+    return None if kernel is None else kernel.notebook
 
 
 def shutdown_all() -> None:
