@@ -35,6 +35,10 @@ class Workers:
     """The build's worker processes: started on first need (or early with :meth:`start`),
     none with one job (work then runs in this process).
 
+    Workers start with the numeric thread caps in their environment, die with the build
+    (a launcher asks Linux for the parent-death signal before Python imports anything),
+    and note the report they run in ``<home>/running/<pid>`` (see :meth:`replace`).
+
     Parameters
     ----------
     jobs : int
@@ -42,37 +46,44 @@ class Workers:
         Start each worker's kernel (and PDF engine) when it starts.
     threads : int, optional
         Numeric threads each worker may use (default: the cores divided by ``jobs``).
-    notes : path-like, optional
-        Folder for the workers' running-report notes (default: a temporary folder).
     """
 
-    def __init__(self, jobs: int, *, warm: bool, pdf: bool, threads: int | None = None, notes=None):
+    def __init__(self, jobs: int, *, warm: bool, pdf: bool, threads: int | None = None):
         from .processes import threads_per_worker
 
         self.jobs, self.warm, self.pdf = jobs, warm, pdf
         self.threads = threads or threads_per_worker(jobs)
         self.pool = None
         self.replaced = 0
-        self._own_notes = notes is None
-        self.notes = Path(notes) if notes is not None else None
+        self.home = None
+
+    @property
+    def notes(self):
+        return None if self.home is None else self.home / "running"
 
     def start(self):
         """Start every worker now; each warms up (kernel, PDF engine) in its initializer."""
         if self.pool is None and self.jobs > 1:
             import multiprocessing
             import tempfile
+            from multiprocessing import spawn
 
             from . import worker
-            from .processes import thread_environment
+            from .processes import LEFTOVER_PREFIX, thread_environment, worker_launcher
 
-            if self.notes is None:
-                self.notes = Path(tempfile.mkdtemp(prefix="nps-report-running-"))
+            if self.home is None:
+                self.home = Path(tempfile.mkdtemp(prefix=f"{LEFTOVER_PREFIX}{os.getpid()}-workers-"))
             self.notes.mkdir(parents=True, exist_ok=True)
             setup = {"parent": os.getpid(), "threads": self.threads, "running": str(self.notes)}
             # Spawned workers copy this environment: BLAS and OpenMP read the caps when
-            # they load, before the worker's first import of numpy.
-            saved = {k: os.environ.get(k) for k in thread_environment(self.threads)}
-            os.environ.update(thread_environment(self.threads))
+            # they load, before the worker's first import of numpy ...
+            changes = thread_environment(self.threads)
+            saved = {k: os.environ.get(k) for k in changes}
+            os.environ.update(changes)
+            # ... and start through a launcher that ties them to this process at once.
+            python, launcher = spawn.get_executable(), worker_launcher(self.home)
+            if launcher is not None:
+                spawn.set_executable(str(launcher))
             try:
                 self.pool = ProcessPoolExecutor(max_workers=self.jobs,
                                                 mp_context=multiprocessing.get_context("spawn"),
@@ -81,6 +92,7 @@ class Workers:
                 for _ in range(self.jobs):  # the pool starts a process per task it cannot place
                     self.pool.submit(worker.ready)
             finally:
+                spawn.set_executable(python)
                 for key, value in saved.items():
                     if value is None:
                         os.environ.pop(key, None)
@@ -90,10 +102,14 @@ class Workers:
 
     def replace(self) -> set:
         """After a worker died: end the broken pool, start a new one; return the keys of
-        the items whose worker died while running them (their notes remain)."""
+        the items whose worker died while running them.
+
+        The pool ends its other workers with SIGTERM, and their handler removes their
+        notes; the notes left are those of workers that died by themselves.
+        """
         old, self.pool = self.pool, None
         if old is not None:
-            old.shutdown(wait=True, cancel_futures=True)  # the others are ended (SIGTERM)
+            old.shutdown(wait=True, cancel_futures=True)
         died = set()
         if self.notes is not None and self.notes.is_dir():
             for note in self.notes.iterdir():
@@ -127,8 +143,10 @@ class Workers:
                 self.stop_now()
             else:
                 self.pool.shutdown(wait=True)
-        if self._own_notes and self.notes is not None:
-            shutil.rmtree(self.notes, ignore_errors=True)
+                self.pool = None
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
 
 
 def run_each(function, payloads, workers, record) -> None:
@@ -145,13 +163,18 @@ def run_each(function, payloads, workers, record) -> None:
         for payload in payloads:
             record(function(payload))
         return
+    from functools import partial
+
+    from .worker import noted
+
+    task = partial(noted, function)  # each worker notes the item it runs
     reruns = {}
     pending = list(payloads)
     while pending:
         broken, futures = [], {}
         for payload in pending:
             try:
-                futures[workers.pool.submit(function, payload)] = payload
+                futures[workers.pool.submit(task, payload)] = payload
             except BrokenProcessPool:  # a worker died while these were being submitted
                 broken.append(payload)
         for future in as_completed(futures):

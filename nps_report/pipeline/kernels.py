@@ -54,7 +54,9 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.timeout = timeout
         self.warmup = warmup
-        self.km = KernelManager(kernel_name=kernel_name)
+        # The connection file (ports and signing key) goes into the runtime folder, which a
+        # build makes private to itself, not into the system's temporary folder.
+        self.km = KernelManager(kernel_name=kernel_name, connection_file=connection_file())
         # Killed with the process that starts it (the kernel runs in its own session, out
         # of reach of a group kill); its environment carries the build's thread caps.
         self.km.start_kernel(extra_arguments=KERNEL_ARGS, preexec_fn=kernel_preexec())
@@ -175,6 +177,18 @@ papermill_engines.register(ENGINE, WarmEngine)
 
 _WARM: dict = {}
 atexit.register(lambda: shutdown_all())
+
+
+def connection_file() -> str:
+    """A new connection file name in Jupyter's runtime folder (``JUPYTER_RUNTIME_DIR``: a
+    build points it at a folder of its own, see :mod:`nps_report.pipeline.processes`)."""
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    folder = jupyter_runtime_dir()
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return os.path.join(folder, f"kernel-nps-report-{uuid.uuid4().hex}.json")
 
 
 def start_kernel(kernel_name: str = "python3") -> WarmKernel:

@@ -22,9 +22,11 @@ import shutil
 import signal
 import sys
 import tempfile
+from pathlib import Path
 
 __all__ = ["THREAD_VARIABLES", "available_cores", "build_environment", "die_with_parent",
-           "kernel_preexec", "limit_loaded_threads", "thread_environment", "threads_per_worker"]
+           "kernel_preexec", "limit_loaded_threads", "thread_environment", "threads_per_worker",
+           "sweep_leftovers", "worker_launcher"]
 
 #: Environment variables that size the thread pools of OpenMP, OpenBLAS, MKL, numexpr
 #: and Accelerate; read once, when the library loads.
@@ -94,6 +96,36 @@ def die_with_parent(sig: int = signal.SIGTERM, parent: int | None = None) -> boo
     return True
 
 
+# Started as the pool's "Python": asks for the parent-death signal, then becomes the real
+# interpreter (execv keeps the pid and the signal). A spawned worker otherwise spends
+# seconds importing the build's modules before its own code could ask, and a build
+# killed then would leave it running.
+LAUNCHER = """#!{python}
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None).prctl(1, {signal}, 0, 0, 0)
+except Exception:
+    pass
+if os.getppid() != {parent}:
+    os._exit(1)
+os.execv({python!r}, [{python!r}] + sys.argv[1:])
+"""
+
+
+def worker_launcher(folder, parent: int | None = None):
+    """An executable that starts Python so that it dies with ``parent`` (default: this
+    process); written into ``folder``. None where Linux's ``prctl`` is not available, or
+    the interpreter's path is too long for a ``#!`` line.
+    """
+    if not sys.platform.startswith("linux") or len(sys.executable) > 120 or " " in sys.executable:
+        return None
+    path = Path(folder) / "python-dies-with-build"
+    path.write_text(LAUNCHER.format(python=sys.executable, signal=int(signal.SIGTERM),
+                                    parent=os.getpid() if parent is None else parent), encoding="utf-8")
+    path.chmod(0o700)
+    return path
+
+
 def kernel_preexec():
     """A ``preexec_fn`` for a kernel's ``Popen``: the kernel is killed when its starter ends.
 
@@ -106,6 +138,34 @@ def kernel_preexec():
         die_with_parent(signal.SIGKILL, parent)
 
     return preexec if sys.platform.startswith("linux") else None
+
+
+#: Prefix of the temporary folders a build makes (runtime, workers), followed by its pid.
+LEFTOVER_PREFIX = "nps-report-build-"
+
+
+def sweep_leftovers() -> list:
+    """Remove the temporary folders of builds that were killed (their pid is gone);
+    return them. They hold no keys (a kernel's connection file is deleted once read),
+    only empty folders and the workers' launcher."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{LEFTOVER_PREFIX}*"):
+        pid = path.name[len(LEFTOVER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -122,10 +182,9 @@ def build_environment(jobs: int):
     (int, Path)
         The threads per worker and the runtime folder.
     """
-    from pathlib import Path
-
     threads = threads_per_worker(jobs)
-    runtime = Path(tempfile.mkdtemp(prefix="nps-report-runtime-"))  # mkdtemp: mode 0700
+    sweep_leftovers()
+    runtime = Path(tempfile.mkdtemp(prefix=f"{LEFTOVER_PREFIX}{os.getpid()}-"))  # mode 0700
     changes = {**thread_environment(threads), "JUPYTER_RUNTIME_DIR": str(runtime)}
     saved = {name: os.environ.get(name) for name in changes}
     os.environ.update(changes)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ..atomic import write_text
 
-__all__ = ["build_pack", "execute_report", "output_hashes", "peak_rss_mb", "portable_notebook",
-           "prepare", "ready"]
+__all__ = ["build_pack", "execute_report", "noted", "output_hashes", "peak_rss_mb",
+           "portable_notebook", "prepare", "ready"]
 
 #: Files of a report folder whose hashes the manifest records (those that exist).
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf")
@@ -80,15 +80,15 @@ def _note_path():
     return Path(folder) / str(os.getpid()) if folder else None
 
 
-@contextlib.contextmanager
-def running(key: str):
-    """Note, for the build, that this worker runs ``key`` (see the module's docstring)."""
+def noted(function, payload: dict):
+    """``function(payload)``, noted for the build as running in this worker (see the
+    module's docstring): the pool runs every work item through this."""
     note = _note_path()
     if note is not None:
         with contextlib.suppress(OSError):
-            note.write_text(key, encoding="utf-8")
+            note.write_text(payload["key"], encoding="utf-8")
     try:
-        yield
+        return function(payload)
     finally:
         if note is not None:
             with contextlib.suppress(OSError):
@@ -116,8 +116,7 @@ def execute_report(task: dict) -> dict:
     common with the machine that started the build.
     """
     if not task.get("upload_to"):
-        with running(task["key"]):
-            return _execute_report(task)
+        return _execute_report(task)
     import shutil
     import tempfile
 
@@ -310,11 +309,10 @@ def build_pack(task: dict) -> dict:
     started = time.perf_counter()
     result = {"key": task["key"], "status": "ok", "error": None}
     try:
-        with running(task["key"]):
-            made = render_pack([PackPart(**part) for part in task["parts"]], task["path"],
-                               department=task["department"], quarter=task["quarter"],
-                               build=task.get("build", ""), built=task.get("built", ""),
-                               page_size=task.get("page_size", "A4"))
+        made = render_pack([PackPart(**part) for part in task["parts"]], task["path"],
+                           department=task["department"], quarter=task["quarter"],
+                           build=task.get("build", ""), built=task.get("built", ""),
+                           page_size=task.get("page_size", "A4"))
         result.update(made.to_dict())
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
