@@ -65,6 +65,7 @@ class WarmKernel:
         self.reports = 0
         self._warmup_id = None
         self._ready = False
+        self._notebook_client = None
         self.notebook = None  # the last notebook run, as far as it ran (kept for a failure)
 
     def begin_warmup(self) -> None:
@@ -130,8 +131,28 @@ class WarmKernel:
             pass
         return None
 
+    def notebook_client(self):
+        """An asynchronous client of this kernel for nbclient, made once and reused.
+
+        nbclient awaits its client's messages while it polls, every second, whether the
+        kernel is still alive; handed the blocking client, it would wait forever for the
+        output of a kernel that died (no report would fail, none would be retried).
+        """
+        if self._notebook_client is None:
+            from jupyter_client.asynchronous import AsyncKernelClient
+            from jupyter_core.utils import run_sync
+
+            client = AsyncKernelClient()
+            client.load_connection_info(self.km.get_connection_info())
+            client.start_channels()
+            run_sync(client.wait_for_ready)(timeout=self.timeout)  # its iopub subscription is live
+            self._notebook_client = client
+        return self._notebook_client
+
     def shutdown(self) -> None:
         try:
+            if self._notebook_client is not None:
+                self._notebook_client.stop_channels()
             self.kc.stop_channels()
             self.km.shutdown_kernel(now=True)
         except Exception:  # shutting down a dead kernel may fail; nothing to keep
@@ -150,7 +171,7 @@ class WarmEngine(NBClientEngine):
                                          startup_timeout=start_timeout, kernel_name=kernel_name,
                                          log=logger, log_output=log_output, stdout_file=stdout_file,
                                          stderr_file=stderr_file)
-        client.kc = warm.kc  # reuse the connected client: no new channels per report
+        client.kc = warm.notebook_client()  # reused: no new channels per report
         warm.notebook = nb_man.nb  # papermill raises without the notebook on a failing cell
         # papermill saves the whole notebook before and after every cell; a report is written
         # once when it ends (papermill's own final write, also on a failing cell), and the
