@@ -96,12 +96,14 @@ def die_with_parent(sig: int = signal.SIGTERM, parent: int | None = None) -> boo
     return True
 
 
-# Started as the pool's "Python": asks for the parent-death signal, then becomes the real
-# interpreter (execv keeps the pid and the signal). A spawned worker otherwise spends
-# seconds importing the build's modules before its own code could ask, and a build
-# killed then would leave it running.
+# Started as the pool's "Python": asks for the parent-death signal and ignores Ctrl-C (the
+# build handles it and ends its workers), then becomes the real interpreter (execv keeps
+# the pid, the signal and the ignored SIGINT). A spawned worker otherwise spends seconds
+# importing the build's modules before its own code could do either, and a build killed
+# then would leave it running.
 LAUNCHER = """#!{python}
-import ctypes, os, sys
+import ctypes, os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 try:
     ctypes.CDLL(None).prctl(1, {signal}, 0, 0, 0)
 except Exception:
