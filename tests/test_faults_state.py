@@ -507,3 +507,28 @@ def test_a_small_full_disk_then_read_only_then_fixed(tmp_path, capsys):
         assert leftovers(disk) == []
     finally:
         subprocess.run(["umount", "-l", str(disk)])
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_one_line_and_keeps_what_finished(tmp_path):
+    """SIGINT to the build's process group (what Ctrl-C in a terminal sends) once a team
+    report is recorded; one job, so the notebook runs in the build's own event loop (where
+    an asyncio traceback used to escape)."""
+    build_file = fault_build_file(tmp_path)
+    out = tmp_path / "output" / "faults"
+    build = subprocess.Popen([PYTHON, "-m", "nps_report.cli", "build", str(build_file), "-j", "1"],
+                             env=ENV, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    done = []
+    while not done:
+        time.sleep(0.2)
+        assert build.poll() is None, "the build ended before it could be interrupted"
+        manifest = read_state(out / MANIFEST) if (out / MANIFEST).exists() else {}
+        done = [k for k, v in manifest.items() if v.get("status") == "ok" and v.get("outputs")]
+    os.killpg(build.pid, signal.SIGINT)
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 130
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and "Task exception" not in err, err
+    finished = sorted(k for k, v in json.loads((out / MANIFEST).read_text()).items() if v.get("status") == "ok")
+    assert lines[-1] == f"Interrupted: {len(finished)} of 7 reports built; run again to resume"
+    assert leftovers(out) == []

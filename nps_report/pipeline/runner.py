@@ -209,6 +209,11 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
             _run_reports(params, plan, loaded, responses, rules, folder, templates, formats, force,
                          publish_to, scheduler, jobs, result, started)
     except KeyboardInterrupt:
+        import logging
+
+        # With one job the notebook ran in this process's event loop: its abandoned task
+        # would log "Task exception was never retrieved" (a dead kernel) when it is collected.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         done = len(result.results) - len(result.failed) + len(result.skipped)  # skipped: up to date
         raise BuildInterrupted(f"Interrupted: {done} of {len(plan.reports)} reports built; "
                                f"run again to resume") from None

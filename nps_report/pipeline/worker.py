@@ -153,7 +153,9 @@ def _execute_report(task: dict) -> dict:
     dict
         ``key``, ``status`` ("ok" or "failed"), ``seconds`` and, for a failure,
         ``cell`` (1-based index of the failing code cell as shown in JupyterLab),
-        ``error`` (exception name and message).
+        ``error`` (exception name and message), and for a failure on the file system
+        ``errno`` and ``path``; when built, ``outputs`` (file name -> SHA-256 of the
+        notebook and the exported files); ``retried`` when the kernel died once.
     """
     import nbformat
     from papermill.exceptions import PapermillExecutionError
@@ -184,9 +186,10 @@ def _execute_report(task: dict) -> dict:
             timings["pdf"] = time.perf_counter() - mark
         result["outputs"] = output_hashes(folder, task["formats"])
     except PapermillExecutionError as exc:
-        result.update(status="failed", cell=_code_cell_number(kernels.last_notebook(), exc.cell_index),
+        ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
+        result.update(status="failed", cell=_code_cell_number(ran, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
-        _keep_failed_notebook(notebook_path, template=Path(task["template"]).name)
+        _keep_failed_notebook(notebook_path, ran, template=Path(task["template"]).name)
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
                       path=exc.filename)
@@ -243,11 +246,8 @@ def portable_notebook(nb, *, template: str):
     return nb
 
 
-def _keep_failed_notebook(notebook_path: Path, *, template: str) -> None:
+def _keep_failed_notebook(notebook_path: Path, nb, *, template: str) -> None:
     """Write a failed report's notebook, as far as it ran, for debugging (portable)."""
-    from . import kernels
-
-    nb = kernels.last_notebook()
     if nb is None:
         return
     import nbformat
