@@ -102,9 +102,12 @@ def atomic_path(path):
         yield temporary
         sync_file(temporary)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        if isinstance(exc, OSError) and exc.filename in (None, str(temporary), temporary):
+            # a write through a file object names no file: name the one being written
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     sync_folder(path.parent)
 

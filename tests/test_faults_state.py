@@ -491,6 +491,7 @@ def test_a_small_full_disk_then_read_only_then_fixed(tmp_path, capsys):
         err = capsys.readouterr().err
         assert code in (1, 2) and "no space left on the device" in err and "Traceback" not in err
         assert err.count("nps-report: error: cannot write") == 1
+        assert f"nps-report: error: cannot write {out}/" in err  # names the file or folder
         assert leftovers(disk) == []
         if (out / MANIFEST).exists():  # the previous (none) or a complete one
             json.loads((out / MANIFEST).read_text())

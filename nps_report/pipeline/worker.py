@@ -192,7 +192,7 @@ def _execute_report(task: dict) -> dict:
         _keep_failed_notebook(notebook_path, ran, template=Path(task["template"]).name)
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
-                      path=exc.filename)
+                      path=exc.filename or str(folder))
     except Exception as exc:  # a report failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
@@ -316,7 +316,7 @@ def build_pack(task: dict) -> dict:
         result.update(made.to_dict())
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
-                      path=exc.filename)
+                      path=exc.filename or task["path"])
     except Exception as exc:  # one pack failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
