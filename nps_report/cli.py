@@ -7,7 +7,7 @@ import sys
 import time
 
 from . import __version__
-from .exceptions import NpsReportError
+from .exceptions import BuildInterrupted, NpsReportError
 
 EPILOG = """\
 examples:
@@ -18,7 +18,9 @@ examples:
   nps-report send params/demo.yaml           write each department's message to output/demo/outbox/
   nps-report send params/demo.yaml --smtp    send them (server: send.smtp or NPS_REPORT_SMTP_HOST)
 
-exit codes: 0 done, 1 some reports (or messages) failed, 2 unusable input (file, params)."""
+exit codes: 0 done, 1 some reports (or messages) failed, or the output could not be written
+after some were built, 2 unusable input (file, params) or nothing could start (output not
+writable, another build writing the same folder), 130 interrupted (Ctrl-C; run again to resume)."""
 
 
 def _say(message: str) -> None:
@@ -92,7 +94,7 @@ def _build(params, args) -> int:
     result = run_build(params, quarters=_split(args.quarter), teams=args.team,
                        departments=args.department, jobs=args.jobs, formats=formats,
                        force=args.force, dry_run=args.dry_run, scheduler=args.scheduler,
-                       templates_dir=args.templates)
+                       templates_dir=args.templates, wait=args.wait)
     return result.exit_code
 
 
@@ -158,6 +160,9 @@ def _build_options(p) -> argparse.ArgumentParser:
     p.add_argument("--formats", default=None, metavar="LIST", help="html,pdf (default: the build file's)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    p.add_argument("--wait", action="store_true",
+                   help="when another build is writing the same output folder, wait for it "
+                        "(default: stop with exit code 2)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the reports on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--templates", default=None, metavar="DIR",
@@ -249,6 +254,9 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.func(args)
+    except BuildInterrupted as exc:  # Ctrl-C during a build: one line, what is done is kept
+        _say(str(exc))
+        return exc.exit_code
     except NpsReportError as exc:
         _say(f"nps-report: error: {exc}")
         return exc.exit_code

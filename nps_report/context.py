@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, schema
+from .atomic import atomic_path, write_text
 from .options import ReportOptions
 
 __all__ = ["CONTEXT_FILE", "RESPONSES_FILE", "ReportContext", "demo_context", "load_context",
@@ -139,15 +140,16 @@ def write_responses(responses: pd.DataFrame, path) -> Path:
     groups whose statistics let :meth:`ReportContext.responses` skip the others.
     """
     order = [c for c in (schema.DEPARTMENT, schema.TEAM, schema.QUARTER) if c in responses]
-    responses.sort_values(order, kind="stable").to_parquet(path, index=False,
-                                                           row_group_size=ROW_GROUP_ROWS)
+    with atomic_path(path) as temporary:
+        responses.sort_values(order, kind="stable").to_parquet(temporary, index=False,
+                                                               row_group_size=ROW_GROUP_ROWS)
     return Path(path)
 
 
 def write_context(context: ReportContext, folder) -> Path:
     """Write ``context.json`` into a build folder and return its path."""
     path = Path(folder) / CONTEXT_FILE
-    path.write_text(context.to_json(), encoding="utf-8")
+    write_text(path, context.to_json())
     return path
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_path
+
 __all__ = ["FORMULA_START", "neutralize", "safe_frame", "unsafe_cells", "write_csv", "write_xlsx"]
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP, CSV injection).
@@ -79,7 +81,8 @@ def write_csv(frame: pd.DataFrame, path, *, columns=None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if len(frame) == 0 and columns is not None:
         frame = pd.DataFrame(columns=list(columns))
-    safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    with atomic_path(path) as temporary:  # a full disk leaves the previous list, not half of one
+        safe_frame(frame).to_csv(temporary, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 
@@ -99,7 +102,7 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     widths = widths or {}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             safe = safe_frame(frame)
             safe.to_excel(writer, sheet_name=name, index=False)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+
+from ..atomic import write_bytes
 
 __all__ = ["OUTBOX_FOLDER", "clear_outbox", "write_eml"]
 
@@ -33,15 +33,7 @@ def write_eml(message: EmailMessage, path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".outbox-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(message.as_bytes(policy=SMTP))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes(path, message.as_bytes(policy=SMTP))
 
 
 def clear_outbox(folder) -> int:

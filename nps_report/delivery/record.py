@@ -9,9 +9,9 @@ recipient is not sent to that recipient again unless asked (``--resend``).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from ..atomic import write_bytes
 
 __all__ = ["SENT", "FAILED", "SENT_FILE", "already_received", "append_sent", "read_sent"]
 
@@ -48,17 +48,7 @@ def append_sent(folder, entry: dict) -> Path:
     if before and not before.endswith(b"\n"):
         before += b"\n"
     line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".sent-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(before + line)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes(path, before + line)
 
 
 def attachments_key(attachments) -> list:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import write_text
 from ..resources import export_templates_dir
 
 TEMPLATE_DIR = export_templates_dir()
@@ -71,5 +72,5 @@ def export_html(nb, path, *, title: str, running_header: str = "") -> Path:
     body, _ = html_exporter().from_notebook_node(nb, resources=resources)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, encoding="utf-8")
+    write_text(path, body)
     return path

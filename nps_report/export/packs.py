@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import BuildError
+from ..atomic import atomic_path
 from .pdf import Cover, get_engine, print_document
 
 CLOSE_THE_LOOP_FILE = "close_the_loop.xlsx"
@@ -227,9 +228,8 @@ def build_pack(parts, target, *, department: str, quarter: str, build: str = "",
                     section, first + max(index - 1, 0), pikepdf.PageLocation.XYZ, top=top))
             outline.root.append(item)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    pack.save(partial)
-    partial.replace(target)  # a reader never sees half a PDF
+    with atomic_path(target) as temporary:  # a reader never sees half a PDF
+        pack.save(temporary)
     first_part = min(starts.values(), default=len(pack.pages) + 1)
     return PackResult(path=str(target), pages=len(pack.pages),
                       seconds=time.perf_counter() - started,

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..exceptions import MissingDependencyError
+from ..atomic import atomic_path
 from .html import TEMPLATE_DIR, report_css
 
 PAGE_SIZES = ("A4", "Letter")
@@ -207,9 +208,8 @@ class PdfEngine:
         rendered = self.render(document, base_url=base_url, page_size=page_size)
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        rendered.write_pdf(partial)
-        partial.replace(target)  # a reader never sees half a PDF
+        with atomic_path(target) as temporary:  # a reader never sees half a PDF
+            rendered.write_pdf(temporary)
         return len(rendered.pages)
 
 

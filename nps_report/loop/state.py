@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import atomic_path
 from ..spreadsheets import write_csv
 from .cases import detractor_cases
 from .returns import HISTORY_COLUMNS, REJECTED_COLUMNS, Returns, merge_returns, read_returns
@@ -76,7 +77,8 @@ def write_case_files(folder, state: pd.DataFrame, returns: Returns, history: pd.
     for column in out.columns:
         if out[column].dtype == object:
             out[column] = out[column].astype("string")
-    out.to_parquet(cases_path, index=False)
+    with atomic_path(cases_path) as tmp:  # a killed build never leaves half a table
+        out.to_parquet(tmp, index=False)
     history = history.assign(contacted_on=pd.to_datetime(history["contacted_on"], utc=True)
                              .dt.strftime("%Y-%m-%d %H:%M UTC"),
                              returned_at=pd.to_datetime(history["returned_at"], utc=True)

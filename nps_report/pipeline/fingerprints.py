@@ -17,7 +17,7 @@ import pandas as pd
 from .. import schema
 from ..resources import shipped_path
 
-__all__ = ["code_fingerprint", "folder_fingerprint", "frame_fingerprint", "hash_text",
+__all__ = ["code_fingerprint", "file_hash", "folder_fingerprint", "frame_fingerprint", "hash_text",
            "report_fingerprint", "slice_fingerprints"]
 
 # Source and package data whose change changes every report. Templates (.ipynb) are left
@@ -39,6 +39,24 @@ def hash_text(*parts) -> str:
         digest.update(str(part).encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()[:16]
+
+
+def file_hash(path) -> str:
+    """SHA-256 of a file's bytes (hex), read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+    >>> _ = path.write_bytes(b"abc")
+    >>> file_hash(path)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def code_fingerprint() -> str:

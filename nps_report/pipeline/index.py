@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..atomic import write_text
 from ..export.html import report_css
 from ..loading import loading_figures, loading_sentences
 
@@ -99,9 +100,7 @@ duplicates dropped {dropped:,} (<a href="duplicates.csv">duplicates.csv</a>, the
 {html.escape(context.params_file or '(none)')} · nps-report {html.escape(context.version)} ·
 built {html.escape(context.created)}<br>Options: {html.escape(context.options.model_dump_json())}</div>
 </main></body></html>"""
-    path = folder / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(folder / "index.html", page)
 
 
 def _text_figures(counts: dict) -> list[str]:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import time
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+
+from .processes import kernel_preexec
 
 ENGINE = "nps-warm"
 WARMUP = """
@@ -51,18 +54,25 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.timeout = timeout
         self.warmup = warmup
-        self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(extra_arguments=KERNEL_ARGS)
+        # The connection file (ports and signing key) goes into the runtime folder, which a
+        # build makes private to itself, not into the system's temporary folder.
+        self.km = KernelManager(kernel_name=kernel_name, connection_file=connection_file())
+        # Killed with the process that starts it (the kernel runs in its own session, out
+        # of reach of a group kill); its environment carries the build's thread caps.
+        self.km.start_kernel(extra_arguments=KERNEL_ARGS, preexec_fn=kernel_preexec())
         self.kc = self.km.client()
         self.kc.start_channels()
         self.reports = 0
         self._warmup_id = None
         self._ready = False
+        self._notebook_client = None
+        self.notebook = None  # the last notebook run, as far as it ran (kept for a failure)
 
     def begin_warmup(self) -> None:
         """Wait for the kernel to answer, then send the warm-up imports (not waiting for them)."""
         if self._warmup_id is None and not self._ready:
             self.kc.wait_for_ready(timeout=self.timeout)
+            self.forget_connection_file()
             self._warmup_id = self.kc.execute(self.warmup or "pass", silent=True, store_history=False)
 
     def ready(self) -> "WarmKernel":
@@ -97,6 +107,15 @@ class WarmKernel:
         deletes its temporary folders), and the reset must not run in a deleted folder."""
         self.run((f"import os as _os\n_os.chdir({str(cwd)!r})\ndel _os\n" if cwd else "") + RESET)
 
+    def forget_connection_file(self) -> None:
+        """Delete the kernel's connection file (its ports and signing key) once the kernel
+        has read it: it answered, and this process keeps the connection in memory. A build
+        killed afterwards leaves no key on disk."""
+        try:
+            os.remove(self.km.connection_file)
+        except (OSError, TypeError):
+            pass
+
     def alive(self) -> bool:
         return self.km.is_alive()
 
@@ -112,8 +131,28 @@ class WarmKernel:
             pass
         return None
 
+    def notebook_client(self):
+        """An asynchronous client of this kernel for nbclient, made once and reused.
+
+        nbclient awaits its client's messages while it polls, every second, whether the
+        kernel is still alive; handed the blocking client, it would wait forever for the
+        output of a kernel that died (no report would fail, none would be retried).
+        """
+        if self._notebook_client is None:
+            from jupyter_client.asynchronous import AsyncKernelClient
+            from jupyter_core.utils import run_sync
+
+            client = AsyncKernelClient()
+            client.load_connection_info(self.km.get_connection_info())
+            client.start_channels()
+            run_sync(client.wait_for_ready)(timeout=self.timeout)  # its iopub subscription is live
+            self._notebook_client = client
+        return self._notebook_client
+
     def shutdown(self) -> None:
         try:
+            if self._notebook_client is not None:
+                self._notebook_client.stop_channels()
             self.kc.stop_channels()
             self.km.shutdown_kernel(now=True)
         except Exception:  # shutting down a dead kernel may fail; nothing to keep
@@ -132,7 +171,8 @@ class WarmEngine(NBClientEngine):
                                          startup_timeout=start_timeout, kernel_name=kernel_name,
                                          log=logger, log_output=log_output, stdout_file=stdout_file,
                                          stderr_file=stderr_file)
-        client.kc = warm.kc  # reuse the connected client: no new channels per report
+        client.kc = warm.notebook_client()  # reused: no new channels per report
+        warm.notebook = nb_man.nb  # papermill raises without the notebook on a failing cell
         # papermill saves the whole notebook before and after every cell; a report is written
         # once when it ends (papermill's own final write, also on a failing cell), and the
         # partial notebook is saved only if the run itself breaks (kernel died, timeout).
@@ -160,6 +200,18 @@ _WARM: dict = {}
 atexit.register(lambda: shutdown_all())
 
 
+def connection_file() -> str:
+    """A new connection file name in Jupyter's runtime folder (``JUPYTER_RUNTIME_DIR``: a
+    build points it at a folder of its own, see :mod:`nps_report.pipeline.processes`)."""
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    folder = jupyter_runtime_dir()
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return os.path.join(folder, f"kernel-nps-report-{uuid.uuid4().hex}.json")
+
+
 def start_kernel(kernel_name: str = "python3") -> WarmKernel:
     """This process's warm kernel, launched (not yet ready) if there is none or it died."""
     kernel = _WARM.get(kernel_name)
@@ -173,6 +225,12 @@ def start_kernel(kernel_name: str = "python3") -> WarmKernel:
 def warm_kernel(kernel_name: str = "python3") -> WarmKernel:
     """This process's warm kernel, started on first use, restarted if it died, and ready."""
     return start_kernel(kernel_name).ready()
+
+
+def last_notebook(kernel_name: str = "python3"):
+    """The notebook this process's kernel ran last, as far as it ran (None if none)."""
+    kernel = _WARM.get(kernel_name)
+    return None if kernel is None else kernel.notebook
 
 
 def shutdown_all() -> None:

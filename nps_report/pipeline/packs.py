@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from ..exceptions import BuildError
-from .execution import run_each
-from .fingerprints import hash_text
+from .execution import resource_fault, run_each
+from .fingerprints import file_hash, hash_text
 from .plan import inside
 
 __all__ = ["GONE", "build_packs", "plan_packs"]
@@ -46,8 +46,8 @@ def plan_packs(folder: Path, plan, manifest: dict, result, params, context, *, f
             (p["folder"], p["status"], manifest.get(p["folder"], {}).get("fingerprint")) for p in parts))
         previous = manifest.get(key, {})
         rebuilt = any(p["folder"] in result.results for p in parts)
-        if (not force and not rebuilt and target.exists() and previous.get("status") == "ok"
-                and previous.get("fingerprint") == fingerprint):
+        if (not force and not rebuilt and previous.get("status") == "ok"
+                and previous.get("fingerprint") == fingerprint and _same_file(target, previous)):
             result.packs_skipped.append(key)
             continue
         tasks.append({"key": key, "path": str(target.resolve()), "department": summary.department,
@@ -60,8 +60,26 @@ def plan_packs(folder: Path, plan, manifest: dict, result, params, context, *, f
     return tasks
 
 
-def build_packs(tasks, workers, result, manifest: dict) -> None:
-    """Render the department packs (after every report of their quarter exists)."""
+def _hash_or_none(path):
+    try:
+        return file_hash(path)
+    except OSError:
+        return None
+
+
+def _same_file(target: Path, previous: dict) -> bool:
+    """True when the pack on disk is the one the manifest recorded (same SHA-256)."""
+    return target.exists() and previous.get("sha256") is not None \
+        and _hash_or_none(target) == previous["sha256"]
+
+
+def build_packs(tasks, workers, result, manifest: dict, save=None) -> None:
+    """Render the department packs (after every report of their quarter exists).
+
+    ``save`` is called after each pack is recorded (the runner rewrites the manifest);
+    a pack failing on the output's file system raises
+    :class:`~nps_report.exceptions.OutputError`.
+    """
     if not tasks:
         return
     from tqdm import tqdm
@@ -87,7 +105,15 @@ def build_packs(tasks, workers, result, manifest: dict) -> None:
             bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)
         else:
             entry["fingerprint"] = by_key[key]["fingerprint"]
+            entry["sha256"] = _hash_or_none(by_key[key]["path"])
         bar.update(1)
+        if save is not None:
+            save()
+        fault = resource_fault(outcome)
+        if fault is not None:
+            raise fault
 
-    run_each(worker.build_pack, payloads, workers, record)
-    bar.close()
+    try:
+        run_each(worker.build_pack, payloads, workers, record)
+    finally:
+        bar.close()

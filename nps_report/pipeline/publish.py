@@ -19,13 +19,14 @@ the next incremental build. Workers need the package installed and access to the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import is_temporary
 from ..exceptions import BuildError, MissingDependencyError, ParamsError
 from ..storage import is_url, upload_folder
 from .plan import safe_name
+from .state import LOCK_FILE, read_state, save_state
 
 __all__ = ["PublishResult", "check_url", "is_url", "mark_published", "output_location", "publish",
            "staging_root"]
@@ -114,7 +115,7 @@ def publish(folder, url: str, *, storage_options: dict | None = None) -> Publish
 
     def skip(relative: str, path: Path) -> bool:
         nonlocal unchanged
-        if path.name == RECORD or path.name.endswith(".partial"):
+        if path.name in (RECORD, LOCK_FILE) or path.name.endswith(".partial") or is_temporary(path):
             return True
         if files.get(relative) == _stamp(path):
             unchanged += 1
@@ -131,7 +132,7 @@ def publish(folder, url: str, *, storage_options: dict | None = None) -> Publish
         raise BuildError(f"publishing to {url} failed ({type(exc).__name__}: {exc}); the build is "
                          f"complete in {folder}, and the next build publishes what is missing") from None
     finally:
-        (folder / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        save_state(folder / RECORD, record)
     return PublishResult(url=url, uploaded=count, unchanged=unchanged)
 
 
@@ -142,13 +143,13 @@ def mark_published(folder, url: str, paths) -> None:
     record = _record(folder, url)
     for path in paths:
         record["files"][Path(path).relative_to(folder).as_posix()] = _stamp(Path(path))
-    (folder / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    save_state(folder / RECORD, record)
 
 
 def _record(folder: Path, url: str) -> dict:
     """What was published from ``folder`` to ``url`` (empty when it went elsewhere before)."""
     path = folder / RECORD
-    record = json.loads(path.read_text()) if path.exists() else {}
+    record = read_state(path, what="publication record")  # unreadable: everything goes again
     if record.get("url") != url:  # published somewhere else before: everything goes again
         record = {"url": url, "files": {}}
     return record

@@ -10,12 +10,20 @@
    and overviews (they read their teams' saved tables), then the department packs.
 5. Mark teams and departments no longer in the data as gone; write the manifest and the
    index.
+
+The build holds the folder's lock throughout (:class:`~nps_report.pipeline.state.BuildLock`:
+a second build stops, or waits with ``wait``). Every file is written atomically
+(:mod:`nps_report.atomic`), and the manifest is rewritten as each report and pack
+finishes, so a build killed at any point resumes with what was done: a report is up to
+date only when its notebook ran to the end and its files are the ones recorded (their
+SHA-256). Ctrl-C ends the workers and raises
+:class:`~nps_report.exceptions.BuildInterrupted`; a full disk, a read-only folder or a
+refused permission raises :class:`~nps_report.exceptions.OutputError` naming the path.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import shutil
 import sys
@@ -27,18 +35,21 @@ import pandas as pd
 
 from .. import __version__, io, schema
 from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, write_context, write_responses
-from ..exceptions import BuildError, DataError, ParamsError
+from ..atomic import sweep_temporary, write_json, write_text
+from ..exceptions import BuildError, BuildInterrupted, DataError, OutputError, ParamsError
 from ..resources import DEFAULT_FILES
 from ..tables.build import printed_build_rows
 from ..tables.department import TEAM_FILES_READ
 from ..tables.saving import TABLES_FOLDER
-from .execution import Workers, execute_reports
+from .execution import RESOURCE_ERRORS, Workers, execute_reports
 from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
                            report_fingerprint, slice_fingerprints)
 from .index import write_index
 from .packs import GONE, build_packs, plan_packs
 from .plan import Plan, Report, inside, make_plan
+from .processes import build_environment
 from .publish import output_location, publish
+from .state import BuildLock, read_state, save_state
 from .templates import check_templates
 
 __all__ = ["BuildResult", "INPUTS", "MANIFEST", "mark_gone", "run_build"]
@@ -99,13 +110,18 @@ class _Build:
     common: str
     code: str
 
+    def save_manifest(self) -> None:
+        """Rewrite the manifest atomically (after each report: a killed build resumes)."""
+        save_state(self.folder / MANIFEST, self.manifest)
+
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
 def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None, formats=None,
-              force=False, dry_run=False, templates_dir=None, scheduler=None) -> BuildResult:
+              force=False, dry_run=False, templates_dir=None, scheduler=None,
+              wait=False) -> BuildResult:
     """Build every planned report of ``params``; see ``nps-report build --help``.
 
     Parameters
@@ -125,10 +141,22 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         templates shipped with the package). Checked before any work.
     scheduler : str or distributed.Client, optional
         Run the reports on a Dask cluster (``tcp://host:port``) instead of local workers.
+    wait : bool
+        When another build is writing the same folder, wait for it instead of stopping.
 
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    BuildLockedError
+        Another build holds the folder's lock (exit code 2).
+    BuildInterrupted
+        Ctrl-C: the message says how many reports were built (exit code 130).
+    OutputError
+        The output cannot be written (disk full, read-only, permission denied): the
+        message names the path; exit code 1 when some reports were built, else 2.
     """
     started = time.perf_counter()
     templates = check_templates(templates_dir or params.templates)
@@ -138,6 +166,31 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     folder = root / params.name
     if not inside(folder, root):
         raise BuildError(f"build name {params.name!r} would write outside {root}")
+    try:
+        lock = BuildLock(folder, wait=wait).acquire()
+    except OSError as exc:  # the folder cannot be created or written: nothing could start
+        raise _output_error(exc, folder, None) from None
+    try:
+        return _run_locked(params, folder, root, publish_to, templates, formats, rules, started,
+                           quarters=quarters, teams=teams, departments=departments, jobs=jobs,
+                           force=force, dry_run=dry_run, scheduler=scheduler)
+    finally:
+        lock.release()
+
+
+def _output_error(exc: OSError, folder: Path, result) -> Exception:
+    """The :class:`OutputError` for an ``OSError`` of the output's file system (other
+    errors are returned as they are)."""
+    if exc.errno not in RESOURCE_ERRORS:
+        return exc
+    built = 0 if result is None else len(result.results) - len(result.failed)
+    return OutputError.from_errno(exc.errno, exc.filename or folder, built=built)
+
+
+def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats, rules, started,
+                *, quarters, teams, departments, jobs, force, dry_run, scheduler) -> BuildResult:
+    """The build, once this process holds the folder's lock."""
+    sweep_temporary(folder)  # files a killed build was writing when it died
     loaded, responses = load_data(params, folder, started)
     plan = make_plan(responses, quarters=quarters or params.quarters,
                      teams=teams or params.teams, departments=departments or params.departments,
@@ -151,6 +204,35 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
         return result
 
     scheduler = scheduler or params.scheduler
+    jobs = jobs or params.jobs or os.cpu_count() or 1
+    try:
+        with build_environment(jobs):  # thread caps and a private runtime folder for kernels
+            _run_reports(params, plan, loaded, responses, rules, folder, templates, formats, force,
+                         publish_to, scheduler, jobs, result, started)
+    except KeyboardInterrupt:
+        import logging
+
+        # With one job the notebook ran in this process's event loop: its abandoned task
+        # would log "Task exception was never retrieved" (a dead kernel) when it is collected.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        done = len(result.results) - len(result.failed) + len(result.skipped)  # skipped: up to date
+        raise BuildInterrupted(f"Interrupted: {done} of {len(plan.reports)} reports built; "
+                               f"run again to resume") from None
+    except OSError as exc:
+        error = _output_error(exc, folder, result)
+        if error is exc:
+            raise
+        raise error from None
+    except OutputError as exc:  # a report failed on the output's file system
+        exc.built = len(result.results) - len(result.failed)
+        exc.exit_code = 1 if exc.built else 2
+        raise
+    return result
+
+
+def _run_reports(params, plan, loaded, responses, rules, folder, templates, formats, force,
+                 publish_to, scheduler, jobs, result, started) -> None:
+    """Steps 3 to 5: the inputs, the reports, the packs, the manifest and the index."""
     # On a Dask cluster with a URL output_dir, the workers read the build's inputs from
     # the URL and write their reports there: they share no file system with this machine.
     remote = publish_to if scheduler is not None else None
@@ -159,7 +241,8 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     teams_first = [r for r in plan.reports if r.kind == "team"]
     then = [r for r in plan.reports if r.kind != "team"]
     team_tasks = _report_tasks(build, teams_first, result, "team reports")
-    jobs = jobs or params.jobs or os.cpu_count() or 1
+    save = build.save_manifest
+    save()  # the reports about to run are pending: a killed build does not take them as done
     # One pool for both waves and the packs: each worker starts its kernel and PDF engine
     # once, and starts them now, while this process writes the close-the-loop lists.
     warm = scheduler is None and bool(team_tasks or _stale(build, then))
@@ -173,21 +256,22 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
             if remote and team_tasks:
                 publish(folder, remote)  # the data, context, tables and inputs the workers read
             execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
-                            scheduler=scheduler, fetch_from=remote, folder=folder)
+                            scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
             _write_action_logs(folder, plan)
             # Now the teams' saved tables are final: the summaries' fingerprints cover them.
             summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
+            save()
             execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
-                            scheduler=scheduler, fetch_from=remote, folder=folder)
+                            scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
             if "pdf" in formats:
                 build_packs(plan_packs(folder, plan, build.manifest, result, params, build.context,
-                                       force=force, code=build.code), workers, result, build.manifest)
+                                       force=force, code=build.code), workers, result, build.manifest,
+                            save=save)
         finally:
             from .kernels import shutdown_all
 
             shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
     _finish(build, result, plan, jobs, started, publish_to)
-    return result
 
 
 # ----------------------------------------------------------------------------- 1. checks
@@ -278,8 +362,7 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
     returns = _read_action_returns(params, folder, responses)
     context.paths["anomalies"] = "anomalies.csv"
     write_context(context, folder)
-    manifest_path = folder / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    manifest = read_state(folder / MANIFEST, what="manifest")
     code = code_fingerprint()
     common = hash_text(code, options.model_dump_json(), sorted(input_hashes.items()), sorted(formats),
                        returns.latest.to_csv(index=False),  # a new return rebuilds the reports
@@ -308,7 +391,7 @@ def _copy_inputs(options, folder: Path):
         target.parent.mkdir(parents=True, exist_ok=True)
         text = read_text(source)  # a path or a URL
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+            write_text(target, text)
         updates[key] = relative
         hashes[key] = hash_text(text)
     return options.model_copy(update=updates), hashes
@@ -384,11 +467,26 @@ def _teams_of(manifest: dict, report: Report) -> list:
 
 
 def _up_to_date(build: _Build, report: Report, fingerprint: str) -> bool:
+    """True when the manifest says the report ran to the end with this fingerprint and
+    its notebook and files are still the ones it recorded (same SHA-256)."""
     previous = build.manifest.get(report.key, {})
-    target = build.folder / report.folder
     return (not build.force and previous.get("status") == "ok"
             and previous.get("fingerprint") == fingerprint
-            and all((target / f"report.{fmt}").exists() for fmt in build.formats))
+            and outputs_match(build.folder / report.folder, previous.get("outputs"), build.formats))
+
+
+def outputs_match(folder: Path, recorded, formats) -> bool:
+    """True when ``folder`` holds the report's notebook and its files in ``formats``, each
+    with the SHA-256 the manifest ``recorded`` when the report finished."""
+    from .fingerprints import file_hash
+
+    names = ["report.ipynb"] + [f"report.{fmt}" for fmt in formats]
+    if not recorded or any(name not in recorded for name in names):
+        return False
+    try:
+        return all(file_hash(folder / name) == recorded[name] for name in names)
+    except OSError:  # missing or unreadable: not up to date
+        return False
 
 
 def _stale(build: _Build, reports) -> bool:
@@ -526,7 +624,7 @@ def mark_gone(manifest: dict, responses: pd.DataFrame) -> list:
 
 def _finish(build: _Build, result: BuildResult, plan: Plan, jobs: int, started: float, publish_to) -> None:
     folder = build.folder
-    (folder / MANIFEST).write_text(json.dumps(build.manifest, indent=2), encoding="utf-8")
+    build.save_manifest()
     write_index(folder, plan, build.manifest, build.context, build.formats)
     result.seconds = time.perf_counter() - started
     _write_build_stats(folder, result, jobs)
@@ -547,7 +645,7 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
              "reports_failed": len(result.failed), "reports_up_to_date": len(result.skipped),
              "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
-    (folder / "build_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    write_json(folder / "build_stats.json", stats)
 
 
 def _summarise(result: BuildResult) -> None:

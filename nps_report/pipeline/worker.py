@@ -2,22 +2,53 @@
 
 The PDF engine (:func:`nps_report.export.pdf.get_engine`) is created once per worker
 process, on its first PDF, and reused by every report and pack that worker makes.
+
+A pool worker notes the report it is running in a file of the build's ``running``
+folder (named by its pid) and removes it when done. When a worker dies, the pool
+breaks; the pool ends the other workers with SIGTERM, whose handler here removes their
+notes first, so the note left names the one report whose worker died
+(:mod:`nps_report.pipeline.execution` fails that report and runs the others again).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import time
 import traceback
 from pathlib import Path
 
+from ..atomic import write_text
+from ..naming import format_proof
 
-def prepare(warm: bool, pdf: bool) -> None:
+__all__ = ["build_pack", "execute_report", "noted", "output_hashes", "peak_rss_mb",
+           "portable_notebook", "prepare", "ready"]
+
+#: Files of a report folder whose hashes the manifest records (those that exist).
+OUTPUTS = ("report.ipynb", "report.html", "report.pdf")
+_RUNNING = {"folder": None}  # the build's notes folder, in a pool worker
+
+
+def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     """Set a new worker process up before its first report (the pool's initializer).
 
-    Launches the warm kernel, and while the kernel imports pandas and seaborn, loads
-    papermill, the HTML exporter and (for PDF builds) the PDF engine. Never raises: a
-    step that fails here is tried again by the first report, which reports the error.
+    With ``setup`` (``parent``: the build's pid, ``threads``: numeric threads allowed,
+    ``running``: the folder of running-report notes): the worker dies with the build,
+    ignores Ctrl-C (the build handles it and ends its workers), removes its note when
+    the pool ends it, and caps the numeric libraries it has loaded. Then it launches the
+    warm kernel, and while the kernel imports pandas and seaborn, loads papermill, the
+    HTML exporter and (for PDF builds) the PDF engine. Never raises: a step that fails
+    here is tried again by the first report, which reports the error.
     """
+    if setup:
+        from .processes import die_with_parent, limit_loaded_threads
+
+        _RUNNING["folder"] = setup.get("running")
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _ended_by_pool)
+        die_with_parent(signal.SIGTERM, setup.get("parent"))
+        limit_loaded_threads(setup.get("threads", 1))
     kernel = None
     try:
         if warm:
@@ -43,6 +74,38 @@ def prepare(warm: bool, pdf: bool) -> None:
 def ready() -> bool:
     """A no-op task: submitting one per worker makes the pool start its processes now."""
     return True
+
+
+def _note_path():
+    folder = _RUNNING["folder"]
+    return Path(folder) / str(os.getpid()) if folder else None
+
+
+def noted(function, payload: dict):
+    """``function(payload)``, noted for the build as running in this worker (see the
+    module's docstring): the pool runs every work item through this."""
+    note = _note_path()
+    if note is not None:
+        with contextlib.suppress(OSError):
+            note.write_text(payload["key"], encoding="utf-8")
+    try:
+        return function(payload)
+    finally:
+        if note is not None:
+            with contextlib.suppress(OSError):
+                note.unlink()
+
+
+def _ended_by_pool(signum, frame):
+    """SIGTERM: the pool (or the build's death) ends this worker, which did not fail.
+
+    Removes this worker's note and exits at once; its kernel dies with it.
+    """
+    note = _note_path()
+    if note is not None:
+        with contextlib.suppress(OSError):
+            note.unlink()
+    os._exit(128 + signum)
 
 
 def execute_report(task: dict) -> dict:
@@ -91,14 +154,14 @@ def _execute_report(task: dict) -> dict:
     dict
         ``key``, ``status`` ("ok" or "failed"), ``seconds`` and, for a failure,
         ``cell`` (1-based index of the failing code cell as shown in JupyterLab),
-        ``error`` (exception name and message).
+        ``error`` (exception name and message), and for a failure on the file system
+        ``errno`` and ``path``; when built, ``outputs`` (file name -> SHA-256 of the
+        notebook and the exported files); ``retried`` when the kernel died once.
     """
     import nbformat
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     from ..export import export_html
-    from ..naming import format_proof
 
     started = time.perf_counter()
     folder = Path(task["folder"])
@@ -109,20 +172,9 @@ def _execute_report(task: dict) -> dict:
     try:
         from . import kernels
 
-        kernel_name = task.get("kernel", "python3")
-        mark = time.perf_counter()
-        warm = kernels.warm_kernel(kernel_name)  # started once per worker, then reused
-        warm.reset(cwd=folder.resolve())
-        timings["kernel"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        # papermill formats both paths with the parameters: a team named {quarter} is data.
-        nb = pm.execute_notebook(format_proof(task["template"]), format_proof(notebook_path),
-                                 parameters=task["parameters"],
-                                 kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                 engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
-        timings["execute"] = time.perf_counter() - mark
+        nb, warm = _run_notebook(task, folder, timings, result)
         nb = portable_notebook(nb, template=Path(task["template"]).name)
-        nbformat.write(nb, notebook_path)
+        write_text(notebook_path, nbformat.writes(nb))
         result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark = time.perf_counter()
@@ -133,16 +185,56 @@ def _execute_report(task: dict) -> dict:
             mark = time.perf_counter()
             _export_pdf(task, folder)
             timings["pdf"] = time.perf_counter() - mark
+        result["outputs"] = output_hashes(folder, task["formats"])
     except PapermillExecutionError as exc:
-        result.update(status="failed", cell=_code_cell_number(notebook_path, exc.cell_index),
+        ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
+        result.update(status="failed", cell=_code_cell_number(ran, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
-        _make_portable(notebook_path, template=Path(task["template"]).name)
+        _keep_failed_notebook(notebook_path, ran, template=Path(task["template"]).name)
+    except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
+        result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
+                      path=exc.filename or str(folder))
     except Exception as exc:  # a report failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
     result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
+
+
+def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
+    """Execute the report's notebook in the warm kernel; a kernel that dies on the way
+    is replaced and the notebook run once more. Returns the notebook and the kernel.
+
+    Papermill writes nothing (no output path): the notebook is written once, whole, by
+    the caller, so a killed build never leaves half an executed notebook on disk.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from . import kernels
+
+    kernel_name = task.get("kernel", "python3")
+    for attempt in (1, 2):
+        mark = time.perf_counter()
+        warm = kernels.warm_kernel(kernel_name)  # started once per worker, restarted if it died
+        warm.notebook = None
+        try:
+            warm.reset(cwd=folder.resolve())
+            timings["kernel"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            # papermill formats the input path with the parameters: a folder named {x} is data
+            nb = pm.execute_notebook(format_proof(task["template"]), None, parameters=task["parameters"],
+                                     kernel_name=kernel_name, progress_bar=False, log_output=False,
+                                     engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
+            timings["execute"] = time.perf_counter() - mark
+            return nb, warm
+        except PapermillExecutionError:
+            raise
+        except Exception:
+            if attempt == 2 or warm.alive():
+                raise
+            result["retried"] = "the kernel died; the report ran again in a new kernel"
 
 
 def portable_notebook(nb, *, template: str):
@@ -156,15 +248,22 @@ def portable_notebook(nb, *, template: str):
     return nb
 
 
-def _make_portable(notebook_path: Path, *, template: str) -> None:
-    """:func:`portable_notebook` on a notebook file (a failed report's, kept for debugging)."""
-    try:
-        import nbformat
+def _keep_failed_notebook(notebook_path: Path, nb, *, template: str) -> None:
+    """Write a failed report's notebook, as far as it ran, for debugging (portable)."""
+    if nb is None:
+        return
+    import nbformat
 
-        nb = nbformat.read(notebook_path, as_version=4)
-        nbformat.write(portable_notebook(nb, template=template), notebook_path)
-    except Exception:  # the notebook may not exist when the run broke before it was written
-        pass
+    write_text(notebook_path, nbformat.writes(portable_notebook(nb, template=template)))
+
+
+def output_hashes(folder: Path, formats) -> dict:
+    """SHA-256 of a report's notebook and of its files in ``formats`` (the manifest keeps
+    them: a report is up to date only while its files are these)."""
+    from .fingerprints import file_hash
+
+    names = ["report.ipynb"] + [f"report.{fmt}" for fmt in formats]
+    return {name: file_hash(folder / name) for name in names if (folder / name).exists()}
 
 
 def peak_rss_mb(who=None) -> float:
@@ -217,6 +316,9 @@ def build_pack(task: dict) -> dict:
                            build=task.get("build", ""), built=task.get("built", ""),
                            page_size=task.get("page_size", "A4"))
         result.update(made.to_dict())
+    except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
+        result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
+                      path=exc.filename or task["path"])
     except Exception as exc:  # one pack failing must never stop the others
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
@@ -224,12 +326,9 @@ def build_pack(task: dict) -> dict:
     return result
 
 
-def _code_cell_number(notebook_path: Path, cell_index: int):
+def _code_cell_number(nb, cell_index: int):
     """Number of the failing cell among the template's cells (1-based, injected cell not counted)."""
     try:
-        import nbformat
-
-        nb = nbformat.read(notebook_path, as_version=4)
         injected = sum(1 for c in nb.cells[:cell_index]
                        if "injected-parameters" in c.get("metadata", {}).get("tags", []))
         return cell_index + 1 - injected

@@ -16,6 +16,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_path, write_text
+
 __all__ = ["SavedTables", "TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
            "tables_equal", "tables_folder"]
 
@@ -79,7 +81,8 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
         if item.name in skip:
             continue
         if isinstance(value, pd.DataFrame):
-            _frame_for_parquet(value).to_parquet(folder / f"{item.name}.parquet", index=False)
+            with atomic_path(folder / f"{item.name}.parquet") as temporary:
+                _frame_for_parquet(value).to_parquet(temporary, index=False)
             attrs[item.name] = _plain(dict(value.attrs))
             # Parquet reads text back as a string dtype: remember which columns were objects.
             objects[item.name] = [str(c) for c in value.columns if value[c].dtype == object]
@@ -90,7 +93,7 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
     scalars["attrs"] = attrs
     scalars["object_columns"] = objects
     path = folder / TABLES_FILE
-    path.write_text(json.dumps(scalars, indent=1, sort_keys=True), encoding="utf-8")
+    write_text(path, json.dumps(scalars, indent=1, sort_keys=True))
     return path
 
 
