@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 
+import numpy as np
 import pandas as pd
 
 from .html import STYLES, Html, esc, fmt_nps
@@ -65,6 +66,7 @@ class Chart:
             with plt.rc_context(PLAIN_TEXT):
                 for text in self.figure.findobj(Text):
                     text.set_parse_math(False)
+                agg_canvas(self.figure)
                 self.figure.tight_layout()
                 self._png = png_bytes(self.figure)
         return self._png
@@ -105,15 +107,24 @@ def png_bytes(figure) -> bytes:
     """
     from PIL import Image
 
-    raw = io.BytesIO()
-    figure.savefig(raw, format="rgba", dpi=figure.dpi)
-    width, height = (int(v) for v in figure.bbox.size)
-    image = Image.frombuffer("RGBA", (width, height), raw.getvalue(), "raw", "RGBA", 0, 1)
+    # Drawn once on an Agg canvas: savefig would draw twice (a layout pass, then the
+    # pixels) and copy the buffer; these are the pixels it draws.
+    canvas = agg_canvas(figure)
+    canvas.draw()
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba()), "RGBA")
     if image.getextrema()[3] == (255, 255):
         image = image.convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def agg_canvas(figure):
+    """The figure's Agg canvas, attached first when it has none (a closed pyplot figure
+    keeps a bare canvas); layout and drawing then share one renderer and its text sizes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
 
 
 def chart(ax_or_figure, alt: str) -> Chart:
