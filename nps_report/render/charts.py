@@ -254,13 +254,22 @@ def heatmap(table: pd.DataFrame, *, row: str = "team", column: str = "quarter") 
     return Chart(ax, alt + ".")
 
 
+# The key-driver table's attrs that its charts and their alt text read.
+_DRIVER_ATTRS = ("verdict", "confidence", "r2", "importance_split", "performance_split")
+
+
 def _with_status(drivers: pd.DataFrame, status: str | None, reason: str | None):
     """A copy of the key-driver table whose attrs carry its status and reason (given, or
-    its own), for the plots; returns ``(table, status, reason)``."""
-    table = drivers.copy()
-    table.attrs.update(drivers.attrs)
+    its own) and what its charts read, for the plots; returns ``(table, status, reason)``.
+
+    Only those attrs: pandas deep-copies a frame's attrs at every operation (each
+    ``dropna``, ``sort_values`` and row of ``iterrows``), and the table's own hold the
+    pairwise differences and leaders the charts never show.
+    """
     status = status or drivers.attrs.get("status", "ok")
     reason = reason or drivers.attrs.get("reason", "")
+    table = pd.DataFrame(drivers, copy=True)
+    table.attrs = {k: drivers.attrs[k] for k in _DRIVER_ATTRS if k in drivers.attrs}
     table.attrs["status"], table.attrs["reason"] = status, reason
     return table, status, reason
 
