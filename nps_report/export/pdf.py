@@ -37,6 +37,14 @@ KIND_LABELS = {"team": "Team report", "department": "Department summary",
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S | re.I)
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
 _RUNNING = re.compile(r"<div class=\"running-header\">.*?</div>", re.S)
+_DIV = re.compile(r"<div\b[^>]*>|</div\s*>", re.I)
+_CLASS = re.compile(r"""\bclass\s*=\s*["']([^"']*)["']""", re.I)
+_ANCHOR_LINK = re.compile(r"<a class=\"anchor-link\" href=\"[^\"]*\"></a>")
+# nbconvert's wrappers around a cell's outputs (and a markdown cell's text): no style of
+# report.css or print.css gives them a box of their own (no margin, padding or border).
+_OUTPUT_WRAPPERS = ({"jp-Cell-outputWrapper"}, {"jp-OutputArea", "jp-Cell-outputArea"},
+                    {"jp-OutputArea-child", "jp-OutputArea-executeResult"})
+_INPUT_WRAPPERS = ({"jp-Cell-inputWrapper"}, {"jp-InputArea", "jp-Cell-inputArea"})
 
 
 def load_weasyprint():
@@ -151,7 +159,59 @@ def report_body(page: str) -> tuple[str, str]:
         header = html.unescape(re.sub(r"<[^>]+>", "", found.group(0))).strip()
     match = _MAIN.search(page) or _BODY.search(page)
     body = match.group(1) if match else page
-    return header, _RUNNING.sub("", body)
+    return header, without_notebook_wrappers(_RUNNING.sub("", body))
+
+
+def without_notebook_wrappers(body: str) -> str:
+    """The report's HTML without the elements of nbconvert's page that print nothing.
+
+    Removed: the collapser divs and anchor links (``display: none`` in report.css
+    and print.css) and the wrappers around each cell's output and each markdown cell's
+    text (no margin, padding or border). Kept: every cell's own ``div`` (the print
+    rules that keep a heading with its text and hide tagged cells select it) and the
+    output ``div`` itself. The pages are laid out the same, from about a third fewer
+    elements. ``body`` is returned unchanged when its ``div`` tags do not pair up.
+
+    Examples
+    --------
+    >>> without_notebook_wrappers(
+    ...     '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-outputWrapper">'
+    ...     '<div class="jp-Collapser jp-OutputCollapser"></div>'
+    ...     '<div class="jp-OutputArea jp-Cell-outputArea"><div class="jp-OutputArea-child">'
+    ...     '<div class="jp-OutputArea-output"><p>NPS +12</p></div></div></div></div></div>')
+    '<div class="jp-Cell jp-CodeCell"><div class="jp-OutputArea-output"><p>NPS +12</p></div></div>'
+    """
+    stack, cuts = [], []  # stack: (opening tag match, what to do, in a markdown cell)
+    for tag in _DIV.finditer(body):
+        if tag.group(0)[1] != "/":
+            found = _CLASS.search(tag.group(0))
+            classes = set(found.group(1).split()) if found else set()
+            markdown = "jp-MarkdownCell" in classes or bool(stack and stack[-1][2])
+            if "jp-Collapser" in classes:
+                action = "drop"
+            elif classes and any(classes <= wrapper for wrapper in _OUTPUT_WRAPPERS) or (
+                    markdown and classes and any(classes <= wrapper for wrapper in _INPUT_WRAPPERS)):
+                action = "unwrap"
+            else:
+                action = None
+            stack.append((tag, action, markdown))
+            continue
+        if not stack:
+            return body
+        opening, action, _ = stack.pop()
+        if action == "drop":
+            cuts.append((opening.start(), tag.end()))
+        elif action == "unwrap":
+            cuts += [(opening.start(), opening.end()), (tag.start(), tag.end())]
+    if stack:
+        return body
+    parts, at = [], 0
+    for start, end in sorted(cuts):
+        if start >= at:  # (cuts inside a dropped div are gone with it)
+            parts.append(body[at:start])
+            at = end
+    parts.append(body[at:])
+    return _ANCHOR_LINK.sub("", "".join(parts))
 
 
 def print_document(title: str, body: str, *, lang: str = "en", created: str = "",
