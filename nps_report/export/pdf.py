@@ -173,7 +173,7 @@ def without_notebook_wrappers(body: str) -> str:
     and print.css) and the wrappers around each cell's output and each markdown cell's
     text (no margin, padding or border). Kept: every cell's own ``div`` (the print
     rules that keep a heading with its text and hide tagged cells select it) and the
-    output ``div`` itself. The pages are laid out the same, from about a third fewer
+    output ``div`` itself. The pages are laid out the same, from about a fifth fewer
     elements. ``body`` is returned unchanged when its ``div`` tags do not pair up.
 
     Examples
