@@ -353,7 +353,8 @@ def _report_page(tables, path):
     for name in ("title", "headline", "distribution", "trend", "segments", "comparison", "gaps",
                  "driver_importance", "driver_quadrant", "drivers", "theme_impact", "themes",
                  "actions", "data_quality"):
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"## {name.replace('_', ' ').title()}\n\nWhat it shows."))
+        heading = name.replace("_", " ").title()
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"## {heading}\n\nWhat it shows."))
         cell = nbformat.v4.new_code_cell("", metadata={"tags": ["remove-input"]})
         cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
             "text/html": render.section(tables, name)._repr_html_(), "text/plain": ""})]
