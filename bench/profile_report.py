@@ -73,7 +73,7 @@ def team_report_steps(ctx, team: str, quarter: str, timer: Timer):
     rules = ctx.action_rules()
     driver, status, _ = timer("tables: drivers", tt.driver_table, current, ctx.attributes, options,
                               rules, scales=tt.rating_scales(ctx))
-    impact, _, _ = timer("tables: themes", tt.comment_tables, current, options)
+    impact = timer("tables: themes", tt.comment_tables, current, options)[0]
     previous = history[history[schema.QUARTER] == schema.previous_quarter(quarter)]
     before = timer("tables: previous themes", theme_shares, previous,
                    taxonomy=themes.load_taxonomy(options.themes))

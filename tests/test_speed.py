@@ -285,3 +285,143 @@ def test_loaded_responses_match_the_plain_text_conversion(demo_params, monkeypat
     assert fast.counts == plain.counts and len(fast.responses) == 60_000
     messy = pd.Series([" caf\u0065\u0301 ", "", None, "a\x00b", "ok"])
     pd.testing.assert_series_equal(load._text(messy, messy.index), text_plain(messy, messy.index))
+
+
+# ----------------------------------------------------------------------------- charts: titles, attrs
+def _with_status_plain(drivers, status, reason):
+    """render.charts._with_status as written before: a copy with all the table's attrs."""
+    table = drivers.copy()
+    table.attrs.update(drivers.attrs)
+    status = status or drivers.attrs.get("status", "ok")
+    reason = reason or drivers.attrs.get("reason", "")
+    table.attrs["status"], table.attrs["reason"] = status, reason
+    return table, status, reason
+
+
+def _charts_of(tables):
+    """(alt, RGB pixels) of every chart of the team and department reports' sections."""
+    import io
+
+    from PIL import Image
+
+    from nps_report import render
+
+    out = []
+    for t, names in tables:
+        for name in names:
+            chart = render.section(t, name)
+            out.append((name, chart.alt, np.asarray(Image.open(io.BytesIO(chart.png())).convert("RGB"))))
+    return out
+
+
+def test_charts_with_fixed_titles_and_fewer_attrs_are_the_plain_charts(demo_ctx, monkeypatch):
+    """Titles placed at the top edge and key-driver copies with only the attrs the charts
+    read: the same alt text and pixels as matplotlib's own title placement and full attrs."""
+    import nps_report as nr
+    import importlib
+
+    from nps_report import plots, render
+    from nps_report.render import charts
+
+    render.setup()
+    team = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
+    department = nr.report_tables(demo_ctx, department="Finance", quarter="2026Q3")
+    assert len(team.drivers.attrs["differences"]) > 0  # the attrs left out are there
+    tables = [(team, ["distribution", "trend", "comparison", "driver_importance",
+                      "driver_quadrant", "theme_impact"]),
+              (department, ["heatmap", "driver_importance", "driver_quadrant", "theme_impact"])]
+    fast = _charts_of(tables)
+    for name in ("distribution", "drivers", "heatmap", "themes", "trends"):
+        module = importlib.import_module(f"nps_report.plots.{name}")
+        monkeypatch.setattr(module, "set_title", lambda ax, text: ax.set_title(text))
+    monkeypatch.setattr(charts, "_with_status", _with_status_plain)
+    plain = _charts_of(tables)
+    assert len(fast) == len(plain) == 10
+    for (name, alt, pixels), (_, plain_alt, plain_pixels) in zip(fast, plain):
+        assert alt == plain_alt, name
+        np.testing.assert_array_equal(pixels, plain_pixels, err_msg=name)
+    # the title goes where matplotlib puts it itself only when nothing is above the plot
+    ax = plots.new_axes()
+    ax.xaxis.set_ticks_position("top")
+    plots.style.set_title(ax, "t")
+    ax.figure.canvas.draw()
+    assert ax.title.get_position()[1] > 1.0
+
+
+# ----------------------------------------------------------------------------- PDF layout
+def _report_page(tables, path):
+    """A report page as the build writes it: each section's output in nbconvert's cells."""
+    import nbformat
+
+    from nps_report import render
+    from nps_report.export.html import export_html
+
+    nb = nbformat.v4.new_notebook()
+    for name in ("title", "headline", "distribution", "trend", "segments", "comparison", "gaps",
+                 "driver_importance", "driver_quadrant", "drivers", "theme_impact", "themes",
+                 "actions", "data_quality"):
+        heading = name.replace("_", " ").title()
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"## {heading}\n\nWhat it shows."))
+        cell = nbformat.v4.new_code_cell("", metadata={"tags": ["remove-input"]})
+        cell.outputs = [nbformat.v4.new_output("execute_result", execution_count=1, data={
+            "text/html": render.section(tables, name)._repr_html_(), "text/plain": ""})]
+        nb.cells.append(cell)
+    return export_html(nb, path, title="t", running_header="Billing Operations · 2026Q3")
+
+
+def _page_contents(rendered):
+    """Per page: every text run and image with its position, size, colour and font."""
+    from weasyprint.formatting_structure import boxes
+
+    pages = []
+    for page in rendered.pages:
+        items = []
+        for box in page._page_box.descendants():
+            at = (round(box.position_x, 3), round(box.position_y, 3), round(box.width, 3),
+                  round(box.height, 3))
+            if isinstance(box, boxes.TextBox):
+                style = box.style
+                items.append(("text", box.text, at, tuple(style["color"]), style["font_size"],
+                              style["font_weight"], style["font_style"]))
+            elif isinstance(box, (boxes.InlineReplacedBox, boxes.BlockReplacedBox)):
+                items.append(("image", at))
+            elif box.style["background_color"].alpha or box.style["border_bottom_width"] \
+                    or box.style["border_left_width"]:
+                items.append(("box", at, tuple(box.style["background_color"]),
+                              box.style["border_bottom_width"], box.style["border_left_width"]))
+        pages.append(items)
+    return pages
+
+
+def test_pdf_of_a_report_lays_out_as_the_plain_document(demo_ctx, tmp_path):
+    """The PDF's document without nbconvert's wrappers and with its style attributes as
+    rules: every page has the same text runs, images and boxes at the same places, in
+    the same colours and fonts, as the page's HTML printed as it is."""
+    import html
+    import re
+
+    import nps_report as nr
+    from nps_report.export import pdf
+
+    team = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
+    page = _report_page(team, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="jp-Collapser') > 10 and page.count(' style="') > 100
+    # plain: the page's <main> as it is (report_body before the wrappers were removed)
+    main = re.search(r"<main\b[^>]*>(.*)</main>", page, re.S).group(1)
+    plain_body = re.sub(r"<div class=\"running-header\">.*?</div>", "", main, flags=re.S)
+    header, body = pdf.report_body(page)
+    assert header == "Billing Operations · 2026Q3"
+    assert "jp-Collapser" not in body and "jp-OutputArea-child" not in body
+    body, rules = pdf.styles_as_rules(body)
+    assert ' style="' not in body and rules.count("nps-style-") < 40
+    cover = pdf.report_cover("team", quarter="2026Q3", team="Billing Operations", department="Finance")
+    running = f"<div class='running-header'>{html.escape(header)}</div>"
+    engine = pdf.get_engine()
+    plain = engine.render(pdf.print_document("t", cover.html() + running + f"<main>{plain_body}</main>"))
+    fast = engine.render(pdf.print_document("t", cover.html() + running + f"<main>{body}</main>",
+                                            rules=rules))
+    plain_pages, fast_pages = _page_contents(plain), _page_contents(fast)
+    assert len(fast_pages) == len(plain_pages) >= 4
+    assert sum(item[0] == "image" for items in fast_pages for item in items) == 6
+    for number, (mine, theirs) in enumerate(zip(fast_pages, plain_pages), start=1):
+        assert mine == theirs, f"page {number}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, new_axes, plain_text
+from .style import CATEGORY_COLORS, new_axes, plain_text, set_title
 
 
 @plain_text
@@ -33,5 +33,5 @@ def score_distribution(data: pd.DataFrame, *, score: str = "score", ax=None):
     ax.set_xticks(range(11))
     ax.set_xlabel("Score (0 = not at all likely, 10 = extremely likely)")
     ax.set_ylabel("Share of responses (%)")
-    ax.set_title(f"Score distribution (n = {total:,})")
+    set_title(ax, f"Score distribution (n = {total:,})")
     return ax

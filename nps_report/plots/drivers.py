@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes, plain_text
+from .style import CATEGORY_COLORS, PALETTE, new_axes, plain_text, set_title
 
 __all__ = ["driver_importance", "driver_quadrant", "theme_impact_bars"]
 
@@ -112,8 +112,8 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
                "performance": "Performance (mean rating)"}
     ax.set_xlabel(xlabels.get(x, x))
     ax.set_ylabel("Importance (share of score variance)" if y == "importance" else y)
-    ax.set_title("What to fix first: importance against performance" if clear else
-                 "No clear driver: importance against performance, for reading only")
+    set_title(ax, "What to fix first: importance against performance" if clear else
+                  "No clear driver: importance against performance, for reading only")
     return ax
 
 
@@ -177,8 +177,8 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     ax.set_xlabel("Share of score variance explained"
                   + (f" (all ratings together: {100 * r2:.0f}%)" if r2 and np.isfinite(r2)
                      else ""))
-    ax.set_title("What moves the score" if data.attrs.get("verdict", "drivers") == "drivers"
-                 else "No clear driver: how much each rating explains, for reading only")
+    set_title(ax, "What moves the score" if data.attrs.get("verdict", "drivers") == "drivers"
+                  else "No clear driver: how much each rating explains, for reading only")
     return ax
 
 
@@ -243,5 +243,5 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
         "mentions": "Responses mentioning it",
     }
     ax.set_xlabel(xlabels[value])
-    ax.set_title("What detractors talk about" if polarity == "negative" else "Comment themes")
+    set_title(ax, "What detractors talk about" if polarity == "negative" else "Comment themes")
     return ax

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from .style import new_axes, plain_text
+from .style import new_axes, plain_text, set_title
 
 
 @plain_text
@@ -39,5 +39,5 @@ def heatmap(data: pd.DataFrame, *, row: str = "team", column: str = "quarter", v
     ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title("NPS by team and quarter (blank: too few responses)")
+    set_title(ax, "NPS by team and quarter (blank: too few responses)")
     return ax

@@ -44,6 +44,26 @@ def plain_text(plot):
     return wrapper
 
 
+def set_title(ax, text: str):
+    """Title ``ax`` at the top edge of the plot, where matplotlib places it itself when
+    nothing is drawn above the plot.
+
+    Matplotlib's automatic placement measures every tick label of the y axis (for an
+    offset text such as ``1e6``) at each layout and draw, to find that the title goes at
+    the top edge: the house charts have no offset text and their x ticks below. The title
+    is placed automatically when the x ticks or label are on top.
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> set_title(ax, "NPS by quarter").get_position()[1]
+    1.0
+    """
+    if ax.xaxis.get_ticks_position() in ("top", "unknown") or ax.xaxis.get_label_position() == "top":
+        return ax.set_title(text)
+    return ax.set_title(text, y=1.0)
+
+
 def new_axes(ax=None, figsize=FIGSIZE):
     """Return ``ax`` or a fresh Axes of the house size."""
     if ax is not None:

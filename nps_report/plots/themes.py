@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes
+from .style import CATEGORY_COLORS, PALETTE, new_axes, set_title
 
 __all__ = ["VERDICT_COLORS", "theme_differences"]
 
@@ -64,5 +64,5 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
     ax.set_yticklabels([f"{t} ({v})" if v != "mentioned" else str(t)
                         for t, v in zip(table[label], table["verdict"])])
     ax.set_xlabel("NPS of those mentioning it minus the other commenters' (95% interval)")
-    ax.set_title("Comment themes and the score")
+    set_title(ax, "Comment themes and the score")
     return ax

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
-from .style import FIGSIZE, PALETTE, new_axes, plain_text
+from .style import FIGSIZE, PALETTE, new_axes, plain_text, set_title
 
 __all__ = ["benchmark_chart", "rank_chart", "trend_chart"]
 
@@ -81,7 +81,7 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
     ax.set_xlabel("")
     if hue is not None or hidden_labelled:
         ax.legend(loc="best", frameon=False)
-    ax.set_title(title if title is not None else "NPS by quarter (band: confidence interval)")
+    set_title(ax, title if title is not None else "NPS by quarter (band: confidence interval)")
     return ax
 
 
@@ -138,7 +138,7 @@ def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
     ax.set_xticklabels([str(v) for v in data[name]])
     ax.set_xlim(-0.6, len(data) - 0.4)
     ax.set_ylabel("NPS")
-    ax.set_title(title if title is not None else "NPS against benchmarks (bars: confidence interval)")
+    set_title(ax, title if title is not None else "NPS against benchmarks (bars: confidence interval)")
     return ax
 
 
@@ -202,5 +202,5 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     if hidden:
         xlabel += f"; {hidden} with {BELOW_FLOOR_TEXT} not shown"
     ax.set_xlabel(xlabel)
-    ax.set_title(title if title is not None else "NPS ranking")
+    set_title(ax, title if title is not None else "NPS ranking")
     return ax

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 
+import numpy as np
 import pandas as pd
 
 from .html import STYLES, Html, esc, fmt_nps
@@ -65,6 +66,7 @@ class Chart:
             with plt.rc_context(PLAIN_TEXT):
                 for text in self.figure.findobj(Text):
                     text.set_parse_math(False)
+                agg_canvas(self.figure)
                 self.figure.tight_layout()
                 self._png = png_bytes(self.figure)
         return self._png
@@ -105,15 +107,24 @@ def png_bytes(figure) -> bytes:
     """
     from PIL import Image
 
-    raw = io.BytesIO()
-    figure.savefig(raw, format="rgba", dpi=figure.dpi)
-    width, height = (int(v) for v in figure.bbox.size)
-    image = Image.frombuffer("RGBA", (width, height), raw.getvalue(), "raw", "RGBA", 0, 1)
+    # Drawn once on an Agg canvas: savefig would draw twice (a layout pass, then the
+    # pixels) and copy the buffer; these are the pixels it draws.
+    canvas = agg_canvas(figure)
+    canvas.draw()
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba()), "RGBA")
     if image.getextrema()[3] == (255, 255):
         image = image.convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def agg_canvas(figure):
+    """The figure's Agg canvas, attached first when it has none (a closed pyplot figure
+    keeps a bare canvas); layout and drawing then share one renderer and its text sizes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
 
 
 def chart(ax_or_figure, alt: str) -> Chart:
@@ -243,13 +254,22 @@ def heatmap(table: pd.DataFrame, *, row: str = "team", column: str = "quarter") 
     return Chart(ax, alt + ".")
 
 
+# The key-driver table's attrs that its charts and their alt text read.
+_DRIVER_ATTRS = ("verdict", "confidence", "r2", "importance_split", "performance_split")
+
+
 def _with_status(drivers: pd.DataFrame, status: str | None, reason: str | None):
     """A copy of the key-driver table whose attrs carry its status and reason (given, or
-    its own), for the plots; returns ``(table, status, reason)``."""
-    table = drivers.copy()
-    table.attrs.update(drivers.attrs)
+    its own) and what its charts read, for the plots; returns ``(table, status, reason)``.
+
+    Only those attrs: pandas deep-copies a frame's attrs at every operation (each
+    ``dropna``, ``sort_values`` and row of ``iterrows``), and the table's own hold the
+    pairwise differences and leaders the charts never show.
+    """
     status = status or drivers.attrs.get("status", "ok")
     reason = reason or drivers.attrs.get("reason", "")
+    table = pd.DataFrame(drivers, copy=True)
+    table.attrs = {k: drivers.attrs[k] for k in _DRIVER_ATTRS if k in drivers.attrs}
     table.attrs["status"], table.attrs["reason"] = status, reason
     return table, status, reason
 
