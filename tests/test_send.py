@@ -489,3 +489,30 @@ def test_demo_build_file_lists_every_demo_department(demo_export):
     addresses = [a for r in [*send.departments.values(), *send.leads.values()] for _, a in getaddresses(r)]
     assert addresses and all(a.rsplit("@", 1)[1] in {"example.org", "example.com"} for a in addresses)
     assert set(send.leads) <= set(demo_export["Team"]) and send.team_leads
+
+
+@pytest.mark.slow
+def test_the_demo_pack_reaches_a_local_smtp_server(tmp_path, server):
+    """``nps-report demo`` (its Finance department), then ``send`` with the shipped demo
+    build file: the Finance head gets the real pack, Billing Operations' lead only its
+    close-the-loop workbook; departments not built this time are reported, not sent."""
+    from nps_report.resources import demo_build_file
+
+    assert cli.main(["demo", str(tmp_path), "-d", "Finance", "--formats", "html,pdf", "-j", "2"]) == 0
+    raw = params.load_yaml(demo_build_file())
+    raw["data"]["path"] = str(tmp_path / "demo-data" / "nps_demo.csv")
+    raw["output_dir"] = str(tmp_path)
+    build = params.parse_params(raw, path=demo_build_file())
+    result = send_packs(build, smtp=True, environ=server.environ, say=quiet)
+    out = tmp_path / "demo"
+    by_subject = {m.message["Subject"]: m for m in server.messages}
+    finance = by_subject[f"NPS {QUARTER}: Finance department pack"]
+    assert finance.recipients == ["finance-head@example.org", "finance-analyst@example.com"]
+    assert attachments(finance.message) == {
+        f"Finance {QUARTER} department pack.pdf": pack(out, "Finance").read_bytes()}
+    assert "Department NPS: " in bodies(finance.message)
+    lead = by_subject[f"NPS {QUARTER}: close-the-loop list for Billing Operations"]
+    assert lead.recipients == ["billing-lead@example.com"]
+    assert list(attachments(lead.message)) == [f"Billing Operations {QUARTER} close the loop.xlsx"]
+    # the five departments not built in this run have no pack: reported, nothing sent to them
+    assert len(server.messages) == 2 and result.exit_code == 1 and len(result.failed) == 5

@@ -63,6 +63,6 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
     ax.set_yticks(y)
     ax.set_yticklabels([f"{t} ({v})" if v != "mentioned" else str(t)
                         for t, v in zip(table[label], table["verdict"])])
-    ax.set_xlabel("NPS of those mentioning it minus the other commenters' (95% interval)")
+    ax.set_xlabel("NPS difference: mentioning it vs other commenters (95% interval)")
     set_title(ax, "Comment themes and the score")
     return ax
