@@ -14,7 +14,8 @@ import pandas as pd
 
 from .atomic import atomic_path
 
-__all__ = ["FORMULA_START", "neutralize", "safe_frame", "unsafe_cells", "write_csv", "write_xlsx"]
+__all__ = ["FORMULA_START", "add_entry_checks", "neutralize", "safe_frame", "unsafe_cells", "write_csv",
+           "write_xlsx"]
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -112,6 +113,48 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None) -> Path:
                 letter = sheet.cell(row=1, column=i).column_letter
                 sheet.column_dimensions[letter].width = widths.get(column, 20)
     return path
+
+
+def add_entry_checks(sheet, *, choice_column: str, choices, date_column: str, last_row: int,
+                     choice_error: str, date_error: str) -> None:
+    """Excel data validation on the columns a returned workbook is filled in through.
+
+    A drop-down of ``choices`` in ``choice_column`` and dates only (after 2000-01-01,
+    shown as YYYY-MM-DD) in ``date_column``, from row 2 to ``last_row``: what a team lead
+    or an action owner types is checked by Excel before the build reads it back.
+
+    Parameters
+    ----------
+    sheet : openpyxl Worksheet
+    choice_column, date_column : str
+        Column letters.
+    choices : sequence of str
+    last_row : int
+    choice_error, date_error : str
+        The messages Excel shows for a value it refuses.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> sheet = Workbook().active
+    >>> add_entry_checks(sheet, choice_column="A", choices=["open", "done"], date_column="B",
+    ...                  last_row=10, choice_error="Pick one", date_error="A date")
+    >>> [v.type for v in sheet.data_validations.dataValidation]
+    ['list', 'date']
+    """
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    choice = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="Not in the list", error=choice_error)
+    choice.add(f"{choice_column}2:{choice_column}{last_row}")
+    # 36526 is 2000-01-01 as an Excel serial date
+    day = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                         showErrorMessage=True, errorTitle="Not a date", error=date_error)
+    day.add(f"{date_column}2:{date_column}{last_row}")
+    sheet.add_data_validation(choice)
+    sheet.add_data_validation(day)
+    for row in range(2, last_row + 1):
+        sheet[f"{date_column}{row}"].number_format = "yyyy-mm-dd"
 
 
 def unsafe_cells(path) -> list:

@@ -10,38 +10,19 @@ Two kinds, kept apart on purpose:
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
+from ..pipeline.fingerprints import file_hash
 from .headline import DepartmentHeadline, headline_html, headline_text
 
-__all__ = ["Attachment", "department_message", "file_sha256", "plain_addresses", "team_lead_message"]
+__all__ = ["Attachment", "department_message", "plain_addresses", "team_lead_message"]
 
 #: The only kind of file a department message carries.
 PDF = ".pdf"
-
-
-def file_sha256(path) -> str:
-    """The SHA-256 of a file's bytes, as hex.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = pathlib.Path(d) / "x.txt"
-    ...     _ = p.write_bytes(b"abc")
-    ...     file_sha256(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -55,7 +36,7 @@ class Attachment:
     @classmethod
     def of(cls, path, name: str | None = None) -> "Attachment":
         path = Path(path)
-        return cls(path=path, name=name or path.name, sha256=file_sha256(path))
+        return cls(path=path, name=name or path.name, sha256=file_hash(path))
 
 
 def plain_addresses(recipients) -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..spreadsheets import write_csv, write_xlsx
+from ..spreadsheets import add_entry_checks, write_csv, write_xlsx
 
 __all__ = ["EDITABLE_COLUMNS", "LOG_COLUMNS", "LOG_FILE", "LOG_SHEET", "STATUSES", "action_log",
            "write_action_log"]
@@ -114,7 +114,6 @@ def write_action_log(log: pd.DataFrame, folder, *, name: str = LOG_FILE) -> tupl
     '"planned,in progress,done,dropped"'
     """
     from openpyxl import load_workbook
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     folder = Path(folder)
     widths = {"action_id": 14, "quarter": 9, "team": 24, "rule": 18, "subject": 18, "title": 60,
@@ -127,18 +126,10 @@ def write_action_log(log: pd.DataFrame, folder, *, name: str = LOG_FILE) -> tupl
     last = max(len(log) + 1, 2) + 200  # room for the rows an owner adds by hand
     column = {c: sheet.cell(row=1, column=i).column_letter
               for i, c in enumerate(LOG_COLUMNS, start=1)}
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"',
-                            allow_blank=True, showErrorMessage=True, errorTitle="Unknown status",
-                            error="Choose " + ", ".join(STATUSES) + ".")
-    status.add(f"{column['status']}2:{column['status']}{last}")
-    date = DataValidation(type="date", operator="greaterThan", formula1="36526",  # 2000-01-01
-                          allow_blank=True, showErrorMessage=True, errorTitle="Not a date",
-                          error="Type a date (YYYY-MM-DD).")
-    date.add(f"{column['date']}2:{column['date']}{last}")
-    sheet.add_data_validation(status)
-    sheet.add_data_validation(date)
-    for row in range(2, last + 1):
-        sheet[f"{column['date']}{row}"].number_format = "yyyy-mm-dd"
+    add_entry_checks(sheet, choice_column=column["status"], choices=STATUSES,
+                     date_column=column["date"], last_row=last,
+                     choice_error="Choose " + ", ".join(STATUSES) + ".",
+                     date_error="Type a date (YYYY-MM-DD).")
     workbook.save(book)
     csv = write_csv(log[LOG_COLUMNS], folder / f"{name}.csv", columns=LOG_COLUMNS)
     return book, csv

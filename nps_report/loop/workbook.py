@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
-from ..spreadsheets import safe_frame, write_csv, write_xlsx
+from ..spreadsheets import add_entry_checks, safe_frame, write_csv, write_xlsx
 from .cases import CARRIED_OVER, EDIT_COLUMNS, STATUSES, still_open
 
 __all__ = ["CUSTOMER_FILL", "WORKBOOK_COLUMNS", "loop_list", "write_loop_workbook"]
@@ -130,7 +130,6 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     folder = Path(folder)
     listed = detractors.copy()
@@ -158,18 +157,9 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     status_col = sheet.cell(row=1, column=header.index("status") + 1).column_letter
     date_col = sheet.cell(row=1, column=header.index("contacted_on") + 1).column_letter
     last = max(rows, 2)  # the list's rows: a case is never added by hand (it would have no response)
-    choice = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="Status",
-                            error="Pick one of: " + ", ".join(STATUSES))
-    choice.add(f"{status_col}2:{status_col}{last}")
-    day = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                         showErrorMessage=True, errorTitle="Contacted on",
-                         error="A date (the day you reached the customer)")
-    day.add(f"{date_col}2:{date_col}{last}")
-    sheet.add_data_validation(choice)
-    sheet.add_data_validation(day)
-    for r in range(2, rows + 1):
-        sheet[f"{date_col}{r}"].number_format = "yyyy-mm-dd"
+    add_entry_checks(sheet, choice_column=status_col, choices=STATUSES, date_column=date_col,
+                     last_row=last, choice_error="Pick one of: " + ", ".join(STATUSES),
+                     date_error="A date (the day you reached the customer)")
     sheet["A1"].comment = Comment(
         "Grey columns are the customer's answer: leave them as they are. Fill in status, "
         "contacted_on, owner, outcome and note, and return the file (any name) to the "
