@@ -504,3 +504,14 @@ def test_analyze_comments_without_any_comment():
     assert (result.impact["mentions"] == 0).all()
     assert result.comments.empty and result.verbatims.empty
     assert themes.summarize(result.impact) == "No comment mentions any theme."
+
+
+def test_a_german_pattern_does_not_match_french_words():
+    """Every language's patterns run on every comment: the German "nett" (nice) must not
+    match French "nettoyage"/"nettoyée"/"nettement" (found on a real French hotel-review
+    export, where it put a complaint about theft under "friendly staff")."""
+    taxonomy = themes.load_taxonomy()
+    texts = pd.Series(["Das Personal war sehr nett", "ein netter Empfang",
+                       "la chambre a été nettoyée", "nettement mieux", "nettoyage parfait"])
+    assert themes.match_themes(texts, taxonomy)["friendly staff"].tolist() == [
+        True, True, False, False, False]
