@@ -523,7 +523,9 @@ def _describe(error: dict, path, model) -> str:
         return f"missing key '{key}'"
     given = error.get("input")
     given_text = "" if isinstance(given, dict) else f" (got {given!r})"
-    return f"key '{key}': {error['msg']}{given_text}"
+    # pydantic prefixes a validator's own message with "Value error, ": the message is ours
+    message = error["msg"].removeprefix("Value error, ")
+    return f"key '{key}': {message}{given_text}"
 
 
 def parse_params(raw: Any, *, path=None) -> BuildParams:
