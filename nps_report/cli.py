@@ -114,9 +114,11 @@ def cmd_demo(args) -> int:
     # One team's returned action log of the earlier quarter: the reports follow it up.
     from .followup.demo import write_demo_action_log
 
-    raw["action_log"] = str(write_demo_action_log(out / "demo-data" / "actions" / "returned").parent)
+    # absolute paths: a relative loop.returns is read from the build file's folder (here the
+    # package's), which is not where the demo writes
+    raw["action_log"] = str(write_demo_action_log(out / "demo-data" / "actions" / "returned").parent.resolve())
     # a team lead's returned close-the-loop workbook for the earlier quarter (two bad rows)
-    raw["loop"] = {**(raw.get("loop") or {}), "returns": str(demo.write_demo_returns(out / "demo-data"))}
+    raw["loop"] = {**(raw.get("loop") or {}), "returns": str(demo.write_demo_returns(out / "demo-data").resolve())}
     return _build(params_mod.parse_params(raw, path=demo_build_file()), args)
 
 

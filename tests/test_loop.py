@@ -416,3 +416,18 @@ def test_callback_on_pure_noise_rarely_claims_a_difference():
     # and the interval of the difference covers the true difference (0) about 95% of the time
     covered = float(((rows["diff_low"] <= 0) & (rows["diff_high"] >= 0)).mean())
     assert covered >= 0.95 - 3 * np.sqrt(0.05 * 0.95 / teams)
+
+
+@pytest.mark.slow
+def test_make_demo_reads_its_returned_workbook_from_a_relative_folder(tmp_path, monkeypatch):
+    """``make demo`` runs ``nps-report demo output`` (a relative folder): the returned
+    workbook it writes must be read (a relative loop.returns is taken from the build file's
+    folder, the package's, so the demo passes an absolute one)."""
+    from nps_report import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "output", "-d", "Finance", "--formats", "html", "-j", "2"]) == 0
+    history = pd.read_csv(tmp_path / "output" / "demo" / "loop_history.csv")
+    rejected = pd.read_csv(tmp_path / "output" / "demo" / "loop_rejected.csv")
+    assert len(history) > 0 and len(rejected) == 2
+    assert (tmp_path / "output" / "demo" / "actions" / "history.csv").exists()

@@ -426,6 +426,9 @@ def _write_build_tables(responses, plan: Plan, context: ReportContext, rules, fo
     from .. import loop
 
     options = context.options
+    if returns is not None and not Path(returns).is_dir():
+        _log(f"Close the loop: no folder {returns} (loop.returns in the build file, read from the "
+             "build file's folder): no returned workbook read")
     cases, found, history = loop.case_state(responses, returns, tz=options.timezone)
     loop.write_case_files(folder, cases, found, history)
     if len(found.rejected):
@@ -570,6 +573,9 @@ def _read_action_returns(params, folder: Path, responses: pd.DataFrame):
     ``<build>/actions/`` (history, latest entry per action, refused rows with reasons)."""
     from ..followup import read_returns
 
+    if params.action_log and not Path(params.action_log).is_dir():
+        _log(f"Action logs: no folder {params.action_log} (action_log in the build file, read from the "
+             "current folder): no returned action log read")
     returns = read_returns(folder, params.action_log, teams=responses[schema.TEAM].astype(str).unique())
     if returns.files or len(returns.latest):
         _log(f"  {returns.summary()}" + (f"; see {folder / 'actions' / 'rejected.csv'}"
