@@ -216,6 +216,17 @@ def resource_fault(outcome: dict):
     return None
 
 
+def item_recorded(outcome: dict, save=None) -> None:
+    """After an item's outcome is in the manifest: save the manifest (``save``), then stop
+    the build with :class:`~nps_report.exceptions.OutputError` when the item failed on the
+    output's file system (the next items would fail the same way)."""
+    if save is not None:
+        save()
+    fault = resource_fault(outcome)
+    if fault is not None:
+        raise fault
+
+
 def execute_reports(tasks, workers, result, manifest, *, desc="Reports", scheduler=None,
                     fetch_from=None, folder=None, save=None) -> None:
     """Execute report tasks (locally or on a Dask cluster); record outcomes in the manifest.
@@ -285,11 +296,7 @@ def execute_reports(tasks, workers, result, manifest, *, desc="Reports", schedul
         bar.set_postfix(done=counts["done"] - counts["failed"], failed=counts["failed"],
                         remaining=len(tasks) - counts["done"])
         bar.update(1)
-        if save is not None:
-            save()
-        fault = resource_fault(outcome)
-        if fault is not None:
-            raise fault
+        item_recorded(outcome, save)
 
     if scheduler is not None:
         from .distributed import execute_on_dask

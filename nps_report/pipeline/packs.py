@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..exceptions import BuildError
-from .execution import resource_fault, run_each
+from .execution import item_recorded, run_each
 from .fingerprints import file_hash, hash_text
 from .plan import inside
 
@@ -107,11 +107,7 @@ def build_packs(tasks, workers, result, manifest: dict, save=None) -> None:
             entry["fingerprint"] = by_key[key]["fingerprint"]
             entry["sha256"] = _hash_or_none(by_key[key]["path"])
         bar.update(1)
-        if save is not None:
-            save()
-        fault = resource_fault(outcome)
-        if fault is not None:
-            raise fault
+        item_recorded(outcome, save)
 
     try:
         run_each(worker.build_pack, payloads, workers, record)
