@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .atomic import atomic_path
 
 __all__ = [
     "ATTRIBUTES",
@@ -628,7 +629,8 @@ def write_demo_returns(data_folder, *, team: str | None = None, quarter: str | N
     sheet.cell(row=3, column=column["status"]).value = "called back"
     sheet.cell(row=3, column=column["note"]).value = "left a voicemail, will try again"
     target = out / f"{team} {quarter} close the loop (returned).xlsx"
-    book.save(target)
+    with atomic_path(target) as temporary:
+        book.save(temporary)
     written["xlsx"].unlink()
     return out
 

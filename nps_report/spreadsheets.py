@@ -87,10 +87,12 @@ def write_csv(frame: pd.DataFrame, path, *, columns=None) -> Path:
     return path
 
 
-def write_xlsx(sheets: dict, path, *, widths: dict | None = None) -> Path:
+def write_xlsx(sheets: dict, path, *, widths: dict | None = None, finish=None) -> Path:
     """Write one sheet per ``{name: frame}`` to a formula-safe workbook, header row frozen.
 
-    ``widths`` maps a column name to its width in characters (default 20).
+    ``widths`` maps a column name to its width in characters (default 20). ``finish``,
+    if given, is called with the openpyxl workbook before it is saved (drop-downs,
+    colours, comments), so that the file is written once, whole or not at all.
 
     Examples
     --------
@@ -103,15 +105,20 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     widths = widths or {}
-    with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            safe = safe_frame(frame)
-            safe.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for i, column in enumerate(frame.columns, start=1):
-                letter = sheet.cell(row=1, column=i).column_letter
-                sheet.column_dimensions[letter].width = widths.get(column, 20)
+    # The file object is ours: a save that fails half way (a full disk) still closes it,
+    # where pandas would leave its own handle open on the removed temporary file.
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        with pd.ExcelWriter(handle, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                safe = safe_frame(frame)
+                safe.to_excel(writer, sheet_name=name, index=False)
+                sheet = writer.sheets[name]
+                sheet.freeze_panes = "A2"
+                for i, column in enumerate(frame.columns, start=1):
+                    letter = sheet.cell(row=1, column=i).column_letter
+                    sheet.column_dimensions[letter].width = widths.get(column, 20)
+            if finish is not None:
+                finish(writer.book)
     return path
 
 

@@ -115,6 +115,57 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
 
 
+def _open_files_below(folder: Path) -> list:
+    """This process's open file descriptors on files below ``folder`` (Linux's /proc)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc to list open files")
+@pytest.mark.parametrize("writer", ["loop workbook", "action log"])
+def test_a_workbook_save_that_fails_closes_its_file(tmp_path, monkeypatch, writer):
+    """A workbook whose save fails half way (a full disk) keeps the previous file, leaves no
+    temporary file and no open handle: CI once could not remount a full disk read-only
+    because the build still held the removed temporary workbook open."""
+    from openpyxl.workbook.workbook import Workbook
+
+    from nps_report.followup.log import action_log, write_action_log
+    from nps_report.loop.workbook import write_loop_workbook
+
+    rows = pd.DataFrame({"team": ["A"], "quarter": ["2026Q3"], "respondent_id": ["c1"],
+                         "response_id": ["r1"], "submitted_at": pd.to_datetime(["2026-08-01"], utc=True),
+                         "score": [3], "comment": ["slow"], "email": [pd.NA], "age_days": [2.0],
+                         "sla_status": ["overdue"]})
+
+    def write():
+        if writer == "loop workbook":
+            return write_loop_workbook(rows, rows.iloc[:0, :-1], tmp_path)["xlsx"]
+        return write_action_log(action_log({}, quarter="2026Q3"), tmp_path)[0]
+
+    target = write()
+    before = target.read_bytes()
+    real_save = Workbook.save
+
+    def full_disk(self, filename):
+        real_save(self, filename)  # most of the file is written, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", full_disk)
+    with pytest.raises(OSError) as caught:
+        write()
+    assert caught.value.errno == errno.ENOSPC and str(target) in str(caught.value)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if atomic.is_temporary(p)) == []
+    assert _open_files_below(tmp_path) == []
+
+
 def test_temporary_files_of_a_killed_writer_are_swept(tmp_path):
     (tmp_path / "sub").mkdir()
     left = tmp_path / "sub" / ".report.pdf.0a1b2c3d.tmp.pdf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..actions.ids import action_id
+from ..atomic import atomic_path
 from .log import LOG_COLUMNS, LOG_SHEET, action_log, write_action_log
 
 __all__ = ["DEMO_ACTIONS", "write_demo_action_log"]
@@ -58,5 +59,6 @@ def write_demo_action_log(folder, *, team: str | None = None, quarter: str = "20
         sheet.cell(row=row, column=column["owner"], value=owner)
         sheet.cell(row=row, column=column["date"], value=dt.date.fromisoformat(date))
         sheet.cell(row=row, column=column["note"], value=note)
-    workbook.save(book)
+    with atomic_path(book) as temporary:
+        workbook.save(temporary)
     return book

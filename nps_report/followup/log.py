@@ -113,23 +113,23 @@ def write_action_log(log: pd.DataFrame, folder, *, name: str = LOG_FILE) -> tupl
     >>> load_workbook(book)["Actions"].data_validations.dataValidation[0].formula1
     '"planned,in progress,done,dropped"'
     """
-    from openpyxl import load_workbook
-
     folder = Path(folder)
     widths = {"action_id": 14, "quarter": 9, "team": 24, "rule": 18, "subject": 18, "title": 60,
               "status": 13, "owner": 22, "date": 12, "note": 50}
     how = pd.DataFrame({"How to fill in this log": _HOW_TO})
+
+    def finish(workbook):
+        sheet = workbook[LOG_SHEET]
+        last = max(len(log) + 1, 2) + 200  # room for the rows an owner adds by hand
+        column = {c: sheet.cell(row=1, column=i).column_letter
+                  for i, c in enumerate(LOG_COLUMNS, start=1)}
+        add_entry_checks(sheet, choice_column=column["status"], choices=STATUSES,
+                         date_column=column["date"], last_row=last,
+                         choice_error="Choose " + ", ".join(STATUSES) + ".",
+                         date_error="Type a date (YYYY-MM-DD).")
+
     book = write_xlsx({LOG_SHEET: log[LOG_COLUMNS], "How to fill in": how},
-                      folder / f"{name}.xlsx", widths=widths | {"How to fill in this log": 100})
-    workbook = load_workbook(book)
-    sheet = workbook[LOG_SHEET]
-    last = max(len(log) + 1, 2) + 200  # room for the rows an owner adds by hand
-    column = {c: sheet.cell(row=1, column=i).column_letter
-              for i, c in enumerate(LOG_COLUMNS, start=1)}
-    add_entry_checks(sheet, choice_column=column["status"], choices=STATUSES,
-                     date_column=column["date"], last_row=last,
-                     choice_error="Choose " + ", ".join(STATUSES) + ".",
-                     date_error="Type a date (YYYY-MM-DD).")
-    workbook.save(book)
+                      folder / f"{name}.xlsx", widths=widths | {"How to fill in this log": 100},
+                      finish=finish)
     csv = write_csv(log[LOG_COLUMNS], folder / f"{name}.csv", columns=LOG_COLUMNS)
     return book, csv

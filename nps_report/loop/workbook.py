@@ -127,7 +127,6 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     >>> sheet.data_validations.dataValidation[0].formula1
     '"open,contacted,resolved,unreachable,no action needed"'
     """
-    from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
@@ -139,32 +138,32 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     listed = listed[[c for c in WORKBOOK_COLUMNS if c in listed]]
     listed["contacted_on"] = pd.to_datetime(listed["contacted_on"], utc=True)
     xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
+    def finish(book):
+        sheet = book["Detractors"]
+        header = [c.value for c in sheet[1]]
+        rows = sheet.max_row
+        grey = PatternFill("solid", start_color=CUSTOMER_FILL, end_color=CUSTOMER_FILL)
+        for index, name in enumerate(header, start=1):
+            if name in EDIT_COLUMNS:
+                sheet.cell(row=1, column=index).font = Font(bold=True, color="1F4E79")
+                continue
+            for r in range(2, rows + 1):
+                sheet.cell(row=r, column=index).fill = grey
+            sheet.cell(row=1, column=index).fill = grey
+        status_col = sheet.cell(row=1, column=header.index("status") + 1).column_letter
+        date_col = sheet.cell(row=1, column=header.index("contacted_on") + 1).column_letter
+        last = max(rows, 2)  # the list's rows: a case is never added by hand (it would have no response)
+        add_entry_checks(sheet, choice_column=status_col, choices=STATUSES, date_column=date_col,
+                         last_row=last, choice_error="Pick one of: " + ", ".join(STATUSES),
+                         date_error="A date (the day you reached the customer)")
+        sheet["A1"].comment = Comment(
+            "Grey columns are the customer's answer: leave them as they are. Fill in status, "
+            "contacted_on, owner, outcome and note, and return the file (any name) to the "
+            "build's loop returns folder.", "nps-report")
+
     write_xlsx({"Detractors": listed, "Promoters": promoters}, xlsx,
                widths={"comment": 60, "email": 30, "note": 40, "outcome": 30, CARRIED_OVER: 26,
-                       "status": 18})
-    book = load_workbook(xlsx)
-    sheet = book["Detractors"]
-    header = [c.value for c in sheet[1]]
-    rows = sheet.max_row
-    grey = PatternFill("solid", start_color=CUSTOMER_FILL, end_color=CUSTOMER_FILL)
-    for index, name in enumerate(header, start=1):
-        if name in EDIT_COLUMNS:
-            sheet.cell(row=1, column=index).font = Font(bold=True, color="1F4E79")
-            continue
-        for r in range(2, rows + 1):
-            sheet.cell(row=r, column=index).fill = grey
-        sheet.cell(row=1, column=index).fill = grey
-    status_col = sheet.cell(row=1, column=header.index("status") + 1).column_letter
-    date_col = sheet.cell(row=1, column=header.index("contacted_on") + 1).column_letter
-    last = max(rows, 2)  # the list's rows: a case is never added by hand (it would have no response)
-    add_entry_checks(sheet, choice_column=status_col, choices=STATUSES, date_column=date_col,
-                     last_row=last, choice_error="Pick one of: " + ", ".join(STATUSES),
-                     date_error="A date (the day you reached the customer)")
-    sheet["A1"].comment = Comment(
-        "Grey columns are the customer's answer: leave them as they are. Fill in status, "
-        "contacted_on, owner, outcome and note, and return the file (any name) to the "
-        "build's loop returns folder.", "nps-report")
-    book.save(xlsx)
+                       "status": 18}, finish=finish)
     det = safe_frame(listed)
     pro = safe_frame(promoters)
     both = pd.concat([det.assign(list="detractor"), pro.assign(list="promoter")], ignore_index=True)
