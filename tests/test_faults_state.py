@@ -550,6 +550,7 @@ def test_a_small_full_disk_then_read_only_then_fixed(tmp_path, capsys):
         assert leftovers(disk) == []
         if (out / MANIFEST).exists():  # the previous (none) or a complete one
             json.loads((out / MANIFEST).read_text())
+        assert _open_files_below(disk) == []  # the build holds nothing open once it returns
 
         assert subprocess.run(["mount", "-o", "remount,ro", str(disk)]).returncode == 0
         code = cli_main(["build", str(build_file), "-j", "2"])
