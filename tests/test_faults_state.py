@@ -370,7 +370,9 @@ with build_environment(2) as (_, runtime):
     with Workers(2, warm=True, pdf=False) as workers:
         workers.start()
         seen = []
-        run_each(pids_of_worker_and_kernel, [{"key": "a"}, {"key": "b"}], workers, seen.append)
+        meet = sys.argv[1]
+        run_each(pids_of_worker_and_kernel, [{"key": "a", "meet": meet}, {"key": "b", "meet": meet}],
+                 workers, seen.append)
         print(runtime, *[p for o in seen for p in (o["worker"], o["kernel"])], flush=True)
         time.sleep(600)
 """
@@ -380,12 +382,20 @@ def pids_of_worker_and_kernel(payload: dict) -> dict:
     """Run in a worker: its pid and its warm kernel's."""
     from nps_report.pipeline import kernels
 
-    time.sleep(0.5)  # both workers get one item
+    # Both workers get one item: each waits until the other item has started (a busy
+    # machine may start the second worker seconds after the first, which would take both).
+    meet = Path(payload["meet"])
+    (meet / payload["key"]).touch()
+    deadline = time.monotonic() + 300
+    while len(list(meet.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     return {"key": payload["key"], "worker": os.getpid(), "kernel": kernels.warm_kernel().km.provisioner.pid}
 
 
 def test_killing_the_build_ends_its_workers_and_kernels_and_leaves_no_keys(tmp_path):
-    parent = subprocess.Popen([PYTHON, "-c", KILLED_PARENT],
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    parent = subprocess.Popen([PYTHON, "-c", KILLED_PARENT, str(meet)],
                               env=ENV, stdout=subprocess.PIPE, text=True)
     line = parent.stdout.readline().split()
     runtime, pids = Path(line[0]), [int(p) for p in line[1:]]
