@@ -59,7 +59,10 @@ def set_title(ax, text: str):
     >>> set_title(ax, "NPS by quarter").get_position()[1]
     1.0
     """
-    if ax.xaxis.get_ticks_position() in ("top", "unknown") or ax.xaxis.get_label_position() == "top":
+    # The house style draws no tick marks (seaborn's whitegrid), so ``get_ticks_position``
+    # says "unknown": where the tick labels go is in the tick parameters.
+    ticks = ax.xaxis.get_tick_params()
+    if ticks.get("top") or ticks.get("labeltop") or ax.xaxis.get_label_position() == "top":
         return ax.set_title(text)
     return ax.set_title(text, y=1.0)
 

@@ -58,16 +58,15 @@ class Chart:
         """The chart as PNG bytes (laid out with ``tight_layout`` and drawn once, at the figure's dpi)."""
         if self._png is None:
             import matplotlib.pyplot as plt
-            from matplotlib.text import Text
-
+            from ..plots.layout import fit_margins
             from ..plots.style import PLAIN_TEXT
 
-            # Team names are data: "Team $\\foo{$" is text, not mathtext to parse.
+            # Team names are data: "Team $\\foo{$" is text, not mathtext to parse. Tick
+            # labels made while drawing take the setting from the rc context.
             with plt.rc_context(PLAIN_TEXT):
-                for text in self.figure.findobj(Text):
+                for text in texts_of(self.figure):
                     text.set_parse_math(False)
-                agg_canvas(self.figure)
-                self.figure.tight_layout()
+                fit_margins(self.figure, agg_canvas(self.figure).get_renderer())
                 self._png = png_bytes(self.figure)
         return self._png
 
@@ -117,6 +116,44 @@ def png_bytes(figure) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def texts_of(figure):
+    """Every text of ``figure`` that exists now: its own, and each Axes' title, axis and tick
+    labels, texts, annotations and legend.
+
+    Unlike ``figure.findobj(Text)`` it does not ask the axes for their ticks, which makes
+    matplotlib create and label every tick once more before drawing.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure, ax = plt.subplots()
+    >>> _ = ax.set_title("NPS"), ax.text(0, 0, "Team A")
+    >>> sorted(t.get_text() for t in texts_of(figure) if t.get_text())[:2]
+    ['NPS', 'Team A']
+    >>> plt.close(figure)
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    found = list(figure.texts)
+    for ax in figure.axes:
+        for child in ax.get_children():
+            if isinstance(child, Text):
+                found.append(child)
+            elif isinstance(child, Axis):
+                found += [child.label, child.offsetText]
+                # the ticks made so far (matplotlib makes a tick list when first read)
+                for ticks in (vars(child).get("majorTicks", ()), vars(child).get("minorTicks", ())):
+                    for tick in ticks:
+                        found += [tick.label1, tick.label2]
+            elif isinstance(child, Legend):
+                found += [*child.get_texts(), child.get_title()]
+    for legend in figure.legends:
+        found += [*legend.get_texts(), legend.get_title()]
+    return found
 
 
 def agg_canvas(figure):
