@@ -218,7 +218,7 @@ class ReportRenderer(RendererAgg):
             font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
             xo, yo = font.get_bitmap_offset()
             bitmap = (np.array(font.get_image()), font.get_descent() / 64.0, xo / 64.0, yo / 64.0)
-            if len(_TEXT_BITMAPS) > 20_000:
+            if len(_TEXT_BITMAPS) > 5_000:  # a few kB each
                 _TEXT_BITMAPS.clear()
             _TEXT_BITMAPS[key] = bitmap
         image, descent, xo, yo = bitmap
