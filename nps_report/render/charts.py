@@ -59,9 +59,12 @@ class Chart:
         return self.figure.axes[0] if self.figure.axes else None
 
     def png(self) -> bytes:
-        """The chart as PNG bytes (laid out with ``tight_layout`` and drawn once, at the figure's dpi)."""
+        """The chart as PNG bytes: margins measured from its text
+        (:func:`nps_report.plots.layout.fit_margins`), drawn once at the figure's dpi on a
+        :class:`ReportCanvas`, text unhinted (:data:`nps_report.plots.style.CHART_TEXT`)."""
         if self._png is None:
             import matplotlib.pyplot as plt
+
             from ..plots.layout import fit_margins
             from ..plots.style import CHART_TEXT, PLAIN_TEXT
 
@@ -94,7 +97,8 @@ class Chart:
 def png_bytes(figure) -> bytes:
     """PNG of ``figure`` at its dpi: RGB when every pixel is opaque, else RGBA.
 
-    The pixels are the ones ``figure.savefig(format="png")`` draws. A report's figures
+    The pixels are the ones ``figure.savefig(format="png")`` draws on the figure's
+    :class:`ReportCanvas` (attached here when it has another). A report's figures
     have an opaque background, so their alpha channel says nothing; without it
     WeasyPrint embeds the image in a PDF without splitting off and compressing an alpha
     mask (one PNG encoding per chart instead of two).
