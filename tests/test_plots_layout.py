@@ -7,10 +7,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-import matplotlib
 import numpy as np
 import pytest
-from matplotlib.text import Text
 
 from nps_report import context, demo, render
 from nps_report.plots.layout import fit_margins
@@ -191,4 +189,3 @@ def test_figures_it_does_not_measure_get_tight_layout():
     ax.xaxis.tick_top()
     assert fit_margins(figure) == "tight_layout"
     plt.close("all")
-    assert matplotlib.get_backend()

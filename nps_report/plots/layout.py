@@ -26,7 +26,9 @@ def fit_margins(figure, renderer=None, *, pad: float = 1.08) -> str:
 
     The plot's sides move in by as much as its tick labels, axis labels, title, legend and
     texts reach past them; the plot's shape is not kept. A title or x-axis label wider than
-    the figure is wrapped onto more lines (the same words). A figure with anything else
+    the room on both sides of the plot's centre is wrapped onto more lines (the same words).
+    Texts at data points are measured again once the margins are set, and the plot
+    shrinks while they still reach past the border (up to three rounds). A figure with anything else
     around its plot (several Axes, a colour bar, a figure title or legend, x tick labels
     on top, a y label on the right) is laid out by ``figure.tight_layout()`` instead.
 
