@@ -169,7 +169,7 @@ def test_chart_png_has_the_pixels_matplotlib_draws(demo_ctx):
 
     import nps_report as nr
     from nps_report import render
-    from nps_report.render.charts import png_bytes
+    from nps_report.render.charts import agg_canvas, png_bytes
 
     render.setup()
     t = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
@@ -177,6 +177,7 @@ def test_chart_png_has_the_pixels_matplotlib_draws(demo_ctx):
              "theme_impact"]
     for name in names:
         figure = render.section(t, name).figure
+        agg_canvas(figure)  # savefig draws with the report's canvas too
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=figure.dpi)
@@ -192,6 +193,59 @@ def test_chart_png_has_the_pixels_matplotlib_draws(demo_ctx):
     figure.patch.set_alpha(0.0)
     assert Image.open(io.BytesIO(png_bytes(figure))).mode == "RGBA"
     plt.close(figure)
+
+
+def test_report_canvas_draws_what_matplotlib_draws_but_text_at_whole_pixels(demo_ctx):
+    """The report's canvas (text sizes and text bitmaps kept for all figures) against
+    matplotlib's own Agg canvas, on the six charts of a team report and a department's
+    heatmap (slanted labels): every pixel away from the text identical; each text's
+    pixels within a pixel of where matplotlib puts them (it places glyphs at fractions
+    of a pixel), so the inked area of each text box is nearly the same."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+    from PIL import Image
+
+    import nps_report as nr
+    from nps_report import render
+    from nps_report.plots.layout import fit_margins
+    from nps_report.render.charts import ReportCanvas
+
+    render.setup()
+    team = nr.report_tables(demo_ctx, team="Billing Operations", quarter="2026Q3")
+    department = nr.report_tables(demo_ctx, department="Finance", quarter="2026Q3")
+    cases = [(team, n) for n in ("distribution", "trend", "comparison", "driver_importance",
+                                 "driver_quadrant", "theme_impact")] + [(department, "heatmap")]
+    for repeat in range(2):  # the second time from the kept bitmaps
+        for tables, name in cases:
+            figure = render.section(tables, name).figure
+            fit_margins(figure, ReportCanvas(figure).get_renderer())
+            pixels = {}
+            for canvas in (FigureCanvasAgg, ReportCanvas):
+                canvas(figure).draw()
+                pixels[canvas] = np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+            ours, theirs = pixels[ReportCanvas], pixels[FigureCanvasAgg]
+            assert ours.shape == theirs.shape, name
+            near_text = np.zeros(ours.shape[:2], bool)
+            height = ours.shape[0]
+            renderer = figure.canvas.get_renderer()
+            boxes = [t.get_window_extent(renderer) for t in figure.findobj(Text)
+                     if t.get_visible() and t.get_text().strip()]
+            for box in boxes:
+                x0, x1 = max(int(box.x0) - 3, 0), int(box.x1) + 4
+                y0, y1 = max(int(height - box.y1) - 3, 0), int(height - box.y0) + 4
+                near_text[y0:y1, x0:x1] = True
+            differ = (ours != theirs).any(axis=2)
+            assert differ.any() or repeat, name  # text drawn another way
+            assert not (differ & ~near_text).any(), name
+            for box in boxes:
+                x0, x1 = max(int(box.x0) - 3, 0), int(box.x1) + 4
+                y0, y1 = max(int(height - box.y1) - 3, 0), int(height - box.y0) + 4
+                ink_ours = (255 - ours[y0:y1, x0:x1]).sum()
+                ink_theirs = (255 - theirs[y0:y1, x0:x1]).sum()
+                assert abs(ink_ours - ink_theirs) <= 0.08 * max(ink_theirs, 1), (name, box)
+            Image.fromarray(ours.astype(np.uint8)).save(io.BytesIO(), format="PNG")
 
 
 # ----------------------------------------------------------------------------- anomaly flags

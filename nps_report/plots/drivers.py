@@ -93,14 +93,14 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
     ypad = max(0.01, 0.15 * float(np.ptp(ys)))
     ax.set_xlim(min(xs.min(), x_split) - xpad, max(xs.max(), x_split) + 2 * xpad)
     ax.set_ylim(max(0.0, min(ys.min(), y_split) - ypad), max(ys.max(), y_split) + ypad)
-    _label_points(ax, table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float),
-                  [str(v) for v in table[label]])
     clear = data.attrs.get("verdict", "drivers") == "drivers"
-    if annotate and clear:
-        corners = [("fix first", 0.02, 0.97, "left", "top"),
-                   ("keep up", 0.98, 0.97, "right", "top"),
-                   ("low priority", 0.02, 0.03, "left", "bottom"),
-                   ("possible overkill", 0.98, 0.03, "right", "bottom")]
+    corners = [("fix first", 0.02, 0.97, "left", "top"),
+               ("keep up", 0.98, 0.97, "right", "top"),
+               ("low priority", 0.02, 0.03, "left", "bottom"),
+               ("possible overkill", 0.98, 0.03, "right", "bottom")] if annotate and clear else []
+    _label_points(ax, table[x].to_numpy(dtype=float), table[y].to_numpy(dtype=float),
+                  [str(v) for v in table[label]], corners=corners)
+    if corners:
         for name, cx, cy, ha, va in corners:
             ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                     color=QUADRANT_COLORS[name], fontstyle="italic")
@@ -117,22 +117,35 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
     return ax
 
 
-def _label_points(ax, xs, ys, texts, fontsize=9):
-    """Label each point, moving a label to another side of its point when it would overlap."""
-    placed = []  # label boxes in display pixels: (x0, y0, x1, y1)
+def _label_points(ax, xs, ys, texts, fontsize=9, corners=()):
+    """Label each point, moving a label to another side of its point when it would overlap
+    another label or a corner's quadrant name, or reach past the plot's sides."""
     to_pixels = ax.transData.transform
     char_w, line_h = 0.6 * fontsize * 1.4, fontsize * 1.4
+    frame = ax.get_window_extent()
+    placed = []  # label boxes in display pixels: (x0, y0, x1, y1)
+    for name, cx, cy, ha, va in corners:  # the quadrant names, 8 points
+        px, py = ax.transAxes.transform((cx, cy))
+        width = 0.6 * 8 * 1.4 * len(name)
+        x0 = px if ha == "left" else px - width
+        y0 = py - line_h if va == "top" else py
+        placed.append((x0, y0, x0 + width, y0 + line_h))
     candidates = [(6, 4, "left"), (-6, 4, "right"), (6, -14, "left"), (-6, -14, "right"),
-                  (6, 16, "left"), (6, -26, "left")]
+                  (6, 16, "left"), (-6, 16, "right"), (6, -26, "left"), (-6, -26, "right")]
     for i in np.argsort(-ys):
         px, py = to_pixels((xs[i], ys[i]))
         width = char_w * len(texts[i])
+        boxes = []
         for dx, dy, ha in candidates:
             x0 = px + dx if ha == "left" else px + dx - width
             box = (x0, py + dy, x0 + width, py + dy + line_h)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in placed):
-                break
+            boxes.append((dx, dy, ha, box))
+        # the first place free of other labels and inside the plot, else the first free one
+        free = [c for c in boxes if not any(c[3][0] < b[2] and b[0] < c[3][2] and c[3][1] < b[3]
+                                            and b[1] < c[3][3] for b in placed)]
+        inside = [c for c in free if frame.x0 <= c[3][0] and c[3][2] <= frame.x1
+                  and frame.y0 <= c[3][1] and c[3][3] <= frame.y1]
+        dx, dy, ha, box = (inside or free or boxes)[0]
         placed.append(box)
         ax.annotate(texts[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset pixels",
                     ha=ha, fontsize=fontsize)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
@@ -135,7 +137,12 @@ def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
                   title="External benchmarks", title_fontsize=8)
     ax.axhline(0, color="#666666", linewidth=0.8)
     ax.set_xticks(positions)
-    ax.set_xticklabels([str(v) for v in data[name]])
+    # a long name is written on more lines, so that names under neighbouring bars never
+    # run into each other (about 0.55 em a character, the plot about 85% of the figure)
+    room = 0.85 * ax.figure.get_figwidth() * 72 / max(len(data), 1)
+    chars = max(10, int(room / (0.55 * ax.xaxis.get_ticklabels()[0].get_fontsize()))) \
+        if len(data) else 10
+    ax.set_xticklabels([textwrap.fill(str(v), chars) for v in data[name]])
     ax.set_xlim(-0.6, len(data) - 0.4)
     ax.set_ylabel("NPS")
     set_title(ax, title if title is not None else "NPS against benchmarks (bars: confidence interval)")

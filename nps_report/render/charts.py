@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 
 from .html import STYLES, Html, esc, fmt_nps
 
-__all__ = ["Chart", "chart", "png_bytes", "score_distribution", "trend", "benchmark", "ranking", "heatmap",
-           "driver_importance", "driver_quadrant", "theme_impact"]
+__all__ = ["Chart", "ReportCanvas", "ReportRenderer", "agg_canvas", "chart", "png_bytes", "texts_of",
+           "score_distribution", "trend", "benchmark", "ranking", "heatmap", "driver_importance",
+           "driver_quadrant", "theme_impact"]
 
 
 class Chart:
@@ -55,19 +59,21 @@ class Chart:
         return self.figure.axes[0] if self.figure.axes else None
 
     def png(self) -> bytes:
-        """The chart as PNG bytes (laid out with ``tight_layout`` and drawn once, at the figure's dpi)."""
+        """The chart as PNG bytes: margins measured from its text
+        (:func:`nps_report.plots.layout.fit_margins`), drawn once at the figure's dpi on a
+        :class:`ReportCanvas`, text unhinted (:data:`nps_report.plots.style.CHART_TEXT`)."""
         if self._png is None:
             import matplotlib.pyplot as plt
-            from matplotlib.text import Text
 
-            from ..plots.style import PLAIN_TEXT
+            from ..plots.layout import fit_margins
+            from ..plots.style import CHART_TEXT, PLAIN_TEXT
 
-            # Team names are data: "Team $\\foo{$" is text, not mathtext to parse.
-            with plt.rc_context(PLAIN_TEXT):
-                for text in self.figure.findobj(Text):
+            # Team names are data: "Team $\\foo{$" is text, not mathtext to parse. Tick
+            # labels made while drawing take the setting from the rc context.
+            with plt.rc_context({**PLAIN_TEXT, **CHART_TEXT}):
+                for text in texts_of(self.figure):
                     text.set_parse_math(False)
-                agg_canvas(self.figure)
-                self.figure.tight_layout()
+                fit_margins(self.figure, agg_canvas(self.figure).get_renderer())
                 self._png = png_bytes(self.figure)
         return self._png
 
@@ -91,7 +97,8 @@ class Chart:
 def png_bytes(figure) -> bytes:
     """PNG of ``figure`` at its dpi: RGB when every pixel is opaque, else RGBA.
 
-    The pixels are the ones ``figure.savefig(format="png")`` draws. A report's figures
+    The pixels are the ones ``figure.savefig(format="png")`` draws on the figure's
+    :class:`ReportCanvas` (attached here when it has another). A report's figures
     have an opaque background, so their alpha channel says nothing; without it
     WeasyPrint embeds the image in a PDF without splitting off and compressing an alpha
     mask (one PNG encoding per chart instead of two).
@@ -111,20 +118,139 @@ def png_bytes(figure) -> bytes:
     # pixels) and copy the buffer; these are the pixels it draws.
     canvas = agg_canvas(figure)
     canvas.draw()
-    image = Image.fromarray(np.asarray(canvas.buffer_rgba()), "RGBA")
-    if image.getextrema()[3] == (255, 255):
-        image = image.convert("RGB")
+    rgba = np.asarray(canvas.buffer_rgba())
+    opaque = bool((rgba[..., 3] == 255).all())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba,
+                            "RGB" if opaque else "RGBA")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    # zlib level 3 instead of 6: a third less encoding time, files 1-2% larger
+    image.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
 
 
-def agg_canvas(figure):
-    """The figure's Agg canvas, attached first when it has none (a closed pyplot figure
-    keeps a bare canvas); layout and drawing then share one renderer and its text sizes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def texts_of(figure):
+    """Every text of ``figure`` that exists now: its own, and each Axes' title, axis and tick
+    labels, texts, annotations and legend.
 
-    return figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    Unlike ``figure.findobj(Text)`` it does not ask the axes for their ticks, which makes
+    matplotlib create and label every tick once more before drawing.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure, ax = plt.subplots()
+    >>> _ = ax.set_title("NPS"), ax.text(0, 0, "Team A")
+    >>> sorted(t.get_text() for t in texts_of(figure) if t.get_text())[:2]
+    ['NPS', 'Team A']
+    >>> plt.close(figure)
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    found = list(figure.texts)
+    for ax in figure.axes:
+        for child in ax.get_children():
+            if isinstance(child, Text):
+                found.append(child)
+            elif isinstance(child, Axis):
+                found += [child.label, child.offsetText]
+                # the ticks made so far (matplotlib makes a tick list when first read)
+                for ticks in (vars(child).get("majorTicks", ()), vars(child).get("minorTicks", ())):
+                    for tick in ticks:
+                        found += [tick.label1, tick.label2]
+            elif isinstance(child, Legend):
+                found += [*child.get_texts(), child.get_title()]
+    for legend in figure.legends:
+        found += [*legend.get_texts(), legend.get_title()]
+    return found
+
+
+def agg_canvas(figure):
+    """The figure's :class:`ReportCanvas`, attached first when it has another (a closed
+    pyplot figure keeps a bare canvas); layout and drawing then share one renderer."""
+    return figure.canvas if isinstance(figure.canvas, ReportCanvas) else ReportCanvas(figure)
+
+
+# Text sizes by (text, font, dpi, hinting): a worker draws the same titles, axis labels and
+# tick labels in every report, and matplotlib measures them again for each new figure.
+_TEXT_SIZES: dict = {}
+# Text bitmaps by the same key and antialiasing (see ReportRenderer.draw_text).
+_TEXT_BITMAPS: dict = {}
+
+
+class ReportRenderer(RendererAgg):
+    """Agg renderer that remembers the size of each plain text it measured, for all figures.
+
+    Matplotlib keeps text sizes per renderer, and each figure gets its own: each chart
+    measured its title, labels and tick labels afresh (FreeType loads every glyph of a
+    text to measure it). A size depends only on the text, its font and size, the dpi
+    and the hinting, which are the key here; mathtext and TeX are measured as usual.
+    """
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (s, prop.copy(), self.dpi, mpl.rcParams["text.hinting"],
+               mpl.rcParams["text.kerning_factor"])
+        size = _TEXT_SIZES.get(key)
+        if size is None:
+            if len(_TEXT_SIZES) > 50_000:  # a long-running kernel's bound
+                _TEXT_SIZES.clear()
+            size = _TEXT_SIZES[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return size
+
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        """Draw a plain text as one bitmap, made once per text, font, size and angle.
+
+        Matplotlib 3.11 lays out and renders a text glyph by glyph at each draw, which is
+        most of a chart's drawing time; the bitmap of a text is the same wherever it is
+        drawn (placed at whole pixels, as matplotlib did up to 3.10), so a worker makes
+        it once for all its reports. Mathtext, TeX, font features and languages are drawn
+        by matplotlib.
+        """
+        if ismath or (mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        key = (s, prop.copy(), self.dpi, mpl.rcParams["text.hinting"],
+               mpl.rcParams["text.kerning_factor"], bool(gc.get_antialiased()))
+        bitmap = _TEXT_BITMAPS.get(key)
+        if bitmap is None:
+            font = self._prepare_font(prop)
+            # drawn upright; draw_text_image turns it by the angle
+            font.set_text(s, 0, flags=get_hinting_flag())
+            font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
+            xo, yo = font.get_bitmap_offset()
+            bitmap = (np.array(font.get_image()), font.get_descent() / 64.0, xo / 64.0, yo / 64.0)
+            if len(_TEXT_BITMAPS) > 5_000:  # a few kB each
+                _TEXT_BITMAPS.clear()
+            _TEXT_BITMAPS[key] = bitmap
+        image, descent, xo, yo = bitmap
+        rad = math.radians(angle)
+        x = round(x + xo + descent * math.sin(rad))
+        y = round(y + yo + descent * math.cos(rad))
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+
+
+class ReportCanvas(FigureCanvasAgg):
+    """Agg canvas drawing with a :class:`ReportRenderer` (shared text sizes).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> figure, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    >>> isinstance(agg_canvas(figure).get_renderer(), ReportRenderer)
+    True
+    >>> plt.close(figure)
+    """
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        if getattr(self, "_report_key", None) != key:
+            self.renderer = ReportRenderer(w, h, self.figure.dpi)
+            self._report_key = key
+        return self.renderer
 
 
 def chart(ax_or_figure, alt: str) -> Chart:
