@@ -203,3 +203,23 @@ def test_build_with_pdf_stops_early_without_pango(built, no_pango, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "brew install pango" in err and re.search(r"apt-get install libpango", err)
+
+
+def test_garbage_collector_paused_while_a_pdf_is_made_and_restored_after():
+    import gc
+
+    assert gc.isenabled()
+    with pdf.cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):  # restored when making the PDF fails too
+        with pdf.cyclic_gc_paused():
+            raise RuntimeError("layout failed")
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with pdf.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
