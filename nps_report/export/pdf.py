@@ -3,7 +3,8 @@
 The PDF is made from the HTML the build already wrote (``report.html``): its ``<main>``
 is wrapped in a print document (cover, running-header strings) and rendered with the
 project's style sheets, report.css then print.css, plus the page size. No browser, no
-network: images are inlined, fonts are the system's DejaVu.
+network: images are inlined (the charts' PNG pixel data goes into the PDF as it is,
+see :mod:`.pdf_images`), fonts are the system's DejaVu.
 
 One :class:`PdfEngine` per process (:func:`get_engine`) keeps WeasyPrint imported, its
 font configuration and the parsed style sheets; every report of a worker reuses it.
