@@ -223,3 +223,21 @@ def test_garbage_collector_paused_while_a_pdf_is_made_and_restored_after():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_long_team_name_stays_on_one_header_line(tmp_path):
+    """The margin boxes have fixed widths (print.css): the header's share still holds a
+    long team name and quarter on one line, beside the document kind."""
+    import html
+
+    team = "Enterprise Customer Success and Renewals Operations (EMEA North)"
+    page = tmp_path / "report.html"
+    page.write_text(f'<html><body><main><div class="running-header">{html.escape(team)} · 2026Q3</div>'
+                    "<h1>Title</h1><p>Text.</p></main></body></html>", encoding="utf-8")
+    cover = pdf.report_cover("team", quarter="2026Q3", team=team, department="Finance")
+    made = pdf.export_pdf(page, tmp_path / "report.pdf", cover=cover)
+    assert made["pages"] == 2
+    text = pypdf.PdfReader(made["path"]).pages[1].extract_text()
+    lines = [line.strip() for line in text.splitlines()]
+    assert any(line.startswith(f"{team} · 2026Q3") for line in lines), lines
+    assert any("NPS team report · 2026Q3" in line for line in lines), lines
