@@ -203,3 +203,41 @@ def test_build_with_pdf_stops_early_without_pango(built, no_pango, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "brew install pango" in err and re.search(r"apt-get install libpango", err)
+
+
+def test_garbage_collector_paused_while_a_pdf_is_made_and_restored_after():
+    import gc
+
+    assert gc.isenabled()
+    with pdf.cyclic_gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):  # restored when making the PDF fails too
+        with pdf.cyclic_gc_paused():
+            raise RuntimeError("layout failed")
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with pdf.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_long_team_name_stays_on_one_header_line(tmp_path):
+    """The margin boxes have fixed widths (print.css): the header's share still holds a
+    long team name and quarter on one line, beside the document kind."""
+    import html
+
+    team = "Enterprise Customer Success and Renewals Operations (EMEA North)"
+    page = tmp_path / "report.html"
+    page.write_text(f'<html><body><main><div class="running-header">{html.escape(team)} · 2026Q3</div>'
+                    "<h1>Title</h1><p>Text.</p></main></body></html>", encoding="utf-8")
+    cover = pdf.report_cover("team", quarter="2026Q3", team=team, department="Finance")
+    made = pdf.export_pdf(page, tmp_path / "report.pdf", cover=cover)
+    assert made["pages"] == 2
+    text = pypdf.PdfReader(made["path"]).pages[1].extract_text()
+    lines = [line.strip() for line in text.splitlines()]
+    assert any(line.startswith(f"{team} · 2026Q3") for line in lines), lines
+    assert any("NPS team report · 2026Q3" in line for line in lines), lines

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..exceptions import BuildError
 from ..atomic import atomic_path
-from .pdf import Cover, get_engine, print_document
+from .pdf import Cover, cyclic_gc_paused, get_engine, print_document
 
 CLOSE_THE_LOOP_FILE = "close_the_loop.xlsx"
 
@@ -206,9 +206,11 @@ def build_pack(parts, target, *, department: str, quarter: str, build: str = "",
     document = pack_html(parts, department=department, quarter=quarter, build=build, built=built,
                          pages=pages)
     target = Path(target)
-    rendered = get_engine().render(document, base_url=target.parent, page_size=page_size)
-    anchors = _part_starts(rendered)
-    pack = pikepdf.open(io.BytesIO(rendered.write_pdf()))
+    with cyclic_gc_paused():
+        rendered = get_engine().render(document, base_url=target.parent, page_size=page_size)
+        anchors = _part_starts(rendered)
+        skeleton = rendered.write_pdf()
+    pack = pikepdf.open(io.BytesIO(skeleton))
     starts = {}
     with pack.open_outline() as outline:
         outline.root.append(pikepdf.OutlineItem("Contents", 1))
