@@ -285,7 +285,7 @@ def execute_reports(tasks, workers, result, manifest, *, desc="Reports", schedul
                      timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()},
                      memory={k: round(v) for k, v in outcome.get("memory", {}).items() if v is not None},
                      outputs=outcome.get("outputs", {}) if outcome["status"] == "ok" else {},
-                     retried=outcome.get("retried"))
+                     retried=outcome.get("retried"), clock=outcome.get("clock"))
         counts["done"] += 1
         if outcome["status"] != "ok":
             counts["failed"] += 1

@@ -131,6 +131,16 @@ class WarmKernel:
             pass
         return None
 
+    def cpu_seconds(self):
+        """CPU seconds (user + system) the kernel process has used so far (Linux
+        ``/proc``), or None."""
+        try:
+            with open(f"/proc/{self.km.provisioner.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (AttributeError, OSError, ValueError, TypeError, IndexError):
+            return None
+
     def notebook_client(self):
         """An asynchronous client of this kernel for nbclient, made once and reused.
 

@@ -99,7 +99,7 @@ def build_packs(tasks, workers, result, manifest: dict, save=None) -> None:
                      error=outcome.get("error"), pages=outcome.get("pages"),
                      contents_pages=outcome.get("contents_pages"), starts=outcome.get("starts", {}),
                      included=outcome.get("included", []),
-                     not_included=outcome.get("not_included", []))
+                     not_included=outcome.get("not_included", []), clock=outcome.get("clock"))
         if outcome["status"] != "ok":
             entry["fingerprint"] = None
             bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)

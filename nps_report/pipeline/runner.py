@@ -268,9 +268,9 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
                                        force=force, code=build.code), workers, result, build.manifest,
                             save=save)
         finally:
-            from .kernels import shutdown_all
-
-            shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
+            kernels = sys.modules.get(f"{__package__}.kernels")  # not imported: no kernel here
+            if kernels is not None:  # (importing it would load papermill and nbformat: 2-3 s)
+                kernels.shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
     _finish(build, result, plan, jobs, started, publish_to)
 
 
@@ -650,6 +650,9 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
     stats = {"seconds": round(result.seconds, 2), "jobs": jobs, "reports_built": len(result.results),
              "reports_failed": len(result.failed), "reports_up_to_date": len(result.skipped),
              "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
+             # the timeline (bench/timeline.py): when the build started, its own CPU seconds
+             "started": round(time.time() - result.seconds, 3),
+             "build_cpu_seconds": round(time.process_time(), 2),
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
     write_json(folder / "build_stats.json", stats)
 

@@ -163,28 +163,33 @@ def _execute_report(task: dict) -> dict:
 
     from ..export import export_html
 
-    started = time.perf_counter()
+    started, clock = time.perf_counter(), start_clock()
     folder = Path(task["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     notebook_path = folder / "report.ipynb"
     timings = {}
     result = {"key": task["key"], "status": "ok", "cell": None, "error": None, "timings": timings}
+    kernel_cpu = None
     try:
         from . import kernels
 
-        nb, warm = _run_notebook(task, folder, timings, result)
+        cpu = time.process_time()
+        nb, warm, kernel_cpu = _run_notebook(task, folder, timings, result)
+        clock["execute_cpu"] = time.process_time() - cpu  # this process's share: papermill, nbclient
         nb = portable_notebook(nb, template=Path(task["template"]).name)
         write_text(notebook_path, nbformat.writes(nb))
         result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
-            mark = time.perf_counter()
+            mark, cpu = time.perf_counter(), time.process_time()
             export_html(nb, folder / "report.html", title=task["title"],
                         running_header=task["running_header"])
             timings["html"] = time.perf_counter() - mark
+            clock["html_cpu"] = time.process_time() - cpu
         if "pdf" in task["formats"]:
-            mark = time.perf_counter()
+            mark, cpu = time.perf_counter(), time.process_time()
             _export_pdf(task, folder)
             timings["pdf"] = time.perf_counter() - mark
+            clock["pdf_cpu"] = time.process_time() - cpu
         result["outputs"] = output_hashes(folder, task["formats"])
     except PapermillExecutionError as exc:
         ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
@@ -198,8 +203,26 @@ def _execute_report(task: dict) -> dict:
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
+    result["clock"] = stop_clock(clock, kernel_cpu=kernel_cpu)
     result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
+
+
+def start_clock() -> dict:
+    """When a work item starts: the time of day and this process's CPU seconds so far."""
+    return {"start": time.time(), "cpu": time.process_time()}
+
+
+def stop_clock(clock: dict, kernel_cpu=None) -> dict:
+    """What the build's timeline needs of a finished work item (``bench/timeline.py``):
+    its start and end (seconds since the epoch), the worker's pid, the CPU seconds the
+    worker spent on it and, for a report, the CPU seconds its kernel spent executing it."""
+    out = {"start": round(clock["start"], 3), "end": round(time.time(), 3), "pid": os.getpid(),
+           "cpu": round(time.process_time() - clock["cpu"], 3),
+           **{k: round(v, 3) for k, v in clock.items() if k.endswith("_cpu")}}
+    if kernel_cpu is not None:
+        out["kernel_cpu"] = round(kernel_cpu, 3)
+    return out
 
 
 def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
@@ -222,13 +245,15 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
         try:
             warm.reset(cwd=folder.resolve())
             timings["kernel"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            mark, kernel_cpu = time.perf_counter(), warm.cpu_seconds()
             # papermill formats the input path with the parameters: a folder named {x} is data
             nb = pm.execute_notebook(format_proof(task["template"]), None, parameters=task["parameters"],
                                      kernel_name=kernel_name, progress_bar=False, log_output=False,
                                      engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
             timings["execute"] = time.perf_counter() - mark
-            return nb, warm
+            if kernel_cpu is not None:
+                kernel_cpu = (warm.cpu_seconds() or kernel_cpu) - kernel_cpu
+            return nb, warm, kernel_cpu
         except PapermillExecutionError:
             raise
         except Exception:
@@ -308,7 +333,7 @@ def build_pack(task: dict) -> dict:
     from ..export.packs import PackPart
     from ..export.packs import build_pack as render_pack
 
-    started = time.perf_counter()
+    started, clock = time.perf_counter(), start_clock()
     result = {"key": task["key"], "status": "ok", "error": None}
     try:
         made = render_pack([PackPart(**part) for part in task["parts"]], task["path"],
@@ -323,6 +348,7 @@ def build_pack(task: dict) -> dict:
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
+    result["clock"] = stop_clock(clock)
     return result
 
 
