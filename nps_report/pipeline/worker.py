@@ -341,6 +341,9 @@ def build_pack(task: dict) -> dict:
                            build=task.get("build", ""), built=task.get("built", ""),
                            page_size=task.get("page_size", "A4"))
         result.update(made.to_dict())
+        from .fingerprints import file_hash
+
+        result["sha256"] = file_hash(task["path"])  # here, not in the build's one process
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
                       path=exc.filename or task["path"])
