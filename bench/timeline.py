@@ -77,6 +77,7 @@ def timeline(folder: Path) -> dict:
             "worker execute cpu": mean([i.get("execute_cpu") for i in reports if i["kind"] == "team"]),
         },
         "build_cpu_seconds": stats.get("build_cpu_seconds"),
+        "build_steps": stats.get("steps", {}),
     }
 
 
@@ -94,7 +95,8 @@ def show(t: dict) -> None:
                                                if v is not None))
     print("  per team report (mean): " + ", ".join(f"{k} {v:.3f}" for k, v in t["per_team_report_mean"].items()
                                                     if v is not None))
-    print(f"  build process cpu: {t['build_cpu_seconds']} s")
+    print(f"  build process cpu: {t['build_cpu_seconds']} s; its steps (end, CPU so far): "
+          + "; ".join(f"{k} {v['end']:.1f} s ({v['cpu']:.1f})" for k, v in t["build_steps"].items()))
 
 
 def main(argv=None) -> None:

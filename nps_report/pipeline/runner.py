@@ -78,6 +78,11 @@ class BuildResult:
     packs_skipped: list = field(default_factory=list)
     gone: list = field(default_factory=list)      # manifest keys no longer in the data
     published: object = None                      # PublishResult when output_dir is a URL
+    marks: dict = field(default_factory=dict)     # step -> (wall s since start, this process's CPU s)
+
+    def mark(self, step: str, started: float) -> None:
+        """Note when ``step`` ended (for the timeline in ``build_stats.json``)."""
+        self.marks[step] = (round(time.perf_counter() - started, 2), round(time.process_time(), 2))
 
     @property
     def failed(self) -> list:
@@ -226,6 +231,7 @@ def _build_locked(params, folder: Path, root: Path, publish_to, templates, forma
     _check_quarters(plan, responses)
     _log(f"Plan: {plan.describe()}")
     result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
+    result.mark("data loaded and planned", started)
     if dry_run:
         for report in plan.reports:
             _log(f"  {report.kind:<10} {report.title}  ->  {folder / report.folder}")
@@ -267,11 +273,13 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
     remote = publish_to if scheduler is not None else None
     build = _write_inputs(params, loaded, responses, plan, rules, folder, templates, formats, force, remote)
     result.gone = mark_gone(build.manifest, responses)
+    result.mark("build tables and inputs written", started)
     teams_first = [r for r in plan.reports if r.kind == "team"]
     then = [r for r in plan.reports if r.kind != "team"]
     team_tasks = _report_tasks(build, teams_first, result, "team reports")
     save = build.save_manifest
     save()  # the reports about to run are pending: a killed build does not take them as done
+    result.mark("report tasks made", started)
     # One pool for both waves and the packs: each worker starts its kernel and PDF engine
     # once, and starts them now, while this process writes the close-the-loop lists.
     warm = scheduler is None and bool(team_tasks or _stale(build, then))
@@ -289,6 +297,7 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
             kernels = sys.modules.get(f"{__package__}.kernels")  # not imported: no kernel here
             if kernels is not None:  # (importing it would load papermill and nbformat: 2-3 s)
                 kernels.shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
+    result.mark("reports and packs done", started)
     _finish(build, result, plan, jobs, started, publish_to)
 
 
@@ -793,6 +802,7 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
              # the timeline (bench/timeline.py): when the build started, its own CPU seconds
              "started": round(time.time() - result.seconds, 3),
              "build_cpu_seconds": round(time.process_time(), 2),
+             "steps": {step: {"end": wall, "cpu": cpu} for step, (wall, cpu) in result.marks.items()},
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
     write_json(folder / "build_stats.json", stats)
 

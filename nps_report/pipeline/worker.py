@@ -174,10 +174,10 @@ def _execute_report(task: dict) -> dict:
         from . import kernels
 
         cpu = time.process_time()
-        nb, warm, kernel_cpu = _run_notebook(task, folder, timings, result)
+        nb, text, warm, kernel_cpu = _run_notebook(task, folder, timings, result)
         clock["execute_cpu"] = time.process_time() - cpu  # this process's share: papermill, nbclient
         nb = portable_notebook(nb, template=Path(task["template"]).name)
-        write_text(notebook_path, nbformat.writes(nb))
+        write_text(notebook_path, text or nbformat.writes(nb))
         result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark, cpu = time.perf_counter(), time.process_time()
@@ -227,10 +227,12 @@ def stop_clock(clock: dict, kernel_cpu=None) -> dict:
 
 def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     """Execute the report's notebook in the warm kernel; a kernel that dies on the way
-    is replaced and the notebook run once more. Returns the notebook and the kernel.
+    is replaced and the notebook run once more. Returns the notebook, its text (as
+    papermill serialised it, portable), the kernel and the kernel's CPU seconds.
 
-    Papermill writes nothing (no output path): the notebook is written once, whole, by
-    the caller, so a killed build never leaves half an executed notebook on disk.
+    Papermill writes into memory (:data:`~nps_report.pipeline.kernels.CAPTURE`), once,
+    at the end: the caller writes the notebook whole, so a killed build never leaves
+    half an executed notebook on disk.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -238,6 +240,7 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     from . import kernels
 
     kernel_name = task.get("kernel", "python3")
+    out = f"{kernels.CAPTURE}{os.getpid()}/report.ipynb"
     for attempt in (1, 2):
         mark = time.perf_counter()
         warm = kernels.warm_kernel(kernel_name)  # started once per worker, restarted if it died
@@ -247,16 +250,20 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
             timings["kernel"] = time.perf_counter() - mark
             mark, kernel_cpu = time.perf_counter(), warm.cpu_seconds()
             # papermill formats the input path with the parameters: a folder named {x} is data
-            nb = pm.execute_notebook(format_proof(task["template"]), None, parameters=task["parameters"],
+            nb = pm.execute_notebook(format_proof(task["template"]), out, parameters=task["parameters"],
                                      kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                     engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
+                                     engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder),
+                                     request_save_on_cell_execute=False,  # no save at start and end
+                                     portable_paths=(Path(task["template"]).name, "report.ipynb"))
             timings["execute"] = time.perf_counter() - mark
             if kernel_cpu is not None:
                 kernel_cpu = (warm.cpu_seconds() or kernel_cpu) - kernel_cpu
-            return nb, warm, kernel_cpu
+            return nb, kernels.captured(out), warm, kernel_cpu
         except PapermillExecutionError:
+            kernels.captured(out)  # the failed notebook papermill wrote: the caller writes its own
             raise
         except Exception:
+            kernels.captured(out)
             if attempt == 2 or warm.alive():
                 raise
             result["retried"] = "the kernel died; the report ran again in a new kernel"
