@@ -25,7 +25,6 @@ def timeline(folder: Path) -> dict:
     manifest = json.loads((folder / "manifest.json").read_text())
     stats = json.loads((folder / "build_stats.json").read_text())
     t0 = stats["started"]
-    end = t0 + stats["seconds"]
     items = [dict(key=k, kind=v["kind"], timings=v.get("timings", {}), **v["clock"])
              for k, v in manifest.items() if v.get("clock") and v["clock"]["start"] >= t0 - 1]
     for item in items:

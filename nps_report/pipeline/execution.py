@@ -192,6 +192,17 @@ def run_work(items, workers, *, start: bool = True, meanwhile=None) -> None:
 
     When a worker dies, the item it was running fails ("the worker process died"); the
     pool is replaced and every other unfinished item runs again in the new one.
+
+    Examples
+    --------
+    >>> done = []
+    >>> def record(outcome):
+    ...     done.append(outcome["key"])
+    ...     return [Work(dict, {"key": "summary"}, record)] if outcome["key"] == "team" else []
+    >>> run_work([Work(dict, {"key": "overview"}, record, priority=2),
+    ...           Work(dict, {"key": "team"}, record, priority=0)], None)
+    >>> done
+    ['team', 'summary', 'overview']
     """
     import heapq
     import itertools
