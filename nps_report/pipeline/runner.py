@@ -6,8 +6,11 @@
    action and benchmark files, the build tables of every quarter, ``context.json``. Every
    path in them is relative to the build folder, so a build folder moved, copied or
    zipped keeps its notebooks runnable.
-4. Team reports (each saves its tables beside its notebook), then department summaries
-   and overviews (they read their teams' saved tables), then the department packs.
+4. Team reports (each saves its tables beside its notebook), department summaries (they
+   read their teams' saved tables), overviews and the department packs: with several
+   local workers each as soon as what it reads is final (a summary once its teams are
+   recorded, a pack once its summary is), the close-the-loop lists written meanwhile;
+   in this process or on Dask, in waves (teams, then summaries and overviews, then packs).
 5. Mark teams and departments no longer in the data as gone; write the manifest and the
    index.
 
