@@ -14,7 +14,9 @@ import errno
 import os
 import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from ..exceptions import OutputError
 from ..storage import download_folder
 from .publish import mark_published
 
-__all__ = ["RESOURCE_ERRORS", "Workers", "execute_reports", "failure", "resource_fault", "run_each"]
+__all__ = ["RESOURCE_ERRORS", "ReportRecorder", "Work", "Workers", "execute_reports", "failure",
+           "payload_of", "resource_fault", "run_each", "run_work"]
 
 #: Errors of the output's file system that fail every report alike: the build stops.
 RESOURCE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
@@ -149,6 +152,18 @@ class Workers:
             self.home = None
 
 
+@dataclass
+class Work:
+    """One item for the workers: ``function(payload)`` runs in a worker, then ``record``
+    runs here with its outcome and may return more :class:`Work` (what became ready).
+    The lowest ``priority`` runs first; equal priorities run in the order they came."""
+
+    function: Callable
+    payload: dict
+    record: Callable
+    priority: int = 0
+
+
 def run_each(function, payloads, workers, record) -> None:
     """Call ``function`` on every payload (in the workers when there are several) and
     ``record`` each outcome.
@@ -156,50 +171,140 @@ def run_each(function, payloads, workers, record) -> None:
     When a worker dies, the item it was running fails ("the worker process died"); the
     pool is replaced and every other unfinished item runs again in the new one.
     """
+    def recorded(outcome):
+        record(outcome)
+
+    run_work([Work(function, payload, recorded) for payload in payloads], workers,
+             start=len(payloads) > 1)
+
+
+def run_work(items, workers, *, start: bool = True, meanwhile=None) -> None:
+    """Run :class:`Work` items, and those their ``record`` returns, until none is left.
+
+    In the workers (started now when ``start``), each worker gets one item at a time, the
+    next one chosen when a worker is free: an item that became ready meanwhile (a
+    department summary once its teams are done) goes before those waiting with a lower
+    priority. The next item is handed out before the finished one is recorded (the
+    manifest is saved then), so a worker does not wait for this process. ``meanwhile``
+    (this process's own work, such as writing the close-the-loop lists) runs in a thread
+    while the workers run the items; its exception is raised after the items are done.
+    Without workers (one job) everything runs here, ``meanwhile`` first.
+
+    When a worker dies, the item it was running fails ("the worker process died"); the
+    pool is replaced and every other unfinished item runs again in the new one.
+
+    Examples
+    --------
+    >>> done = []
+    >>> def record(outcome):
+    ...     done.append(outcome["key"])
+    ...     return [Work(dict, {"key": "summary"}, record)] if outcome["key"] == "team" else []
+    >>> run_work([Work(dict, {"key": "overview"}, record, priority=2),
+    ...           Work(dict, {"key": "team"}, record, priority=0)], None)
+    >>> done
+    ['team', 'summary', 'overview']
+    """
+    import heapq
+    import itertools
+
+    order = itertools.count()
+    queue = []
+
+    def push(more):
+        for work in more or ():
+            heapq.heappush(queue, (work.priority, next(order), work))
+
+    push(items)
     pool = None
     if workers is not None:  # a single item runs here, unless the workers are up already
-        pool = workers.pool or (workers.start() if len(payloads) > 1 else None)
+        pool = workers.pool or (workers.start() if start else None)
     if pool is None:
-        for payload in payloads:
-            record(function(payload))
+        if meanwhile is not None:
+            meanwhile()
+        while queue:
+            work = heapq.heappop(queue)[2]
+            push(work.record(work.function(work.payload)))
         return
+    helper = _Meanwhile(meanwhile)
+    _run_in_pool(queue, push, workers)
+    helper.join()
+
+
+def _run_in_pool(queue, push, workers) -> None:
+    import heapq
+    from concurrent.futures import FIRST_COMPLETED, wait
     from functools import partial
 
     from .worker import noted
 
-    task = partial(noted, function)  # each worker notes the item it runs
-    reruns = {}
-    pending = list(payloads)
-    while pending:
-        broken, futures = [], {}
-        for payload in pending:
-            try:
-                futures[workers.pool.submit(task, payload)] = payload
-            except BrokenProcessPool:  # a worker died while these were being submitted
-                broken.append(payload)
-        for future in as_completed(futures):
-            payload = futures[future]
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                broken.append(payload)
-                continue
-            except Exception as exc:  # the item could not be sent or its result not read
-                outcome = failure(payload, exc)
-            record(outcome)
-        pending = []
+    reruns, running, broken = {}, {}, []
+
+    def submit_ready():
+        while queue and len(running) < workers.jobs:
+            work = heapq.heappop(queue)[2]
+            try:  # each worker notes the item it runs
+                running[workers.pool.submit(partial(noted, work.function), work.payload)] = work
+            except BrokenProcessPool:  # a worker died: this item waits for the new pool
+                broken.append(work)
+                return
+
+    while queue or running:
         if not broken:
-            break
-        died = workers.replace()
-        for payload in broken:
-            key = payload["key"]
-            reruns[key] = reruns.get(key, 0) + 1
-            if key in died or reruns[key] > MAX_RERUNS:
-                record(failure(payload, RuntimeError(
-                    "the worker process running it died (killed, or out of memory); "
-                    "the other reports went on")))
-            else:
-                pending.append(payload)
+            submit_ready()
+        if running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            finished = []
+            for future in done:
+                work = running.pop(future)
+                try:
+                    finished.append((work, future.result()))
+                except BrokenProcessPool:
+                    broken.append(work)
+                except Exception as exc:  # the item could not be sent or its result not read
+                    finished.append((work, failure(work.payload, exc)))
+            if not broken:
+                submit_ready()  # the free worker starts its next item before this records
+            for work, outcome in finished:
+                push(work.record(outcome))
+        if broken and not running:  # every item of the broken pool has come back
+            died = workers.replace()
+            for work in broken:
+                key = work.payload["key"]
+                reruns[key] = reruns.get(key, 0) + 1
+                if key in died or reruns[key] > MAX_RERUNS:
+                    push(work.record(failure(work.payload, RuntimeError(
+                        "the worker process running it died (killed, or out of memory); "
+                        "the other reports went on"))))
+                else:
+                    push([work])
+            broken = []
+
+
+class _Meanwhile:
+    """``job()`` in a daemon thread (a build stopped by an error or Ctrl-C does not wait
+    for it); :meth:`join` waits for it and raises its exception."""
+
+    def __init__(self, job):
+        import threading
+
+        self.error = None
+        self.thread = None
+        if job is not None:
+            self.thread = threading.Thread(target=self._run, args=(job,), daemon=True,
+                                           name="nps-report-meanwhile")
+            self.thread.start()
+
+    def _run(self, job):
+        try:
+            job()
+        except BaseException as exc:  # raised in the build's thread by join
+            self.error = exc
+
+    def join(self):
+        if self.thread is not None:
+            self.thread.join()
+            if self.error is not None:
+                raise self.error
 
 
 def failure(payload, exc) -> dict:
@@ -225,6 +330,61 @@ def item_recorded(outcome: dict, save=None) -> None:
     fault = resource_fault(outcome)
     if fault is not None:
         raise fault
+
+
+def payload_of(task: dict) -> dict:
+    """What a worker gets of a report task (the task without its ``report`` object)."""
+    return {k: v for k, v in task.items() if k != "report"}
+
+
+class ReportRecorder:
+    """Records report outcomes: in the build's results and manifest, on the progress bar
+    (``FAILED ...`` lines), then :func:`item_recorded` (the manifest saved; a fault of the
+    output's file system stops the build). :meth:`add` the tasks before their outcomes.
+
+    ``fetch_from``: the build's URL when Dask workers uploaded their reports there (each
+    is fetched back into ``folder``).
+    """
+
+    def __init__(self, result, manifest: dict, bar, *, fetch_from=None, folder=None, save=None):
+        self.result, self.manifest, self.bar = result, manifest, bar
+        self.fetch_from, self.folder, self.save = fetch_from, folder, save
+        self.tasks = {}
+        self.done = self.failed = 0
+
+    def add(self, tasks) -> None:
+        self.tasks.update((t["key"], t) for t in tasks)
+
+    def __call__(self, outcome: dict) -> None:
+        key = outcome["key"]
+        task = self.tasks[key]
+        fetch_from, folder, bar = self.fetch_from, self.folder, self.bar
+        if fetch_from and outcome.get("uploaded"):  # a copy here for packs, index and reruns
+            try:
+                mark_published(folder, fetch_from, download_folder(
+                    f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder))
+            except Exception as exc:
+                outcome.update(status="failed", error=f"cannot fetch the report from {fetch_from}: "
+                                                      f"{type(exc).__name__}: {exc}")
+        self.result.results[key] = outcome
+        entry = self.manifest[key]
+        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
+                     cell=outcome.get("cell"), error=outcome.get("error"),
+                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()},
+                     memory={k: round(v) for k, v in outcome.get("memory", {}).items() if v is not None},
+                     outputs=outcome.get("outputs", {}) if outcome["status"] == "ok" else {},
+                     retried=outcome.get("retried"), clock=outcome.get("clock"))
+        self.done += 1
+        if outcome["status"] != "ok":
+            self.failed += 1
+            entry["fingerprint"] = None
+            report = task["report"]
+            where = f"cell {outcome['cell']}" if outcome.get("cell") else "before execution"
+            bar.write(f"FAILED {report.title}: {where}: {outcome['error']}", file=sys.stderr)
+        bar.set_postfix(done=self.done - self.failed, failed=self.failed,
+                        remaining=len(self.tasks) - self.done)
+        bar.update(1)
+        item_recorded(outcome, self.save)
 
 
 def execute_reports(tasks, workers, result, manifest, *, desc="Reports", scheduler=None,
@@ -262,41 +422,11 @@ def execute_reports(tasks, workers, result, manifest, *, desc="Reports", schedul
 
     from . import worker
 
-    payloads = [{k: v for k, v in t.items() if k != "report"} for t in tasks]
-    by_key = {t["key"]: t for t in tasks}
+    payloads = [payload_of(t) for t in tasks]
     bar = tqdm(total=len(tasks), desc=desc, unit="report", file=sys.stderr, disable=None,
                dynamic_ncols=True)
-    counts = {"done": 0, "failed": 0}
-
-    def record(outcome):
-        key = outcome["key"]
-        task = by_key[key]
-        if fetch_from and outcome.get("uploaded"):  # a copy here for packs, index and reruns
-            try:
-                mark_published(folder, fetch_from, download_folder(
-                    f"{fetch_from}/{task['report'].folder}", folder / task["report"].folder))
-            except Exception as exc:
-                outcome.update(status="failed", error=f"cannot fetch the report from {fetch_from}: "
-                                                      f"{type(exc).__name__}: {exc}")
-        result.results[key] = outcome
-        entry = manifest[key]
-        entry.update(status=outcome["status"], seconds=round(outcome["seconds"], 2),
-                     cell=outcome.get("cell"), error=outcome.get("error"),
-                     timings={k: round(v, 3) for k, v in outcome.get("timings", {}).items()},
-                     memory={k: round(v) for k, v in outcome.get("memory", {}).items() if v is not None},
-                     outputs=outcome.get("outputs", {}) if outcome["status"] == "ok" else {},
-                     retried=outcome.get("retried"))
-        counts["done"] += 1
-        if outcome["status"] != "ok":
-            counts["failed"] += 1
-            entry["fingerprint"] = None
-            report = task["report"]
-            where = f"cell {outcome['cell']}" if outcome.get("cell") else "before execution"
-            bar.write(f"FAILED {report.title}: {where}: {outcome['error']}", file=sys.stderr)
-        bar.set_postfix(done=counts["done"] - counts["failed"], failed=counts["failed"],
-                        remaining=len(tasks) - counts["done"])
-        bar.update(1)
-        item_recorded(outcome, save)
+    record = ReportRecorder(result, manifest, bar, fetch_from=fetch_from, folder=folder, save=save)
+    record.add(tasks)
 
     if scheduler is not None:
         from .distributed import execute_on_dask

@@ -16,10 +16,14 @@ import time
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import papermill_io
 
 from .processes import kernel_preexec
 
 ENGINE = "nps-warm"
+#: Papermill's output path for a notebook kept in memory (:func:`captured`): papermill
+#: serialises the executed notebook once, at its end, and the worker writes that text.
+CAPTURE = "nps-report-capture://"
 WARMUP = """
 import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
 import nps_report.plots, nps_report.benchmarks, nps_report.drivers, nps_report.themes
@@ -131,6 +135,16 @@ class WarmKernel:
             pass
         return None
 
+    def cpu_seconds(self):
+        """CPU seconds (user + system) the kernel process has used so far (Linux
+        ``/proc``), or None."""
+        try:
+            with open(f"/proc/{self.km.provisioner.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (AttributeError, OSError, ValueError, TypeError, IndexError):
+            return None
+
     def notebook_client(self):
         """An asynchronous client of this kernel for nbclient, made once and reused.
 
@@ -166,6 +180,7 @@ class WarmEngine(NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         warm: WarmKernel = kwargs.pop("warm_kernel")
+        portable = kwargs.pop("portable_paths", None)
         hide_injected_parameters(nb_man.nb)
         client = PapermillNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
                                          startup_timeout=start_timeout, kernel_name=kernel_name,
@@ -178,10 +193,15 @@ class WarmEngine(NBClientEngine):
         # partial notebook is saved only if the run itself breaks (kernel died, timeout).
         output_path, nb_man.output_path = nb_man.output_path, None
         try:
-            return client.execute(cleanup_kc=False)
+            nb = client.execute(cleanup_kc=False)
         except BaseException:
             nb_man.output_path = output_path
             raise
+        if portable is not None:  # before papermill's final write: the notebook it writes is portable
+            meta = nb.metadata.get("papermill")
+            if meta is not None:
+                meta["input_path"], meta["output_path"] = portable
+        return nb
 
 
 def hide_injected_parameters(nb) -> None:
@@ -194,7 +214,36 @@ def hide_injected_parameters(nb) -> None:
             cell.metadata["tags"] = [*tags, "remove-cell"]
 
 
+class CapturedNotebooks:
+    """A papermill I/O handler for :data:`CAPTURE` paths: what papermill writes there is
+    kept in memory until :func:`captured` takes it."""
+
+    def __init__(self):
+        self.texts = {}
+
+    def write(self, buf, path):
+        self.texts[path] = buf
+
+    def read(self, path):
+        raise OSError(f"{path}: a captured notebook is written, never read")
+
+    def listdir(self, path):
+        raise OSError(f"{path}: not a folder")
+
+    def pretty_path(self, path):
+        return path
+
+
+_CAPTURED = CapturedNotebooks()
+
+
+def captured(path: str):
+    """The text papermill wrote to the :data:`CAPTURE` ``path`` (None if nothing), forgotten here."""
+    return _CAPTURED.texts.pop(path, None)
+
+
 papermill_engines.register(ENGINE, WarmEngine)
+papermill_io.register(CAPTURE, _CAPTURED)
 
 _WARM: dict = {}
 atexit.register(lambda: shutdown_all())

@@ -10,7 +10,7 @@ from .execution import item_recorded, run_each
 from .fingerprints import file_hash, hash_text
 from .plan import inside
 
-__all__ = ["GONE", "build_packs", "plan_packs"]
+__all__ = ["GONE", "build_packs", "pack_payload", "pack_recorder", "plan_packs"]
 
 #: Manifest status of a report or pack whose team or department is no longer in the data.
 GONE = "gone"
@@ -86,10 +86,25 @@ def build_packs(tasks, workers, result, manifest: dict, save=None) -> None:
 
     from . import worker
 
-    payloads = [{k: v for k, v in t.items() if k != "fingerprint"} for t in tasks]
-    by_key = {t["key"]: t for t in tasks}
+    payloads = [pack_payload(t) for t in tasks]
     bar = tqdm(total=len(tasks), desc="Packs", unit="pack", file=sys.stderr, disable=None,
                dynamic_ncols=True)
+    try:
+        run_each(worker.build_pack, payloads, workers, pack_recorder(tasks, result, manifest, bar, save))
+    finally:
+        bar.close()
+
+
+def pack_payload(task: dict) -> dict:
+    """What a worker gets of a pack task (the task without its fingerprint)."""
+    return {k: v for k, v in task.items() if k != "fingerprint"}
+
+
+def pack_recorder(tasks, result, manifest: dict, bar, save=None):
+    """A function recording a pack's outcome (results, manifest, progress ``bar``), then
+    :func:`~nps_report.pipeline.execution.item_recorded` (``save``; a fault of the
+    output's file system stops the build)."""
+    by_key = {t["key"]: t for t in tasks}
 
     def record(outcome):
         key = outcome["key"]
@@ -99,17 +114,14 @@ def build_packs(tasks, workers, result, manifest: dict, save=None) -> None:
                      error=outcome.get("error"), pages=outcome.get("pages"),
                      contents_pages=outcome.get("contents_pages"), starts=outcome.get("starts", {}),
                      included=outcome.get("included", []),
-                     not_included=outcome.get("not_included", []))
+                     not_included=outcome.get("not_included", []), clock=outcome.get("clock"))
         if outcome["status"] != "ok":
             entry["fingerprint"] = None
             bar.write(f"FAILED pack {entry['title']}: {outcome['error']}", file=sys.stderr)
         else:
             entry["fingerprint"] = by_key[key]["fingerprint"]
-            entry["sha256"] = _hash_or_none(by_key[key]["path"])
+            entry["sha256"] = outcome.get("sha256") or _hash_or_none(by_key[key]["path"])
         bar.update(1)
         item_recorded(outcome, save)
 
-    try:
-        run_each(worker.build_pack, payloads, workers, record)
-    finally:
-        bar.close()
+    return record

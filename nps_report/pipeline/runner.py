@@ -6,8 +6,11 @@
    action and benchmark files, the build tables of every quarter, ``context.json``. Every
    path in them is relative to the build folder, so a build folder moved, copied or
    zipped keeps its notebooks runnable.
-4. Team reports (each saves its tables beside its notebook), then department summaries
-   and overviews (they read their teams' saved tables), then the department packs.
+4. Team reports (each saves its tables beside its notebook), department summaries (they
+   read their teams' saved tables), overviews and the department packs: with several
+   local workers each as soon as what it reads is final (a summary once its teams are
+   recorded, a pack once its summary is), the close-the-loop lists written meanwhile;
+   in this process or on Dask, in waves (teams, then summaries and overviews, then packs).
 5. Mark teams and departments no longer in the data as gone; write the manifest and the
    index.
 
@@ -23,6 +26,7 @@ refused permission raises :class:`~nps_report.exceptions.OutputError` naming the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import shutil
@@ -77,6 +81,11 @@ class BuildResult:
     packs_skipped: list = field(default_factory=list)
     gone: list = field(default_factory=list)      # manifest keys no longer in the data
     published: object = None                      # PublishResult when output_dir is a URL
+    marks: dict = field(default_factory=dict)     # step -> (wall s since start, this process's CPU s)
+
+    def mark(self, step: str, started: float) -> None:
+        """Note when ``step`` ended (for the timeline in ``build_stats.json``)."""
+        self.marks[step] = (round(time.perf_counter() - started, 2), round(time.process_time(), 2))
 
     @property
     def failed(self) -> list:
@@ -191,6 +200,33 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
                 *, quarters, teams, departments, jobs, force, dry_run, scheduler) -> BuildResult:
     """The build, once this process holds the folder's lock."""
     sweep_temporary(folder)  # files a killed build was writing when it died
+    with _early_workers(params, folder, formats, jobs=jobs, force=force, dry_run=dry_run,
+                        scheduler=scheduler) as workers:
+        return _build_locked(params, folder, root, publish_to, templates, formats, rules, started,
+                             quarters=quarters, teams=teams, departments=departments, jobs=jobs,
+                             force=force, dry_run=dry_run, scheduler=scheduler, workers=workers)
+
+
+@contextlib.contextmanager
+def _early_workers(params, folder: Path, formats, *, jobs, force, dry_run, scheduler):
+    """The build's workers, started before the data is loaded when every report is going
+    to be built (``force``, or no manifest yet): they start their kernels and PDF engines
+    (seconds of imports) while this process loads the data and computes the build tables.
+    Yields None otherwise (an incremental build may have nothing to run: its workers
+    start once it knows)."""
+    jobs = jobs or params.jobs or os.cpu_count() or 1
+    if dry_run or (scheduler or params.scheduler) is not None or jobs < 2 \
+            or not (force or not (folder / MANIFEST).exists()):
+        yield None
+        return
+    with build_environment(jobs), Workers(jobs, warm=True, pdf="pdf" in formats) as workers:
+        workers.start()
+        yield workers
+
+
+def _build_locked(params, folder: Path, root: Path, publish_to, templates, formats, rules, started,
+                  *, quarters, teams, departments, jobs, force, dry_run, scheduler, workers) -> BuildResult:
+    """Load, plan and build (``workers``: already started by :func:`_early_workers`, or None)."""
     loaded, responses = load_data(params, folder, started)
     plan = make_plan(responses, quarters=quarters or params.quarters,
                      teams=teams or params.teams, departments=departments or params.departments,
@@ -198,6 +234,7 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
     _check_quarters(plan, responses)
     _log(f"Plan: {plan.describe()}")
     result = BuildResult(folder=folder, plan=plan, counts=loaded.counts)
+    result.mark("data loaded and planned", started)
     if dry_run:
         for report in plan.reports:
             _log(f"  {report.kind:<10} {report.title}  ->  {folder / report.folder}")
@@ -208,7 +245,7 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
     try:
         with build_environment(jobs):  # thread caps and a private runtime folder for kernels
             _run_reports(params, plan, loaded, responses, rules, folder, templates, formats, force,
-                         publish_to, scheduler, jobs, result, started)
+                         publish_to, scheduler, jobs, result, started, workers=workers)
     except KeyboardInterrupt:
         import logging
 
@@ -231,47 +268,162 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
 
 
 def _run_reports(params, plan, loaded, responses, rules, folder, templates, formats, force,
-                 publish_to, scheduler, jobs, result, started) -> None:
-    """Steps 3 to 5: the inputs, the reports, the packs, the manifest and the index."""
+                 publish_to, scheduler, jobs, result, started, workers=None) -> None:
+    """Steps 3 to 5: the inputs, the reports, the packs, the manifest and the index
+    (``workers``: started early by :func:`_early_workers`, else started here)."""
     # On a Dask cluster with a URL output_dir, the workers read the build's inputs from
     # the URL and write their reports there: they share no file system with this machine.
     remote = publish_to if scheduler is not None else None
     build = _write_inputs(params, loaded, responses, plan, rules, folder, templates, formats, force, remote)
     result.gone = mark_gone(build.manifest, responses)
+    result.mark("build tables and inputs written", started)
     teams_first = [r for r in plan.reports if r.kind == "team"]
     then = [r for r in plan.reports if r.kind != "team"]
     team_tasks = _report_tasks(build, teams_first, result, "team reports")
     save = build.save_manifest
     save()  # the reports about to run are pending: a killed build does not take them as done
+    result.mark("report tasks made", started)
     # One pool for both waves and the packs: each worker starts its kernel and PDF engine
     # once, and starts them now, while this process writes the close-the-loop lists.
     warm = scheduler is None and bool(team_tasks or _stale(build, then))
-    with Workers(jobs, warm=warm, pdf="pdf" in formats) as workers:
+    early = workers
+    with contextlib.nullcontext(early) if early else Workers(jobs, warm=warm, pdf="pdf" in formats) as workers:
         try:
             if workers.warm:
                 workers.start()
-            _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
-            for task in team_tasks:  # a team report that fails now leaves no older tables behind
-                shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
-            if remote and team_tasks:
-                publish(folder, remote)  # the data, context, tables and inputs the workers read
-            execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
-                            scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
-            _write_action_logs(folder, plan)
-            # Now the teams' saved tables are final: the summaries' fingerprints cover them.
-            summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
-            save()
-            execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
-                            scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
-            if "pdf" in formats:
-                build_packs(plan_packs(folder, plan, build.manifest, result, params, build.context,
-                                       force=force, code=build.code), workers, result, build.manifest,
-                            save=save)
+            if scheduler is None and workers.jobs > 1:  # each item as soon as it can run
+                _run_as_ready(build, plan, team_tasks, then, workers, result, save)
+            else:  # in this process, or on Dask: teams, then summaries, then packs
+                _run_in_waves(build, plan, team_tasks, then, workers, result, save, formats=formats,
+                              scheduler=scheduler, remote=remote, params=params, force=force)
         finally:
-            from .kernels import shutdown_all
-
-            shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
+            kernels = sys.modules.get(f"{__package__}.kernels")  # not imported: no kernel here
+            if kernels is not None:  # (importing it would load papermill and nbformat: 2-3 s)
+                kernels.shutdown_all()  # this process's kernel (one job); workers' kernels end with the pool
+    result.mark("reports and packs done", started)
     _finish(build, result, plan, jobs, started, publish_to)
+
+
+#: Which ready item a free worker takes first: the one with the longest chain of work
+#: behind it (a team report, then its summary, then its pack), so that the build ends on
+#: short items spread over the workers instead of one department's summary and pack
+#: running alone. The overview reads only the build tables: it can run at any time.
+PRIORITY = {"team": 0, "department": 1, "overview": 2, "pack": 3}
+
+
+def _run_as_ready(build, plan, team_tasks, then, workers, result, save) -> None:
+    """The reports and packs on the workers, each as soon as what it reads is final.
+
+    Team reports and overviews are ready at once; a department summary when its teams'
+    reports are recorded (its fingerprint covers their saved tables), its pack when the
+    summary is; a free worker takes the ready item first in :data:`PRIORITY`, and no
+    worker waits for a whole wave to end. This process writes the
+    close-the-loop lists meanwhile (no report reads them; the manifest's links to them
+    are added when they are written), and the quarters' action logs once the last team
+    report is in.
+    """
+    from functools import partial
+
+    from tqdm import tqdm
+
+    from . import worker
+    from .execution import ReportRecorder, Work, payload_of, run_work
+    from .packs import pack_payload, pack_recorder
+
+    folder = build.folder
+    for task in team_tasks:  # a team report that fails now leaves no older tables behind
+        shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
+    bar = tqdm(total=0, desc="Reports", unit="item", file=sys.stderr, disable=None, dynamic_ncols=True)
+    record_report = ReportRecorder(result, build.manifest, bar, save=save)
+    waiting = {}  # (quarter, department) -> its team reports not recorded yet
+    for task in team_tasks:
+        report = task["report"]
+        waiting.setdefault((report.quarter, report.department), set()).add(report.key)
+    teams_left = {task["key"] for task in team_tasks}
+    summaries = {(r.quarter, r.department): r for r in then if r.kind == "department"}
+
+    def reports(tasks):
+        record_report.add(tasks)
+        bar.total += len(tasks)
+        return [Work(worker.execute_report, payload_of(t), on_report, PRIORITY[t["report"].kind])
+                for t in tasks]
+
+    def summary(report):
+        tasks = _report_tasks(build, [report], result, "department summaries")
+        save()
+        return reports(tasks) if tasks else pack(report)
+
+    def pack(summary_report):
+        if "pdf" not in build.formats:
+            return []
+        tasks = plan_packs(folder, Plan(reports=[summary_report], quarters=[summary_report.quarter]),
+                           build.manifest, result, build.params, build.context, force=build.force,
+                           code=build.code)
+        if not tasks:
+            return []
+        save()
+        bar.total += len(tasks)
+        record_pack = pack_recorder(tasks, result, build.manifest, bar, save)
+        return [Work(worker.build_pack, pack_payload(t), record_pack, PRIORITY["pack"]) for t in tasks]
+
+    def on_report(outcome):
+        record_report(outcome)
+        report = record_report.tasks[outcome["key"]]["report"]
+        if report.kind == "department":
+            return pack(report)
+        if report.kind != "team":
+            return []
+        teams_left.discard(report.key)
+        if not teams_left:
+            _write_action_logs(folder, plan)
+        group = (report.quarter, report.department)
+        waiting[group].discard(report.key)
+        return summary(summaries.pop(group)) if not waiting[group] and group in summaries else []
+
+    first = reports(team_tasks)
+    for group in [g for g in summaries if not waiting.get(g)]:  # its teams are all up to date
+        first += summary(summaries.pop(group))
+    overviews = [r for r in then if r.kind == "overview"]
+    if overviews:
+        first += reports(_report_tasks(build, overviews, result, "company overviews"))
+    save()
+    # The lists are written into a copy of the manifest (this thread saves the manifest
+    # after each item), and their links merged in when they are all written.
+    lists = _Build(**{**build.__dict__, "manifest": {}})
+    try:
+        run_work(first, workers, meanwhile=partial(_write_close_the_loop, lists, plan,
+                                                   rebuilt={t["key"] for t in team_tasks}))
+    finally:
+        bar.close()
+    for key, entry in lists.manifest.items():
+        build.manifest.setdefault(key, {}).update(entry)
+    save()
+    if not team_tasks:
+        _write_action_logs(folder, plan)
+
+
+def _run_in_waves(build, plan, team_tasks, then, workers, result, save, *, formats, scheduler,
+                  remote, params, force) -> None:
+    """The reports in waves: the close-the-loop lists, the team reports, then the summaries
+    and overviews (their fingerprints cover the teams' saved tables), then the packs."""
+    folder = build.folder
+    _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
+    for task in team_tasks:  # a team report that fails now leaves no older tables behind
+        shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
+    if remote and team_tasks:
+        publish(folder, remote)  # the data, context, tables and inputs the workers read
+    execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
+                    scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
+    _write_action_logs(folder, plan)
+    # Now the teams' saved tables are final: the summaries' fingerprints cover them.
+    summary_tasks = _report_tasks(build, then, result, "summaries and overviews")
+    save()
+    execute_reports(summary_tasks, workers, result, build.manifest, desc="Summaries",
+                    scheduler=scheduler, fetch_from=remote, folder=folder, save=save)
+    if "pdf" in formats:
+        build_packs(plan_packs(folder, plan, build.manifest, result, params, build.context,
+                               force=force, code=build.code), workers, result, build.manifest,
+                    save=save)
 
 
 # ----------------------------------------------------------------------------- 1. checks
@@ -650,6 +802,10 @@ def _write_build_stats(folder: Path, result: BuildResult, jobs: int) -> None:
     stats = {"seconds": round(result.seconds, 2), "jobs": jobs, "reports_built": len(result.results),
              "reports_failed": len(result.failed), "reports_up_to_date": len(result.skipped),
              "packs_built": len(result.packs), "build_peak_mb": round(peak_rss_mb()),
+             # the timeline (bench/timeline.py): when the build started, its own CPU seconds
+             "started": round(time.time() - result.seconds, 3),
+             "build_cpu_seconds": round(time.process_time(), 2),
+             "steps": {step: {"end": wall, "cpu": cpu} for step, (wall, cpu) in result.marks.items()},
              **{k: (round(v) if v is not None else None) for k, v in peaks.items()}}
     write_json(folder / "build_stats.json", stats)
 

@@ -42,8 +42,11 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     here is tried again by the first report, which reports the error.
     """
     if setup:
+        import atexit
+
         from .processes import die_with_parent, limit_loaded_threads
 
+        atexit.register(_exit_now)
         _RUNNING["folder"] = setup.get("running")
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, _ended_by_pool)
@@ -69,6 +72,22 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
             kernel.ready()
     except Exception:  # the first report retries (a fresh kernel if this one died) and says why
         pass
+
+
+def _exit_now() -> None:
+    """The last step of a pool worker's exit (its first exit handler, so it runs last):
+    stop its kernel, then leave without tearing the interpreter down (2-3 s of freeing
+    pandas, matplotlib and WeasyPrint objects and closing ZMQ sockets, with nothing left
+    to write: every file a report makes is written and synced before its result returns)."""
+    import sys
+
+    kernels = sys.modules.get(f"{__package__}.kernels")
+    if kernels is not None:
+        kernels.shutdown_all()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def ready() -> bool:
@@ -163,28 +182,33 @@ def _execute_report(task: dict) -> dict:
 
     from ..export import export_html
 
-    started = time.perf_counter()
+    started, clock = time.perf_counter(), start_clock()
     folder = Path(task["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     notebook_path = folder / "report.ipynb"
     timings = {}
     result = {"key": task["key"], "status": "ok", "cell": None, "error": None, "timings": timings}
+    kernel_cpu = None
     try:
         from . import kernels
 
-        nb, warm = _run_notebook(task, folder, timings, result)
+        cpu = time.process_time()
+        nb, text, warm, kernel_cpu = _run_notebook(task, folder, timings, result)
+        clock["execute_cpu"] = time.process_time() - cpu  # this process's share: papermill, nbclient
         nb = portable_notebook(nb, template=Path(task["template"]).name)
-        write_text(notebook_path, nbformat.writes(nb))
+        write_text(notebook_path, text or nbformat.writes(nb))
         result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
-            mark = time.perf_counter()
+            mark, cpu = time.perf_counter(), time.process_time()
             export_html(nb, folder / "report.html", title=task["title"],
                         running_header=task["running_header"])
             timings["html"] = time.perf_counter() - mark
+            clock["html_cpu"] = time.process_time() - cpu
         if "pdf" in task["formats"]:
-            mark = time.perf_counter()
+            mark, cpu = time.perf_counter(), time.process_time()
             _export_pdf(task, folder)
             timings["pdf"] = time.perf_counter() - mark
+            clock["pdf_cpu"] = time.process_time() - cpu
         result["outputs"] = output_hashes(folder, task["formats"])
     except PapermillExecutionError as exc:
         ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
@@ -198,16 +222,36 @@ def _execute_report(task: dict) -> dict:
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
+    result["clock"] = stop_clock(clock, kernel_cpu=kernel_cpu)
     result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
 
 
+def start_clock() -> dict:
+    """When a work item starts: the time of day and this process's CPU seconds so far."""
+    return {"start": time.time(), "cpu": time.process_time()}
+
+
+def stop_clock(clock: dict, kernel_cpu=None) -> dict:
+    """What the build's timeline needs of a finished work item (``bench/timeline.py``):
+    its start and end (seconds since the epoch), the worker's pid, the CPU seconds the
+    worker spent on it and, for a report, the CPU seconds its kernel spent executing it."""
+    out = {"start": round(clock["start"], 3), "end": round(time.time(), 3), "pid": os.getpid(),
+           "cpu": round(time.process_time() - clock["cpu"], 3),
+           **{k: round(v, 3) for k, v in clock.items() if k.endswith("_cpu")}}
+    if kernel_cpu is not None:
+        out["kernel_cpu"] = round(kernel_cpu, 3)
+    return out
+
+
 def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     """Execute the report's notebook in the warm kernel; a kernel that dies on the way
-    is replaced and the notebook run once more. Returns the notebook and the kernel.
+    is replaced and the notebook run once more. Returns the notebook, its text (as
+    papermill serialised it, portable), the kernel and the kernel's CPU seconds.
 
-    Papermill writes nothing (no output path): the notebook is written once, whole, by
-    the caller, so a killed build never leaves half an executed notebook on disk.
+    Papermill writes into memory (:data:`~nps_report.pipeline.kernels.CAPTURE`), once,
+    at the end: the caller writes the notebook whole, so a killed build never leaves
+    half an executed notebook on disk.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -215,6 +259,7 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     from . import kernels
 
     kernel_name = task.get("kernel", "python3")
+    out = f"{kernels.CAPTURE}{os.getpid()}/report.ipynb"
     for attempt in (1, 2):
         mark = time.perf_counter()
         warm = kernels.warm_kernel(kernel_name)  # started once per worker, restarted if it died
@@ -222,16 +267,22 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
         try:
             warm.reset(cwd=folder.resolve())
             timings["kernel"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            mark, kernel_cpu = time.perf_counter(), warm.cpu_seconds()
             # papermill formats the input path with the parameters: a folder named {x} is data
-            nb = pm.execute_notebook(format_proof(task["template"]), None, parameters=task["parameters"],
+            nb = pm.execute_notebook(format_proof(task["template"]), out, parameters=task["parameters"],
                                      kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                     engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder))
+                                     engine_name=kernels.ENGINE, warm_kernel=warm, cwd=str(folder),
+                                     request_save_on_cell_execute=False,  # no save at start and end
+                                     portable_paths=(Path(task["template"]).name, "report.ipynb"))
             timings["execute"] = time.perf_counter() - mark
-            return nb, warm
+            if kernel_cpu is not None:
+                kernel_cpu = (warm.cpu_seconds() or kernel_cpu) - kernel_cpu
+            return nb, kernels.captured(out), warm, kernel_cpu
         except PapermillExecutionError:
+            kernels.captured(out)  # the failed notebook papermill wrote: the caller writes its own
             raise
         except Exception:
+            kernels.captured(out)
             if attempt == 2 or warm.alive():
                 raise
             result["retried"] = "the kernel died; the report ran again in a new kernel"
@@ -308,7 +359,7 @@ def build_pack(task: dict) -> dict:
     from ..export.packs import PackPart
     from ..export.packs import build_pack as render_pack
 
-    started = time.perf_counter()
+    started, clock = time.perf_counter(), start_clock()
     result = {"key": task["key"], "status": "ok", "error": None}
     try:
         made = render_pack([PackPart(**part) for part in task["parts"]], task["path"],
@@ -316,6 +367,9 @@ def build_pack(task: dict) -> dict:
                            build=task.get("build", ""), built=task.get("built", ""),
                            page_size=task.get("page_size", "A4"))
         result.update(made.to_dict())
+        from .fingerprints import file_hash
+
+        result["sha256"] = file_hash(task["path"])  # here, not in the build's one process
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
                       path=exc.filename or task["path"])
@@ -323,6 +377,7 @@ def build_pack(task: dict) -> dict:
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}",
                       detail=traceback.format_exc(limit=5))
     result["seconds"] = time.perf_counter() - started
+    result["clock"] = stop_clock(clock)
     return result
 
 
