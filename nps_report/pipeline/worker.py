@@ -68,6 +68,11 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
             from ..export.pdf import get_engine
 
             get_engine()
+        import gc
+
+        # What the imports made lives as long as the worker: frozen, the collector's full
+        # passes during a report (WeasyPrint makes many cycles) no longer scan it.
+        gc.freeze()
         if kernel is not None:
             kernel.ready()
     except Exception:  # the first report retries (a fresh kernel if this one died) and says why
