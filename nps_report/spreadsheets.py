@@ -115,18 +115,21 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None, finish=None) -
     # Saved (close) only when every sheet is made: as a context manager the writer
     # saves on an error too, and an empty book's "At least one sheet must be visible"
     # would replace the error (a Ctrl-C became an IndexError).
-    writer = pd.ExcelWriter(buffer, engine="openpyxl")
-    for name, frame in sheets.items():
-        safe = safe_frame(frame)
-        safe.to_excel(writer, sheet_name=name, index=False)
-        sheet = writer.sheets[name]
-        sheet.freeze_panes = "A2"
-        for i, column in enumerate(frame.columns, start=1):
-            letter = sheet.cell(row=1, column=i).column_letter
-            sheet.column_dimensions[letter].width = widths.get(column, 20)
-    if finish is not None:
-        finish(writer.book)
-    writer.close()
+    try:
+        writer = pd.ExcelWriter(buffer, engine="openpyxl")
+        for name, frame in sheets.items():
+            safe = safe_frame(frame)
+            safe.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(frame.columns, start=1):
+                letter = sheet.cell(row=1, column=i).column_letter
+                sheet.column_dimensions[letter].width = widths.get(column, 20)
+        if finish is not None:
+            finish(writer.book)
+        writer.close()
+    except OSError as exc:  # named by the file it was for, as atomic_path names its errors
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     write_bytes(path, buffer.getvalue())
     return path
 
