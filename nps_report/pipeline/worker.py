@@ -177,8 +177,7 @@ def _execute_report(task: dict) -> dict:
         if task.get("close_the_loop") is not None:  # the team's lists, written first (runner)
             from ..closeloop import write_close_the_loop
 
-            with _interrupt_after():
-                write_close_the_loop(*task["close_the_loop"], folder)
+            write_close_the_loop(*task["close_the_loop"], folder)
         nb, warm = _run_notebook(task, folder, timings, result)
         nb = portable_notebook(nb, template=Path(task["template"]).name)
         write_text(notebook_path, nbformat.writes(nb))
@@ -207,27 +206,6 @@ def _execute_report(task: dict) -> dict:
     result["seconds"] = time.perf_counter() - started
     result.setdefault("memory", {})["worker_peak_mb"] = peak_rss_mb()
     return result
-
-
-@contextlib.contextmanager
-def _interrupt_after():
-    """Ctrl-C in the block (a workbook written in about 0.1 s) takes effect when it ends:
-    with one job the build's own process writes it, and an interrupted openpyxl save
-    leaves a half-closed zip file that complains on stderr when collected."""
-    import threading
-
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
-    caught = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if caught:
-            raise KeyboardInterrupt
 
 
 def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
