@@ -8,11 +8,12 @@ every text cell is neutralised the same way (OWASP's advice: a leading single qu
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_path
+from .atomic import atomic_path, write_bytes
 
 __all__ = ["FORMULA_START", "add_entry_checks", "neutralize", "safe_frame", "unsafe_cells", "write_csv",
            "write_xlsx"]
@@ -107,18 +108,29 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None, finish=None) -
     widths = widths or {}
     # The file object is ours: a save that fails half way (a full disk) still closes it,
     # where pandas would leave its own handle open on the removed temporary file.
-    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
-        with pd.ExcelWriter(handle, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                safe = safe_frame(frame)
-                safe.to_excel(writer, sheet_name=name, index=False)
-                sheet = writer.sheets[name]
-                sheet.freeze_panes = "A2"
-                for i, column in enumerate(frame.columns, start=1):
-                    letter = sheet.cell(row=1, column=i).column_letter
-                    sheet.column_dimensions[letter].width = widths.get(column, 20)
-            if finish is not None:
-                finish(writer.book)
+    # The book is made in memory and its bytes written at once: no file is open while
+    # openpyxl works (a failing or interrupted save leaves nothing on disk, and a worker
+    # ended with its build leaves no half-written temporary file behind).
+    buffer = io.BytesIO()
+    # Saved (close) only when every sheet is made: as a context manager the writer
+    # saves on an error too, and an empty book's "At least one sheet must be visible"
+    # would replace the error (a Ctrl-C became an IndexError).
+    try:
+        writer = pd.ExcelWriter(buffer, engine="openpyxl")
+        for name, frame in sheets.items():
+            safe = safe_frame(frame)
+            safe.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(frame.columns, start=1):
+                letter = sheet.cell(row=1, column=i).column_letter
+                sheet.column_dimensions[letter].width = widths.get(column, 20)
+        if finish is not None:
+            finish(writer.book)
+        writer.close()
+    except OSError as exc:  # named by the file it was for, as atomic_path names its errors
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    write_bytes(path, buffer.getvalue())
     return path
 
 

@@ -162,6 +162,48 @@ def test_rerun_skips_up_to_date(small_build):
     assert len(again.skipped) == len(again.plan.reports) and not again.results
 
 
+def _workbook_facts(path):
+    """Every cell's value, number format, fill, font and comment, the checks, widths and panes."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    facts = {}
+    for sheet in book.worksheets:
+        cells = [(c.coordinate, c.value, c.number_format, c.fill.fill_type, c.fill.start_color.rgb,
+                  c.font.b, c.font.color.rgb if c.font.color is not None else None,
+                  c.comment.text if c.comment else None) for row in sheet.iter_rows() for c in row]
+        checks = [(v.type, v.formula1, str(v.sqref), v.error) for v in sheet.data_validations.dataValidation]
+        widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+        facts[sheet.title] = (cells, checks, widths, sheet.freeze_panes)
+    return facts
+
+
+def test_close_the_loop_files_from_the_workers_match_the_build_process(tmp_path, small_build):
+    """The workers write a rebuilt team's workbook and CSV with its report; the build process
+    writes those of up-to-date teams whose files are missing: the same files either way."""
+    folder, build, _ = small_build
+    workers_wrote = folder / "output" / "small"
+    copy = tmp_path / "out" / "small"
+    shutil.copytree(workers_wrote, copy)
+    removed = sorted(p.relative_to(copy) for p in copy.rglob("close_the_loop.*"))
+    assert len(removed) == 2 * 4  # xlsx and csv of 2 teams x 2 quarters
+    for path in removed:
+        (copy / path).unlink()
+    again = run_build(build.model_copy(update={"output_dir": str(tmp_path / "out")}), jobs=2)
+    assert again.exit_code == 0 and not again.results  # every report up to date: not rebuilt
+    for path in removed:
+        if path.suffix == ".csv":
+            assert (copy / path).read_bytes() == (workers_wrote / path).read_bytes(), path
+        else:
+            assert _workbook_facts(copy / path) == _workbook_facts(workers_wrote / path), path
+    checks = _workbook_facts(copy / removed[1])["Detractors"][1]
+    assert [c[0] for c in checks] == ["list", "date"]
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for key, entry in manifest.items():
+        if entry.get("kind") == "team":
+            assert entry["extra_links"]["CSV"] == f"{key}/close_the_loop.csv"
+
+
 def test_one_failing_report_does_not_stop_others(tmp_path, small_build):
     folder, build, _ = small_build
     templates = tmp_path / "templates"

@@ -479,3 +479,45 @@ def test_pdf_of_a_report_lays_out_as_the_plain_document(demo_ctx, tmp_path):
     assert sum(item[0] == "image" for items in fast_pages for item in items) == 6
     for number, (mine, theirs) in enumerate(zip(fast_pages, plain_pages), start=1):
         assert mine == theirs, f"page {number}"
+
+
+# ----------------------------------------------------------------------------- close-the-loop lists
+def test_close_the_loop_lists_match_loop_list_on_the_whole_case_state(demo_ctx):
+    """Each team's list from its own cases (``close_the_loop_lists``) is the list from the
+    whole build's case state, with carried-over cases, returned states and a response id
+    shared by two teams."""
+    from nps_report import closeloop, loop
+    from nps_report.tables.build import close_the_loop_lists, current_responses
+
+    responses = demo_ctx.responses().copy()
+    options = demo_ctx.options
+    cases = loop.detractor_cases(responses)
+    rng = np.random.default_rng(19)
+    earlier = cases.index[cases[schema.QUARTER] == "2026Q2"]
+    returned = rng.choice(earlier, size=len(earlier) // 3, replace=False)
+    cases.loc[returned, "returned"] = True
+    cases.loc[returned, "status"] = rng.choice(["open", "contacted", "resolved", "unreachable"], len(returned))
+    cases.loc[returned[:20], "owner"] = "Kim"
+    # one quarter's detractor's id also names another team's earlier case
+    now = cases.index[cases[schema.QUARTER] == "2026Q3"]
+    other = cases.index[(cases[schema.QUARTER] == "2026Q2")
+                        & (cases[schema.TEAM] != cases.loc[now[0], schema.TEAM])][0]
+    cases.loc[other, schema.RESPONSE_ID] = cases.loc[now[0], schema.RESPONSE_ID]
+    cases.loc[other, ["returned", "status", "owner"]] = [True, "contacted", "Ana"]
+    current = current_responses(responses, quarter="2026Q3", options=options)[0]
+    lists = close_the_loop_lists(current, quarter="2026Q3", options=options, cases=cases,
+                                 responses=responses)
+    carried = 0
+    for team, frame in current.groupby(schema.TEAM, observed=True, sort=True):
+        detractors, promoters = closeloop.close_the_loop(
+            frame, team=team, quarter="2026Q3", sla_hours=options.loop.sla_hours, tz=options.timezone,
+            fiscal_year_start_month=options.fiscal_year_start_month,
+            comment_max_chars=options.comment_max_chars)
+        plain = loop.loop_list(detractors, cases, responses=responses)
+        pd.testing.assert_frame_equal(lists[str(team)][0], plain)
+        pd.testing.assert_frame_equal(lists[str(team)][1], promoters)
+        assert lists[str(team)][0].attrs == plain.attrs
+        carried += int((plain[loop.CARRIED_OVER] != "").sum())
+    assert carried > 0  # the comparison covered carried-over cases
+    shared = lists[str(cases.loc[now[0], schema.TEAM])][0]
+    assert (shared["owner"] == "Ana").any()

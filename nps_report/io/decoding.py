@@ -308,6 +308,8 @@ def _per_line(data: bytes) -> tuple[list, Decoding]:
 
 def _repair(text: str, how: Decoding) -> str:
     """C1 characters, mojibake and NFC, line by line (only lines that need it)."""
+    if text.isascii():  # none of the three can occur: no scan of a large file by regex
+        return text
     mojibake = bool(_MOJIBAKE.search(text))
     c1 = bool(_C1.search(text))
     nfc = not unicodedata.is_normalized("NFC", text)

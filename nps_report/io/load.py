@@ -235,7 +235,11 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     def column(target):
         if target not in columns:
             if target in targets:
-                columns[target], blanked = blank_missing(raw[targets[target]], tokens)
+                # Each used column made trimmed arrow text once: every step below starts
+                # with arrow_text, which gives the same text again (and cheaply) from it.
+                text = pd.Series(pd.arrays.ArrowStringArray(arrow_text(raw[targets[target]])),
+                                 index=raw.index)
+                columns[target], blanked = blank_missing(text, tokens)
                 if blanked:
                     missing_values[target] = blanked
             elif target in constants:

@@ -291,11 +291,15 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
         try:
             if workers.warm:
                 workers.start()
+            # A rebuilt team's close-the-loop workbook is written by the worker running its
+            # report (first, so a failing report still leaves it): not before the first report.
+            in_workers = _close_the_loop_in_tasks(build, team_tasks) if scheduler is None else set()
             if scheduler is None and workers.jobs > 1:  # each item as soon as it can run
-                _run_as_ready(build, plan, team_tasks, then, workers, result, save)
+                _run_as_ready(build, plan, team_tasks, then, workers, result, save, skip=in_workers)
             else:  # in this process, or on Dask: teams, then summaries, then packs
                 _run_in_waves(build, plan, team_tasks, then, workers, result, save, formats=formats,
-                              scheduler=scheduler, remote=remote, params=params, force=force)
+                              scheduler=scheduler, remote=remote, params=params, force=force,
+                              skip=in_workers)
         finally:
             kernels = sys.modules.get(f"{__package__}.kernels")  # not imported: no kernel here
             if kernels is not None:  # (importing it would load papermill and nbformat: 2-3 s)
@@ -311,16 +315,16 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
 PRIORITY = {"team": 0, "department": 1, "overview": 2, "pack": 3}
 
 
-def _run_as_ready(build, plan, team_tasks, then, workers, result, save) -> None:
+def _run_as_ready(build, plan, team_tasks, then, workers, result, save, *, skip=frozenset()) -> None:
     """The reports and packs on the workers, each as soon as what it reads is final.
 
     Team reports and overviews are ready at once; a department summary when its teams'
     reports are recorded (its fingerprint covers their saved tables), its pack when the
     summary is; a free worker takes the ready item first in :data:`PRIORITY`, and no
-    worker waits for a whole wave to end. This process writes the
-    close-the-loop lists meanwhile (no report reads them; the manifest's links to them
-    are added when they are written), and the quarters' action logs once the last team
-    report is in.
+    worker waits for a whole wave to end. The close-the-loop lists not in ``skip`` (those
+    the workers write with their reports) are written by this process meanwhile (no report
+    reads them; the manifest's links to them are added when they are written), and the
+    quarters' action logs once the last team report is in.
     """
     from functools import partial
 
@@ -392,7 +396,7 @@ def _run_as_ready(build, plan, team_tasks, then, workers, result, save) -> None:
     lists = _Build(**{**build.__dict__, "manifest": {}})
     try:
         run_work(first, workers, meanwhile=partial(_write_close_the_loop, lists, plan,
-                                                   rebuilt={t["key"] for t in team_tasks}))
+                                                   rebuilt={t["key"] for t in team_tasks}, skip=skip))
     finally:
         bar.close()
     for key, entry in lists.manifest.items():
@@ -403,11 +407,12 @@ def _run_as_ready(build, plan, team_tasks, then, workers, result, save) -> None:
 
 
 def _run_in_waves(build, plan, team_tasks, then, workers, result, save, *, formats, scheduler,
-                  remote, params, force) -> None:
-    """The reports in waves: the close-the-loop lists, the team reports, then the summaries
-    and overviews (their fingerprints cover the teams' saved tables), then the packs."""
+                  remote, params, force, skip=frozenset()) -> None:
+    """The reports in waves: the close-the-loop lists (but those in ``skip``, which the
+    workers write with their reports), the team reports, then the summaries and overviews
+    (their fingerprints cover the teams' saved tables), then the packs."""
     folder = build.folder
-    _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks})
+    _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks}, skip=skip)
     for task in team_tasks:  # a team report that fails now leaves no older tables behind
         shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
     if remote and team_tasks:
@@ -502,11 +507,12 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
     """Write the responses, input files, build tables and ``context.json`` (relative paths)."""
     write_responses(responses, folder / RESPONSES_FILE)
     options, input_hashes = _copy_inputs(options_of(params), folder)
+    slices = slice_fingerprints(responses)
     context = ReportContext(
         build=params.name, data_path=RESPONSES_FILE, options=options, counts=loaded.counts,
         segments=loaded.segments, attributes=loaded.attributes,
         rejected_by_team=_rejected_by_team(params, loaded),
-        fingerprint=slice_fingerprints(responses)["all"],
+        fingerprint=slices["all"],
         params_file=Path(params.source_file).name if params.source_file else "",
         version=__version__, created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     tables, loop_lists = _write_build_tables(responses, plan, context, rules, folder,
@@ -521,7 +527,7 @@ def _write_inputs(params, loaded, responses, plan, rules, folder: Path, template
                        *([params.page_size] if "pdf" in formats else []))
     return _Build(params=params, folder=folder, templates=templates, formats=formats, force=force,
                   remote=remote, responses=responses, context=context, tables=tables, loop_lists=loop_lists,
-                  manifest=manifest, slices=slice_fingerprints(responses), common=common, code=code)
+                  manifest=manifest, slices=slices, common=common, code=code)
 
 
 def _copy_inputs(options, folder: Path):
@@ -693,31 +699,62 @@ def _task(build: _Build, report: Report, fingerprint: str) -> dict:
                     "built": build.context.created, "page_size": params.page_size}}
 
 
-def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set) -> None:
+def _team_lists(build: _Build, report: Report) -> tuple:
+    """A team report's close-the-loop lists (detractors, promoters) as the build drew them up."""
+    from .. import closeloop
+
+    lists = build.loop_lists[report.quarter].get(report.team)
+    if lists is None:  # every response of the team expired: empty lists
+        lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS + ["carried_over"]),
+                 pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
+    return lists
+
+
+def _link_close_the_loop(build: _Build, report: Report) -> None:
+    build.manifest.setdefault(report.key, {})["extra_links"] = {
+        "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
+        "CSV": f"{report.folder}/close_the_loop.csv"}
+
+
+def _close_the_loop_in_tasks(build: _Build, team_tasks: list) -> set:
+    """Give each team report task its close-the-loop lists (``close_the_loop``), for the
+    worker to write the team's workbook and CSV beside the report; return their keys.
+
+    200 workbooks take about 25 s of CPU: written by the workers, with the reports, they
+    no longer delay the first report.
+    """
+    keys = set()
+    for task in team_tasks:
+        report = task["report"]
+        if report.kind != "team":
+            continue
+        task["close_the_loop"] = _team_lists(build, report)
+        _link_close_the_loop(build, report)
+        keys.add(report.key)
+    return keys
+
+
+def _write_close_the_loop(build: _Build, plan: Plan, rebuilt: set, skip=frozenset()) -> None:
     """Write each team's detractors (and promoters to engage) beside its report.
 
     The lists name customers, so they are spreadsheets for the team only: never part of
-    an HTML or PDF report or a pack. Written for every report being built, or when missing.
+    an HTML or PDF report or a pack. Written for every report being built, or when missing;
+    not here for the reports in ``skip`` (their workers write them, see
+    :func:`_close_the_loop_in_tasks`).
     """
     from .. import closeloop
 
     folder = build.folder
     for report in plan.reports:
-        if report.kind != "team":
+        if report.kind != "team" or report.key in skip:
             continue
         target = folder / report.folder
         if report.key not in rebuilt and (target / "close_the_loop.xlsx").exists():
             continue
-        lists = build.loop_lists[report.quarter].get(report.team)
-        if lists is None:  # every response of the team expired: empty lists
-            lists = (pd.DataFrame(columns=closeloop.DETRACTOR_COLUMNS + ["carried_over"]),
-                     pd.DataFrame(columns=closeloop.PROMOTER_COLUMNS))
-        detractors, promoters = lists
+        detractors, promoters = _team_lists(build, report)
         target.mkdir(parents=True, exist_ok=True)
         closeloop.write_close_the_loop(detractors, promoters, target)
-        build.manifest.setdefault(report.key, {})["extra_links"] = {
-            "close-the-loop XLSX": f"{report.folder}/close_the_loop.xlsx",
-            "CSV": f"{report.folder}/close_the_loop.csv"}
+        _link_close_the_loop(build, report)
 
 
 def _read_action_returns(params, folder: Path, responses: pd.DataFrame):
@@ -760,9 +797,10 @@ def mark_gone(manifest: dict, responses: pd.DataFrame) -> list:
     its responses at all. Narrowing a build with ``-t``/``-d`` marks nothing gone. Gone
     reports are left out of packs and listed as gone in the index; their old files stay.
     """
-    present = set(responses[[schema.QUARTER, schema.DEPARTMENT, schema.TEAM]].astype(str)
-                  .itertuples(index=False, name=None))
-    departments = set(responses[schema.DEPARTMENT].astype(str))
+    # The distinct keys first, then as text: 1M rows hold a few thousand.
+    present = set(responses[[schema.QUARTER, schema.DEPARTMENT, schema.TEAM]].drop_duplicates()
+                  .astype(str).itertuples(index=False, name=None))
+    departments = set(responses[schema.DEPARTMENT].drop_duplicates().astype(str))
     gone = []
     for key, entry in manifest.items():
         kind = entry.get("kind")

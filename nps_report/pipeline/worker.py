@@ -171,7 +171,9 @@ def _execute_report(task: dict) -> dict:
         ``template`` (path), ``folder`` (absolute output folder), ``parameters``,
         ``title``, ``running_header``, ``formats`` and ``key``; for a PDF, ``pdf``:
         ``kind``, ``quarter``, ``team``, ``department``, ``build``, ``built`` (date of
-        the build) and ``page_size`` ("A4" or "Letter").
+        the build) and ``page_size`` ("A4" or "Letter"); for a team report, optionally
+        ``close_the_loop``: its (detractors, promoters), written first as the team's
+        close-the-loop workbook and CSV (:func:`nps_report.closeloop.write_close_the_loop`).
 
     Returns
     -------
@@ -197,6 +199,10 @@ def _execute_report(task: dict) -> dict:
     try:
         from . import kernels
 
+        if task.get("close_the_loop") is not None:  # the team's lists, written first (runner)
+            from ..closeloop import write_close_the_loop
+
+            write_close_the_loop(*task["close_the_loop"], folder)
         cpu = time.process_time()
         nb, text, warm, kernel_cpu = _run_notebook(task, folder, timings, result)
         clock["execute_cpu"] = time.process_time() - cpu  # this process's share: papermill, nbclient
