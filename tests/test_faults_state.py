@@ -267,6 +267,28 @@ def test_a_dead_worker_fails_only_its_report(tmp_path):
     assert replaced == 1
 
 
+PEAK_OF_A_WORKER = """
+import multiprocessing as mp
+from nps_report.pipeline.worker import peak_rss_mb
+if __name__ == "__main__":
+    big = bytearray(600 * 1024 * 1024)
+    big[::4096] = b"\\1" * len(big[::4096])  # every page touched: resident
+    with mp.get_context("spawn").Pool(1) as pool:
+        print(round(peak_rss_mb()), round(pool.apply(peak_rss_mb)))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is Linux's")
+def test_a_worker_reports_its_own_peak_memory_not_its_parents(tmp_path):
+    """build_stats.json's largest worker: a worker started from a 600 MB build process
+    used to report 600 MB (ru_maxrss survives exec), whatever it used itself."""
+    script = tmp_path / "peak.py"
+    script.write_text(PEAK_OF_A_WORKER, encoding="utf-8")
+    out = subprocess.run([PYTHON, str(script)], env=ENV, capture_output=True, text=True, timeout=300)
+    parent, child = map(int, out.stdout.split())
+    assert parent >= 600 and child < parent - 300, out.stdout
+
+
 KERNEL_THREADS = """
 import json, os, threadpoolctl
 json.dump({"pools": [{"api": p["internal_api"], "threads": p["num_threads"]}

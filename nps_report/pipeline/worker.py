@@ -330,11 +330,23 @@ def output_hashes(folder: Path, formats) -> dict:
 
 def peak_rss_mb(who=None) -> float:
     """Peak resident memory in MB of this process (default) or, with
-    ``resource.RUSAGE_CHILDREN``, of its largest finished child (``ru_maxrss`` is in kB
-    on Linux, bytes on macOS)."""
+    ``resource.RUSAGE_CHILDREN``, of its largest finished child.
+
+    On Linux this process's own peak is ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss``
+    survives ``exec``, so a worker started from a 1 GB build process would report 1 GB
+    whatever it used itself. Elsewhere ``ru_maxrss`` (kB on Linux, bytes on macOS).
+    """
     import resource
     import sys
 
+    if who is None:
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
     peak = resource.getrusage(resource.RUSAGE_SELF if who is None else who).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
