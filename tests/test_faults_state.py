@@ -539,13 +539,17 @@ def test_killed_build_leaves_no_process_or_key_and_resumes(tmp_path):
     assert [f for f in kernel_files if f and Path(f).exists()] == []
     # (other programs on this machine may write connection files too: only this build's count)
     assert [f for f in set(connection_files([temp])) - keys_before if "nps-report" in f] == []
-    assert leftovers(out) == []
+    # A process killed while writing leaves its hidden temporary file (nothing can remove
+    # it); what it was writing keeps its previous content or is absent, never half written.
+    assert [f for f in leftovers(out) if not atomic.is_temporary(f)] == []
     recorded = json.loads((out / MANIFEST).read_text())  # whole, with what was finished
     finished = sorted(k for k, v in recorded.items() if v.get("status") == "ok")
+    assert all(outputs_match(out / k, recorded[k]["outputs"], ["html"]) for k in finished)
     rerun = run_build(params.load_params(build_file), jobs=2)
     assert rerun.exit_code == 0
     assert sorted(rerun.skipped) == finished
     assert len(rerun.results) == len(rerun.plan.reports) - len(finished)
+    assert leftovers(out) == []  # the next build swept the killed writers' temporary files
 
 
 def _connection_file_of(pid: int):

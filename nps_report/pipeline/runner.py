@@ -200,11 +200,17 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
                 *, quarters, teams, departments, jobs, force, dry_run, scheduler) -> BuildResult:
     """The build, once this process holds the folder's lock."""
     sweep_temporary(folder)  # files a killed build was writing when it died
-    with _early_workers(params, folder, formats, jobs=jobs, force=force, dry_run=dry_run,
-                        scheduler=scheduler) as workers:
-        return _build_locked(params, folder, root, publish_to, templates, formats, rules, started,
-                             quarters=quarters, teams=teams, departments=departments, jobs=jobs,
-                             force=force, dry_run=dry_run, scheduler=scheduler, workers=workers)
+    try:
+        with _early_workers(params, folder, formats, jobs=jobs, force=force, dry_run=dry_run,
+                            scheduler=scheduler) as workers:
+            return _build_locked(params, folder, root, publish_to, templates, formats, rules, started,
+                                 quarters=quarters, teams=teams, departments=departments, jobs=jobs,
+                                 force=force, dry_run=dry_run, scheduler=scheduler, workers=workers)
+    except BuildInterrupted:
+        # Ctrl-C: the workers and their kernels are ended by now, perhaps in the middle of a
+        # write; their temporary files go now, not at the next build (the lock is still ours).
+        sweep_temporary(folder)
+        raise
 
 
 @contextlib.contextmanager
