@@ -106,11 +106,9 @@ def write_xlsx(sheets: dict, path, *, widths: dict | None = None, finish=None) -
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     widths = widths or {}
-    # The file object is ours: a save that fails half way (a full disk) still closes it,
-    # where pandas would leave its own handle open on the removed temporary file.
-    # The book is made in memory and its bytes written at once: no file is open while
-    # openpyxl works (a failing or interrupted save leaves nothing on disk, and a worker
-    # ended with its build leaves no half-written temporary file behind).
+    # The book is made in memory and its bytes written at once (atomically): no file is
+    # open while openpyxl works, so a failing or interrupted save leaves nothing on disk
+    # and no handle open (pandas kept its own open on a full disk's removed temporary file).
     buffer = io.BytesIO()
     # Saved (close) only when every sheet is made: as a context manager the writer
     # saves on an error too, and an empty book's "At least one sheet must be visible"

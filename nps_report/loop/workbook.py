@@ -138,6 +138,7 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     listed = listed[[c for c in WORKBOOK_COLUMNS if c in listed]]
     listed["contacted_on"] = pd.to_datetime(listed["contacted_on"], utc=True)
     xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
+
     def finish(book):
         sheet = book["Detractors"]
         header = [c.value for c in sheet[1]]

@@ -289,8 +289,8 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
     save = build.save_manifest
     save()  # the reports about to run are pending: a killed build does not take them as done
     result.mark("report tasks made", started)
-    # One pool for both waves and the packs: each worker starts its kernel and PDF engine
-    # once, and starts them now, while this process writes the close-the-loop lists.
+    # One pool for the reports and the packs: each worker starts its kernel and PDF engine
+    # once, and starts them now.
     warm = scheduler is None and bool(team_tasks or _stale(build, then))
     early = workers
     with contextlib.nullcontext(early) if early else Workers(jobs, warm=warm, pdf="pdf" in formats) as workers:
@@ -300,6 +300,8 @@ def _run_reports(params, plan, loaded, responses, rules, folder, templates, form
             # A rebuilt team's close-the-loop workbook is written by the worker running its
             # report (first, so a failing report still leaves it): not before the first report.
             in_workers = _close_the_loop_in_tasks(build, team_tasks) if scheduler is None else set()
+            for task in team_tasks:  # a team report that fails now leaves no older tables behind
+                shutil.rmtree(build.folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
             if scheduler is None and workers.jobs > 1:  # each item as soon as it can run
                 _run_as_ready(build, plan, team_tasks, then, workers, result, save, skip=in_workers)
             else:  # in this process, or on Dask: teams, then summaries, then packs
@@ -341,8 +343,6 @@ def _run_as_ready(build, plan, team_tasks, then, workers, result, save, *, skip=
     from .packs import pack_payload, pack_recorder
 
     folder = build.folder
-    for task in team_tasks:  # a team report that fails now leaves no older tables behind
-        shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
     bar = tqdm(total=0, desc="Reports", unit="item", file=sys.stderr, disable=None, dynamic_ncols=True)
     record_report = ReportRecorder(result, build.manifest, bar, save=save)
     waiting = {}  # (quarter, department) -> its team reports not recorded yet
@@ -419,8 +419,6 @@ def _run_in_waves(build, plan, team_tasks, then, workers, result, save, *, forma
     (their fingerprints cover the teams' saved tables), then the packs."""
     folder = build.folder
     _write_close_the_loop(build, plan, rebuilt={t["key"] for t in team_tasks}, skip=skip)
-    for task in team_tasks:  # a team report that fails now leaves no older tables behind
-        shutil.rmtree(folder / task["report"].folder / TABLES_FOLDER, ignore_errors=True)
     if remote and team_tasks:
         publish(folder, remote)  # the data, context, tables and inputs the workers read
     execute_reports(team_tasks, workers, result, build.manifest, desc="Team reports",
