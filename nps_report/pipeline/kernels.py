@@ -25,9 +25,10 @@ ENGINE = "nps-warm"
 #: serialises the executed notebook once, at its end, and the worker writes that text.
 CAPTURE = "nps-report-capture://"
 WARMUP = """
-import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
+import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
 import nps_report.plots, nps_report.benchmarks, nps_report.drivers, nps_report.themes
 import nps_report.tables, nps_report.render  # what the templates call
+# scikit-learn is imported where it is used (comment themes); its NMF only by topic discovery
 import gc
 gc.freeze()  # what the imports made is permanent: the reset's gc.collect() then only scans a report's garbage
 """
