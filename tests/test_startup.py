@@ -165,3 +165,69 @@ def test_pool_workers_skip_the_unused_imports():
         run_each(module_state, [{"key": "a"}, {"key": "b"}], workers, outcomes.append)
     assert sorted(o["status"] for o in outcomes) == ["ok", "ok"], outcomes
     assert all(tuple(o["state"]) == ("None", False) for o in outcomes), outcomes
+
+
+def children_of(pid: int) -> list:
+    """The running child processes of ``pid`` (Linux ``/proc``), but multiprocessing's
+    resource tracker, which lives as long as its parent."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and b"resource_tracker" not in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="lists processes in /proc")
+def test_without_pango_a_fresh_build_stops_after_starting_its_workers_and_leaves_none(
+        tmp_path, monkeypatch, capsys):
+    """The PDF check (WeasyPrint's import in the build process) runs once the early
+    workers are starting, so they warm up meanwhile; a missing Pango still stops the
+    build before any report (exit 2, how to install it) and ends those workers."""
+    import builtins
+
+    from nps_report import cli
+    from nps_report.export import pdf
+    from nps_report.pipeline import runner
+
+    from .test_faults_state import fault_build_file, wait_gone
+
+    build_file = fault_build_file(tmp_path)
+    seen = {"order": [], "workers": []}
+    real_start, real_check = Workers.start, runner._check_formats
+
+    def start(self):
+        seen["order"].append("workers started")
+        return real_start(self)
+
+    def check(formats, *, dry_run):
+        seen["order"].append("PDF checked")
+        seen["workers"] = children_of(os.getpid())
+        return real_check(formats, dry_run=dry_run)
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):  # as test_pdf's no_pango: in this process only
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libpango-1.0-0': cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(Workers, "start", start)
+    monkeypatch.setattr(runner, "_check_formats", check)
+    pdf.get_engine.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    try:
+        code = cli.main(["build", str(build_file), "--formats", "html,pdf", "--jobs", "2"])
+    finally:
+        monkeypatch.setattr(builtins, "__import__", real_import)
+        pdf.get_engine.cache_clear()
+    assert code == 2
+    assert "apt-get install libpango" in capsys.readouterr().err
+    assert seen["order"] == ["workers started", "PDF checked"]
+    assert len(seen["workers"]) == 2, seen
+    assert wait_gone(seen["workers"]) == []
+    assert not (tmp_path / "output" / "faults" / "manifest.json").exists()  # no report ran
