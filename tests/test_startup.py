@@ -130,6 +130,7 @@ import json, sys
 import nps_report.cli  # the spawned worker's __main__
 from nps_report.pipeline import worker, kernels  # its initializer, its kernel's client
 from nps_report.closeloop import write_close_the_loop  # a team report's lists
+from nps_report.loop.workbook import write_loop_workbook  # ... as a workbook
 import nps_report.export.html, nps_report.export.pdf, nps_report.export.packs
 print(json.dumps({name: name in sys.modules for name in
                   ("pandas", "scipy", "matplotlib", "seaborn", "sklearn", "nps_report.stats",
@@ -147,8 +148,9 @@ def test_a_worker_does_not_import_the_analysis_stack():
                     "nps_report.pipeline.runner": False, "papermill": True}, seen
 
 
-CHECK_IN_WORKER = ("__import__('nbformat') and (repr(__import__('sys').modules.get('rfc3987_syntax')), "
-                   "'scipy' in __import__('sys').modules)")
+CHECK_IN_WORKER = ("__import__('nbformat') and __import__('nps_report.loop.workbook') and "
+                   "(repr(__import__('sys').modules.get('rfc3987_syntax')), "
+                   "'scipy' in __import__('sys').modules, 'openpyxl' in __import__('sys').modules)")
 
 
 def module_state(payload: dict) -> dict:
@@ -158,13 +160,15 @@ def module_state(payload: dict) -> dict:
 
 def test_pool_workers_skip_the_unused_imports():
     """A build's workers (the pool's initializer) skip ``rfc3987_syntax`` before anything
-    imports jsonschema, and load no scipy for themselves."""
+    imports jsonschema, import the close-the-loop writer up front, and load no scipy
+    for themselves."""
     with Workers(2, warm=False, pdf=False) as workers:
         workers.start()
         outcomes = []
         run_each(module_state, [{"key": "a"}, {"key": "b"}], workers, outcomes.append)
     assert sorted(o["status"] for o in outcomes) == ["ok", "ok"], outcomes
-    assert all(tuple(o["state"]) == ("None", False) for o in outcomes), outcomes
+    # the close-the-loop writer is imported by the initializer (before its gc.freeze)
+    assert all(tuple(o["state"]) == ("None", False, True) for o in outcomes), outcomes
 
 
 def children_of(pid: int) -> list:

@@ -39,7 +39,8 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     ignores Ctrl-C (the build handles it and ends its workers), removes its note when
     the pool ends it, and caps the numeric libraries it has loaded. Then it launches the
     warm kernel, and while the kernel imports pandas and seaborn, loads papermill, the
-    HTML exporter and (for PDF builds) the PDF engine. Never raises: a step that fails
+    HTML exporter, the close-the-loop writer and (for PDF builds) the PDF engine, so that
+    the objects they make are frozen out of the collector's passes. Never raises: a step that fails
     here is tried again by the first report, which reports the error.
 
     The worker first skips the imports no build uses
@@ -77,6 +78,16 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
             from ..export.pdf import get_engine
 
             get_engine()
+            from PIL import Image
+            import pikepdf  # noqa: F401  (the packs)
+
+            Image.preinit()  # the image formats WeasyPrint reads
+        # A team report's close-the-loop workbook (pandas, openpyxl): imported before the
+        # freeze below, or every full collection of every report would scan their objects.
+        import openpyxl  # noqa: F401
+
+        from ..closeloop import write_close_the_loop  # noqa: F401
+        from ..loop.workbook import write_loop_workbook  # noqa: F401
         import gc
 
         # What the imports made lives as long as the worker: frozen, the collector's full
