@@ -58,8 +58,8 @@ def skip_unused_imports() -> tuple:
     >>> import subprocess, sys
     >>> code = ("from nps_report.pipeline.processes import skip_unused_imports; skip_unused_imports(); "
     ...         "import jsonschema, sys; print(sys.modules['rfc3987_syntax'])")
-    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
-    'None\n'
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    'None'
     """
     if "jsonschema" in sys.modules:
         return ()
