@@ -196,22 +196,21 @@ def test_without_pango_a_fresh_build_stops_after_starting_its_workers_and_leaves
 
     from nps_report import cli
     from nps_report.export import pdf
-    from nps_report.pipeline import runner
 
     from .test_faults_state import fault_build_file, wait_gone
 
     build_file = fault_build_file(tmp_path)
     seen = {"order": [], "workers": []}
-    real_start, real_check = Workers.start, runner._check_formats
+    real_start, real_check = Workers.start, pdf.check_pdf_support
 
     def start(self):
         seen["order"].append("workers started")
         return real_start(self)
 
-    def check(formats, *, dry_run):
+    def check():
         seen["order"].append("PDF checked")
         seen["workers"] = children_of(os.getpid())
-        return real_check(formats, dry_run=dry_run)
+        return real_check()
 
     real_import = builtins.__import__
 
@@ -221,7 +220,7 @@ def test_without_pango_a_fresh_build_stops_after_starting_its_workers_and_leaves
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(Workers, "start", start)
-    monkeypatch.setattr(runner, "_check_formats", check)
+    monkeypatch.setattr(pdf, "check_pdf_support", check)
     pdf.get_engine.cache_clear()
     monkeypatch.setattr(builtins, "__import__", no_pango)
     try:
