@@ -5,7 +5,8 @@ Usage (after a build, e.g. ``nps-report demo /tmp/demo``)::
     python bench/timeline.py /tmp/demo/demo [--json out.json]
 
 Prints, in seconds from the build's start: when the first report started (the build's
-fixed cost before it), each worker's first start, last end, busy and idle time, the
+fixed cost before it), each worker's first start, last end, busy and idle time, when it
+was ready and the CPU seconds it and its kernel had spent starting up, the
 phases (team reports, summaries, packs) and the tail (from the moment the first worker
 has nothing more to do to the end of the last item), then the CPU seconds: each
 report's worker and kernel CPU, execute's wall time against the kernel's CPU, and the
@@ -39,6 +40,9 @@ def timeline(folder: Path) -> dict:
         workers[pid] = {"items": len(own), "first_start": own[0]["start"], "last_end": own[-1]["end"],
                         "busy": busy, "idle_between": own[-1]["end"] - own[0]["start"] - busy,
                         "cpu": sum(i["cpu"] for i in own),
+                        # the worker's first item carries its start-up (worker.stop_clock)
+                        "startup": next(({**i["startup"], "ready": i["startup"]["ready"] - t0}
+                                         for i in own if i.get("startup")), None),
                         "kernel_cpu": sum(i.get("kernel_cpu", 0) for i in own)}
     phases = {}
     for kind in ("team", "department", "overview", "pack"):
@@ -90,6 +94,10 @@ def show(t: dict) -> None:
         print(f"  worker {pid}: {w['items']} items, {w['first_start']:.1f} -> {w['last_end']:.1f} s, "
               f"busy {w['busy']:.1f} s, idle between items {w['idle_between']:.1f} s, "
               f"cpu {w['cpu']:.1f} s (worker) + {w['kernel_cpu']:.1f} s (kernel)")
+        up = w.get("startup")
+        if up:
+            print(f"    start-up: ready at {up['ready']:.1f} s; CPU then: worker {up.get('worker_cpu', 0):.2f} s, "
+                  f"kernel {up.get('kernel_cpu') or 0:.2f} s")
     print("  per report (mean): " + ", ".join(f"{k} {v:.3f}" for k, v in t["per_report_mean"].items()
                                                if v is not None))
     print("  per team report (mean): " + ", ".join(f"{k} {v:.3f}" for k, v in t["per_team_report_mean"].items()

@@ -244,7 +244,16 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    Run as the command (``argv`` None: the process is nps-report's own), it first keeps
+    out the imports no command uses (:func:`nps_report.pipeline.processes.skip_unused_imports`);
+    called from Python with ``argv``, it leaves the caller's session as it is.
+    """
+    if argv is None:
+        from .pipeline.processes import skip_unused_imports
+
+        skip_unused_imports()
     parser = make_parser()
     args = parser.parse_args(argv)
     if getattr(args, "seed", 0) is None:

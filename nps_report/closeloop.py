@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import schema, stats
+from . import schema
 from .spreadsheets import neutralize
 from .truncation import COMMENT_MAX_CHARS, truncate_comments
 
@@ -124,6 +124,8 @@ def close_the_loop(data: pd.DataFrame, *, team: str, quarter: str, as_of=None,
     if missing:
         raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
     stamp = _as_of(as_of, quarter, tz, fiscal_year_start_month)
+    from . import stats  # here: a build's worker writes these lists without scipy
+
     rows = data[(data[schema.TEAM] == team) & (data[schema.QUARTER] == quarter)]
     category = stats.categorize(rows[schema.SCORE])
     submitted = pd.to_datetime(rows[schema.SUBMITTED_AT], utc=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import schema, stats
+from .. import schema
 from .cases import CONTACTED, loop_start
 
 __all__ = ["CALLBACK_CAVEAT", "CALLBACK_COLUMNS", "callback_effect"]
@@ -75,6 +75,8 @@ def callback_effect(responses: pd.DataFrame, cases: pd.DataFrame, *, quarter: st
     >>> table[["group", "answered_later", "promoters", "nps"]].values.tolist()
     [['contacted', 2, 2, 100.0], ['not contacted', 2, 0, -100.0]]
     """
+    from .. import stats  # here: a build's worker writes the workbooks without scipy
+
     start = loop_start(cases)
     teams = sorted(start) if teams is None else [str(t) for t in teams]
     quarter = str(quarter)

@@ -69,7 +69,7 @@ class Workers:
         if self.pool is None and self.jobs > 1:
             import multiprocessing
             import tempfile
-            from multiprocessing import spawn
+            from multiprocessing import resource_tracker, spawn
 
             from . import worker
             from .processes import LEFTOVER_PREFIX, thread_environment, worker_launcher
@@ -83,7 +83,11 @@ class Workers:
             changes = thread_environment(self.threads)
             saved = {k: os.environ.get(k) for k in changes}
             os.environ.update(changes)
-            # ... and start through a launcher that ties them to this process at once.
+            # ... and start through a launcher that ties them to this process at once. Not
+            # multiprocessing's resource tracker, started here first by a plain Python: it
+            # ends with its pipe to this process, and launched late from the launcher it would
+            # fail to start when a build stops at once (its launcher file removed meanwhile).
+            resource_tracker.ensure_running()
             python, launcher = spawn.get_executable(), worker_launcher(self.home)
             if launcher is not None:
                 spawn.set_executable(str(launcher))

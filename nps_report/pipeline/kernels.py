@@ -25,9 +25,21 @@ ENGINE = "nps-warm"
 #: serialises the executed notebook once, at its end, and the worker writes that text.
 CAPTURE = "nps-report-capture://"
 WARMUP = """
-import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn, sklearn.decomposition
+import pandas, numpy, scipy.stats, matplotlib, matplotlib.pyplot, seaborn
 import nps_report.plots, nps_report.benchmarks, nps_report.drivers, nps_report.themes
 import nps_report.tables, nps_report.render  # what the templates call
+import importlib
+# ... and what their functions import on first use in every report (load_context, the
+# follow-up, comment themes, the build's tables), when installed; not scikit-learn's NMF
+# (topic discovery only)
+for _name in ("nps_report.context", "nps_report.followup", "sklearn.feature_extraction.text",
+              "vaderSentiment.vaderSentiment", "ftfy", "pyarrow.parquet", "pyarrow.dataset",
+              "matplotlib_inline.backend_inline"):
+    try:
+        importlib.import_module(_name)
+    except ImportError:
+        pass
+del _name
 import gc
 gc.freeze()  # what the imports made is permanent: the reset's gc.collect() then only scans a report's garbage
 """

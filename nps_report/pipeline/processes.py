@@ -24,15 +24,49 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["THREAD_VARIABLES", "available_cores", "build_environment", "die_with_parent",
-           "kernel_preexec", "limit_loaded_threads", "thread_environment", "threads_per_worker",
-           "sweep_leftovers", "worker_launcher"]
+__all__ = ["THREAD_VARIABLES", "UNUSED_IMPORTS", "available_cores", "build_environment",
+           "die_with_parent", "kernel_preexec", "limit_loaded_threads", "skip_unused_imports",
+           "thread_environment", "threads_per_worker", "sweep_leftovers", "worker_launcher"]
 
 #: Environment variables that size the thread pools of OpenMP, OpenBLAS, MKL, numexpr
 #: and Accelerate; read once, when the library loads.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+#: Optional modules that libraries of a build import for nothing, costly at import:
+#: jsonschema 4.26 imports ``rfc3987_syntax`` (when installed) for its "iri" and
+#: "iri-reference" format checks, and that module builds a Lark grammar as it is imported
+#: (about 1 CPU s of the 1.2 that ``import nbformat`` costs). nbformat's schemas use no
+#: ``format`` keyword and nbformat validates without a format checker, so a build's
+#: processes never run those checks.
+UNUSED_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_unused_imports() -> tuple:
+    """Keep :data:`UNUSED_IMPORTS` from being imported in this process; return the names.
+
+    For nps-report's own processes only (the command's entry, a build's workers), never
+    done by ``import nps_report``: an analyst's session keeps jsonschema's "iri" checks.
+    Nothing is done once jsonschema is imported (it has looked for them already) or for
+    a module already imported. A later ``import rfc3987_syntax`` raises ``ImportError``,
+    which is how jsonschema learns that the checks are not available.
+
+    Examples
+    --------
+    >>> import subprocess, sys
+    >>> code = ("from nps_report.pipeline.processes import skip_unused_imports; skip_unused_imports(); "
+    ...         "import jsonschema, sys; print(sys.modules['rfc3987_syntax'])")
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    'None'
+    """
+    if "jsonschema" in sys.modules:
+        return ()
+    skipped = tuple(name for name in UNUSED_IMPORTS if name not in sys.modules)
+    for name in skipped:
+        sys.modules[name] = None  # the import system's "not importable" mark
+    return skipped
 
 
 def available_cores() -> int:

@@ -169,7 +169,7 @@ def run_build(params, *, quarters=None, teams=None, departments=None, jobs=None,
     """
     started = time.perf_counter()
     templates = check_templates(templates_dir or params.templates)
-    formats = _check_formats(formats or params.formats, dry_run=dry_run)
+    formats = list(formats or params.formats)  # PDF support is checked once the workers start
     rules = check_rule_files(params)
     root, publish_to = output_location(params)  # a URL: made locally, then published
     folder = root / params.name
@@ -203,6 +203,9 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
     try:
         with _early_workers(params, folder, formats, jobs=jobs, force=force, dry_run=dry_run,
                             scheduler=scheduler) as workers:
+            # After the workers started (they import WeasyPrint meanwhile), before any work:
+            # a missing Pango stops the build here, with how to install it.
+            _check_formats(formats, dry_run=dry_run)
             return _build_locked(params, folder, root, publish_to, templates, formats, rules, started,
                                  quarters=quarters, teams=teams, departments=departments, jobs=jobs,
                                  force=force, dry_run=dry_run, scheduler=scheduler, workers=workers)

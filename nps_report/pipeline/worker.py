@@ -28,6 +28,7 @@ __all__ = ["build_pack", "execute_report", "noted", "output_hashes", "peak_rss_m
 #: Files of a report folder whose hashes the manifest records (those that exist).
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf")
 _RUNNING = {"folder": None}  # the build's notes folder, in a pool worker
+_STARTUP = {}  # this worker's start-up, until its first work item's clock takes it
 
 
 def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
@@ -38,9 +39,18 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     ignores Ctrl-C (the build handles it and ends its workers), removes its note when
     the pool ends it, and caps the numeric libraries it has loaded. Then it launches the
     warm kernel, and while the kernel imports pandas and seaborn, loads papermill, the
-    HTML exporter and (for PDF builds) the PDF engine. Never raises: a step that fails
+    HTML exporter, the close-the-loop writer and (for PDF builds) the PDF engine, so that
+    the objects they make are frozen out of the collector's passes. Never raises: a step that fails
     here is tried again by the first report, which reports the error.
+
+    The worker first skips the imports no build uses
+    (:func:`~nps_report.pipeline.processes.skip_unused_imports`), and notes when it was
+    ready and the CPU seconds it and its kernel had used by then: its first work item's
+    ``clock`` carries the note as ``startup`` (``bench/timeline.py``).
     """
+    from .processes import skip_unused_imports
+
+    skip_unused_imports()  # before papermill imports nbformat, hence jsonschema
     if setup:
         import atexit
 
@@ -68,15 +78,28 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
             from ..export.pdf import get_engine
 
             get_engine()
+            from PIL import Image
+            import pikepdf  # noqa: F401  (the packs)
+
+            Image.preinit()  # the image formats WeasyPrint reads
+        # A team report's close-the-loop workbook (pandas, openpyxl): imported before the
+        # freeze below, or every full collection of every report would scan their objects.
+        import openpyxl  # noqa: F401
+
+        from ..closeloop import write_close_the_loop  # noqa: F401
+        from ..loop.workbook import write_loop_workbook  # noqa: F401
         import gc
 
         # What the imports made lives as long as the worker: frozen, the collector's full
         # passes during a report (WeasyPrint makes many cycles) no longer scan it.
         gc.freeze()
+        _STARTUP["worker_cpu"] = round(time.process_time(), 3)
         if kernel is not None:
             kernel.ready()
+            _STARTUP["kernel_cpu"] = kernel.cpu_seconds()
     except Exception:  # the first report retries (a fresh kernel if this one died) and says why
         pass
+    _STARTUP["ready"] = round(time.time(), 3)
 
 
 def _exit_now() -> None:
@@ -246,12 +269,18 @@ def start_clock() -> dict:
 def stop_clock(clock: dict, kernel_cpu=None) -> dict:
     """What the build's timeline needs of a finished work item (``bench/timeline.py``):
     its start and end (seconds since the epoch), the worker's pid, the CPU seconds the
-    worker spent on it and, for a report, the CPU seconds its kernel spent executing it."""
+    worker spent on it and, for a report, the CPU seconds its kernel spent executing it;
+    on a pool worker's first item, ``startup``: when the worker was ready (``ready``,
+    seconds since the epoch) and the CPU seconds it (``worker_cpu``) and its kernel
+    (``kernel_cpu``) had used to get there."""
     out = {"start": round(clock["start"], 3), "end": round(time.time(), 3), "pid": os.getpid(),
            "cpu": round(time.process_time() - clock["cpu"], 3),
            **{k: round(v, 3) for k, v in clock.items() if k.endswith("_cpu")}}
     if kernel_cpu is not None:
         out["kernel_cpu"] = round(kernel_cpu, 3)
+    if _STARTUP:  # the worker's first item: when it was ready, and what its start-up cost
+        out["startup"] = dict(_STARTUP)
+        _STARTUP.clear()
     return out
 
 
