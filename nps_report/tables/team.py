@@ -135,8 +135,10 @@ class TeamTables(SavedTables):
 def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd.DataFrame:
     """NPS per value of each segment column, long form (``segment``, ``value``, NPS columns)."""
     parts = []
+    codes = stats.categorize(current["score"]).cat.codes.to_numpy() if segments else None
     for segment in segments:
-        table = stats.grouped_nps(current, [segment], **options.grouped_nps_kwargs())
+        table = stats.nps_table_from_counts(_segment_counts(current[segment], codes),
+                                            **options.grouped_nps_kwargs())
         table = table.sort_values("n", ascending=False, kind="stable")
         parts.append(table.rename(columns={segment: "value"}).assign(segment=segment))
     if not parts:
@@ -144,6 +146,20 @@ def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd
     out = pd.concat(parts, ignore_index=True)
     out["value"] = out["value"].astype("string")
     return out[["segment", "value"] + stats.NPS_COLUMNS]
+
+
+def _segment_counts(values: pd.Series, codes: np.ndarray) -> pd.DataFrame:
+    """Detractors, passives and promoters per value of a segment column, as
+    ``stats.grouped_nps(data, [column])`` groups them (values sorted, a missing value
+    last, a value whose scores are all missing kept with zero counts), counted once
+    from the scores' category codes (``codes``, -1 for a missing score) instead of a
+    group-by per column."""
+    keys, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    counts = np.zeros((len(uniques), 3), dtype="int64")
+    scored = codes >= 0
+    np.add.at(counts, (keys[scored], codes[scored]), 1)
+    return pd.DataFrame({values.name: uniques, "detractors": counts[:, 0],
+                         "passives": counts[:, 1], "promoters": counts[:, 2]})
 
 
 def rating_scales(ctx) -> dict:
