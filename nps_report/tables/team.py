@@ -227,8 +227,26 @@ def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
     if not options.benchmarks or nps_value is None or pd.isna(nps_value):
         return pd.DataFrame(columns=benchmarks.EXTERNAL_COLUMNS + ["nps", "gap", "position",
                                                                     "sentence"])
-    return benchmarks.external_gaps(float(nps_value),
-                                    benchmarks.load_external_benchmarks(options.benchmarks))
+    return benchmarks.external_gaps(float(nps_value), _published(options.benchmarks))
+
+
+def _published(path) -> pd.DataFrame:
+    """The benchmarks file, read once per process and version of the file (every report
+    of a build shows the same file; ``external_gaps`` copies what it uses)."""
+    import os
+
+    try:
+        stat = os.stat(path)
+    except (OSError, TypeError, ValueError):  # missing: the loader raises the ParamsError
+        return benchmarks.load_external_benchmarks(path)
+    key = (os.fspath(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PUBLISHED:
+        _PUBLISHED.clear()  # one file per build
+        _PUBLISHED[key] = benchmarks.load_external_benchmarks(path)
+    return _PUBLISHED[key]
+
+
+_PUBLISHED: dict = {}
 
 
 def _followup(bt, team: str):
