@@ -756,3 +756,27 @@ def test_warm_engine_executes_a_notebook_as_papermills_engine(tmp_path):
     assert not any("gone" in str(o.get("text")) for o in outputs)
     assert [c.metadata.papermill["status"] for c in ours.cells[-2:]] == ["failed", "pending"]
     assert ours.cells[2].metadata.papermill["exception"] is False
+
+
+def test_external_table_reads_the_benchmarks_file_again_when_it_changes(demo_ctx, tmp_path):
+    import shutil
+
+    from nps_report import benchmarks
+    from nps_report.tables.team import external_table
+
+    path = tmp_path / "published.yaml"
+    shutil.copy(demo_ctx.options.benchmarks, path)
+    options = demo_ctx.options.model_copy(update={"benchmarks": str(path)})
+    assert external_table(float("nan"), options).empty  # no score: no gaps
+    for value in (-12.5, 0.0, 37.0):
+        pd.testing.assert_frame_equal(
+            external_table(value, options),
+            benchmarks.external_gaps(value, benchmarks.load_external_benchmarks(path)),
+            check_exact=True)
+    before = external_table(10.0, options)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("value: ", "value: 1", 1), encoding="utf-8")  # a changed figure
+    after = external_table(10.0, options)
+    pd.testing.assert_frame_equal(
+        after, benchmarks.external_gaps(10.0, benchmarks.load_external_benchmarks(path)))
+    assert not after.equals(before)
