@@ -231,15 +231,16 @@ def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
 
 
 def _published(path) -> pd.DataFrame:
-    """The benchmarks file, read once per process and version of the file (every report
+    """The benchmarks file, read once per process and content of the file (every report
     of a build shows the same file; ``external_gaps`` copies what it uses)."""
+    import hashlib
     import os
 
     try:
-        stat = os.stat(path)
+        with open(path, "rb") as file:
+            key = (os.fspath(path), hashlib.sha256(file.read()).digest())
     except (OSError, TypeError, ValueError):  # missing: the loader raises the ParamsError
         return benchmarks.load_external_benchmarks(path)
-    key = (os.fspath(path), stat.st_mtime_ns, stat.st_size)
     if key not in _PUBLISHED:
         _PUBLISHED.clear()  # one file per build
         _PUBLISHED[key] = benchmarks.load_external_benchmarks(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from bisect import bisect_right
@@ -87,18 +88,18 @@ def load_taxonomy(path=None) -> Taxonomy:
     return _cached(path, lambda: parse_taxonomy(load_yaml(path, "theme file"), path=path))
 
 
-# Parsed taxonomies by file and version: a report reads its theme file twice and a warm
+# Parsed taxonomies by file and content: a report reads its theme file twice and a warm
 # kernel runs many reports; parsing and compiling the patterns costs ~10 ms each time.
 _PARSED: dict = {}
 
 
 def _cached(path, parse) -> Taxonomy:
-    """``parse()``, kept per (path, modification time, size): an edited file is read again."""
+    """``parse()``, kept per path and content of the file (an edited file is parsed again)."""
     try:
-        stat = os.stat(path)
+        with open(path, "rb") as file:
+            key = (os.fspath(path), hashlib.sha256(file.read()).digest())
     except (OSError, TypeError, ValueError):  # missing: parse() raises the ParamsError
         return parse()
-    key = (os.fspath(path), stat.st_mtime_ns, stat.st_size)
     if key not in _PARSED:
         if len(_PARSED) >= 16:
             _PARSED.clear()
