@@ -521,3 +521,265 @@ def test_close_the_loop_lists_match_loop_list_on_the_whole_case_state(demo_ctx):
     assert carried > 0  # the comparison covered carried-over cases
     shared = lists[str(cases.loc[now[0], schema.TEAM])][0]
     assert (shared["owner"] == "Ana").any()
+
+
+# ----------------------------------------------------------------------------- comment themes
+def _verbatims_plain(data, matches, *, comment="comment", score="score", k=3, polarity=None,
+                     labels=None, language=None, sentiment=None, vectors=None,
+                     max_chars=2000, redact_patterns=()):
+    """themes.verbatims as written before (pandas selections per theme)."""
+    from nps_report import stats
+    from nps_report.themes.quotes import VERBATIM_COLUMNS, shown
+    from nps_report.themes.text import comment_texts
+
+    comments = comment_texts(data[comment])
+    matrix, index = vectors
+    position = pd.Series(np.arange(len(index)), index=index)
+    category = stats.categorize(data[score])
+    preferred_cat = {"negative": "detractor", "positive": "promoter"}
+    rows = []
+    for theme in matches.columns:
+        mask = matches[theme].reindex(comments.index, fill_value=False).fillna(False)
+        candidates = comments[mask.to_numpy(dtype=bool)]
+        if candidates.empty:
+            continue
+        want = preferred_cat.get((polarity or {}).get(theme))
+        cats = category.reindex(candidates.index)
+        first = cats == want if want else pd.Series(True, index=candidates.index)
+        pool = candidates[first.to_numpy()] if first.any() else candidates
+        if matrix is not None and matrix.shape[1]:
+            sub = matrix[position.reindex(candidates.index).to_numpy()]
+            centre = np.asarray(matrix[position.reindex(pool.index).to_numpy()].mean(axis=0))
+            similarity = np.asarray(sub @ centre.ravel()).ravel()
+        else:
+            similarity = np.zeros(len(candidates))
+        order = pd.DataFrame({"first": first.to_numpy(), "sim": similarity,
+                              "pos": np.arange(len(candidates))})
+        order = order.sort_values(["first", "sim", "pos"], ascending=[False, False, True])
+        seen = set()
+        for pos in order["pos"]:
+            text = candidates.iloc[pos]
+            key = " ".join(text.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            label = candidates.index[pos]
+            rows.append({"theme": theme, "label": (labels or {}).get(theme, theme),
+                         "rank": len(seen), "comment": shown(text, max_chars, redact_patterns),
+                         "score": data.at[label, score], "category": cats.loc[label],
+                         "language": None if language is None else language.get(label),
+                         "sentiment": np.nan if sentiment is None else sentiment.get(label, np.nan),
+                         "row": label})
+            if len(seen) >= k:
+                break
+    return pd.DataFrame(rows, columns=VERBATIM_COLUMNS)
+
+
+def test_verbatims_match_the_plain_version_for_every_team_and_department(demo_ctx, monkeypatch):
+    """The verbatims of every demo team and department (as analyze_comments passes them)."""
+    from nps_report import themes
+    from nps_report.themes import analysis
+
+    current = demo_ctx.responses(quarters=["2026Q3"])
+    groups = ([current[current[schema.TEAM] == t] for t in current[schema.TEAM].unique()]
+              + [current[current[schema.DEPARTMENT] == d] for d in current[schema.DEPARTMENT].unique()])
+    assert len(groups) == 36
+    # a group with few comments, none of them scored as the themes prefer, and no comments
+    few = groups[0].head(12).assign(score=8)
+    groups += [few, few.assign(comment=pd.NA)]
+    calls = []
+    real = analysis.verbatims
+
+    def both(*args, **kwargs):
+        fast = real(*args, **kwargs)
+        calls.append((fast, _verbatims_plain(*args, **kwargs)))
+        return fast
+
+    monkeypatch.setattr(analysis, "verbatims", both)
+    for group in groups:
+        themes.analyze_comments(group.reset_index(drop=True))
+    assert len(calls) == len(groups)
+    for fast, plain in calls:
+        pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    assert sum(len(fast) for fast, _ in calls) > 500 and calls[-1][0].empty
+
+
+def test_a_theme_file_is_parsed_once_until_it_changes(tmp_path):
+    from nps_report import themes
+
+    path = tmp_path / "themes.yaml"
+    path.write_text("themes:\n  billing:\n    en: [invoice]\n", encoding="utf-8")
+    first = themes.load_taxonomy(path)
+    assert themes.load_taxonomy(path) is first  # the same parsed taxonomy
+    assert themes.load_taxonomy() is themes.load_taxonomy()
+    path.write_text("themes:\n  billing:\n    en: [invoize]\n", encoding="utf-8")  # same size
+    assert themes.load_taxonomy(path)["billing"].patterns["en"] == ("invoize",)
+    path.write_text("themes:\n  billing:\n    en: [invoice, bill]\n  price:\n    en: [price]\n",
+                    encoding="utf-8")
+    second = themes.load_taxonomy(path)
+    assert second.names == ["billing", "price"] and second["billing"].patterns["en"] == ("invoice", "bill")
+    path.write_text("themes: [not, a, mapping]\n", encoding="utf-8")
+    with pytest.raises(Exception, match="themes"):  # an edited, broken file fails again
+        themes.load_taxonomy(path)
+
+
+# ----------------------------------------------------------------------------- segments
+def _segment_table_plain(current, segments, options):
+    """tables.team.segment_table as written before (grouped_nps per segment column)."""
+    from nps_report import stats
+
+    parts = []
+    for segment in segments:
+        table = stats.grouped_nps(current, [segment], **options.grouped_nps_kwargs())
+        table = table.sort_values("n", ascending=False, kind="stable")
+        parts.append(table.rename(columns={segment: "value"}).assign(segment=segment))
+    if not parts:
+        return pd.DataFrame(columns=["segment", "value"] + stats.NPS_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = out["value"].astype("string")
+    return out[["segment", "value"] + stats.NPS_COLUMNS]
+
+
+@pytest.mark.parametrize("interval", ["adjusted_wald", "bootstrap"])
+def test_segment_table_matches_the_plain_version(demo_ctx, interval):
+    from nps_report.tables.team import segment_table
+
+    options = demo_ctx.options.model_copy(update={"interval": interval, "bootstrap_samples": 200})
+    current = demo_ctx.responses(quarters=["2026Q3"])
+    segments = list(demo_ctx.segments)
+    assert len(segments) == 3
+    rng = np.random.default_rng(7)
+    messy = current.head(300).copy()  # missing values and scores, a categorical and a number column
+    messy.loc[rng.random(300) < 0.2, "region"] = pd.NA
+    messy["score"] = messy["score"].astype("float64").mask(rng.random(300) < 0.1)
+    messy["plan"] = pd.Categorical(messy["plan"].astype(object),
+                                   categories=sorted(set(messy["plan"].dropna()))[::-1] + ["unused"])
+    messy["channel"] = rng.choice([1.0, 2.0, np.nan], 300)
+    messy.loc[messy.index[:5], "region"] = "only missing scores"
+    messy.loc[messy.index[:5], "score"] = np.nan
+    cases = ([current[current[schema.TEAM] == t] for t in current[schema.TEAM].unique()]
+             + [current, current.iloc[:0], messy, messy.head(3)])
+    for data in cases:
+        for columns in (segments, []):
+            pd.testing.assert_frame_equal(segment_table(data, columns, options),
+                                          _segment_table_plain(data, columns, options),
+                                          check_exact=True)
+    assert "only missing scores" in set(segment_table(messy, segments, options)["value"])
+
+
+# ----------------------------------------------------------------------------- notebook machinery
+def _iopub(msg_type, content):
+    return {"header": {"msg_type": msg_type}, "msg_type": msg_type, "content": content,
+            "parent_header": {}}
+
+
+def test_output_nodes_are_the_outputs_nbformat_makes():
+    import nbformat
+
+    from nps_report.pipeline.kernels import output_node
+
+    messages = [
+        _iopub("execute_result", {"data": {"text/plain": "1", "text/html": "<b>1</b>"},
+                                  "metadata": {"text/html": {"isolated": True}}, "execution_count": 3}),
+        _iopub("display_data", {"data": {"image/png": "iVBOR", "text/plain": "<Figure>"},
+                                "metadata": {}, "transient": {"display_id": "x"}}),
+        _iopub("stream", {"name": "stderr", "text": "warning\n"}),
+        _iopub("error", {"ename": "KeyError", "evalue": "'x'", "traceback": ["a", "b"]}),
+    ]
+    for msg in messages:
+        ours, theirs = output_node(msg), nbformat.v4.output_from_msg(msg)
+        assert ours == theirs and list(ours) == list(theirs)
+        assert all(type(ours[k]) is type(theirs[k]) for k in theirs)
+        nbformat.validate(ours, ref=ours.output_type, version=4, version_minor=5)  # valid, of its type
+    for msg_type in ("status", "clear_output", "execute_input"):
+        with pytest.raises(ValueError):
+            output_node(_iopub(msg_type, {}))
+
+
+OUTPUTS_NOTEBOOK = [
+    "import sys\nprint('to stdout'); print('to stderr', file=sys.stderr)",
+    "from IPython.display import display, HTML, update_display\n"
+    "display(HTML('<p>first</p>'), display_id='d'); 41 + 1",
+    "update_display(HTML('<p>updated</p>'), display_id='d')",
+    "from IPython.display import clear_output\nprint('gone'); clear_output(wait=True); print('kept')",
+    "import pandas as pd\npd.DataFrame({'a': [1, 2]})",
+    "raise ValueError('the report stops here')",
+    "print('never run')",
+]
+
+
+def test_warm_engine_executes_a_notebook_as_papermills_engine(tmp_path):
+    """Every kind of output, display updates, clear_output and a failing cell: the same
+    notebook from the warm engine as from papermill's own (but for times and cell ids)."""
+    import nbformat
+    import papermill as pm
+
+    from nps_report.pipeline import kernels
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("team = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters] + [nbformat.v4.new_code_cell(code) for code in OUTPUTS_NOTEBOOK]
+    template = tmp_path / "outputs.ipynb"
+    nbformat.write(nb, template)
+
+    def run(out, **engine):
+        with pytest.raises(pm.PapermillExecutionError, match="the report stops here"):
+            pm.execute_notebook(str(template), str(out), parameters={"team": "A"},
+                                kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                                **engine)
+        executed = nbformat.read(out, 4)
+        for cell in [executed] + executed.cells:
+            cell.metadata.pop("execution", None)
+            for key in ("start_time", "end_time", "duration"):
+                cell.metadata.get("papermill", {}).pop(key, None)
+        for cell in executed.cells:
+            cell.pop("id", None)
+        assert executed.metadata.papermill.pop("output_path") == str(out)
+        return executed
+
+    stock = run(tmp_path / "stock.ipynb")
+    warm = kernels.WarmKernel(warmup="pass")
+    try:
+        warm.ready()
+        ours = run(tmp_path / "warm.ipynb", engine_name=kernels.ENGINE, warm_kernel=warm.ready(),
+                   request_save_on_cell_execute=False)
+    finally:
+        warm.shutdown()
+    assert [c.get("outputs") for c in ours.cells] == [c.get("outputs") for c in stock.cells]
+    injected = [c for c in ours.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata.tags
+    injected[0].metadata.tags.remove("remove-cell")  # the warm engine hides the injected cell
+    assert ours == stock
+    outputs = [o for c in ours.cells for o in c.get("outputs", [])]
+    assert {o.output_type for o in outputs} == {"stream", "display_data", "execute_result", "error"}
+    assert any("updated" in str(o.get("data")) for o in outputs)  # the display was updated
+    assert not any("gone" in str(o.get("text")) for o in outputs)
+    assert [c.metadata.papermill["status"] for c in ours.cells[-2:]] == ["failed", "pending"]
+    assert ours.cells[2].metadata.papermill["exception"] is False
+
+
+def test_external_table_reads_the_benchmarks_file_again_when_it_changes(demo_ctx, tmp_path):
+    import shutil
+
+    from nps_report import benchmarks
+    from nps_report.tables.team import external_table
+
+    path = tmp_path / "published.yaml"
+    shutil.copy(demo_ctx.options.benchmarks, path)
+    options = demo_ctx.options.model_copy(update={"benchmarks": str(path)})
+    assert external_table(float("nan"), options).empty  # no score: no gaps
+    for value in (-12.5, 0.0, 37.0):
+        pd.testing.assert_frame_equal(
+            external_table(value, options),
+            benchmarks.external_gaps(value, benchmarks.load_external_benchmarks(path)),
+            check_exact=True)
+    before = external_table(10.0, options)
+    text = path.read_text(encoding="utf-8")
+    assert "value: 43" in text
+    path.write_text(text.replace("value: 43", "value: 42", 1), encoding="utf-8")  # same size, same second
+    after = external_table(10.0, options)
+    pd.testing.assert_frame_equal(
+        after, benchmarks.external_gaps(10.0, benchmarks.load_external_benchmarks(path)))
+    assert not after.equals(before)

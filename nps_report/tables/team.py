@@ -135,8 +135,10 @@ class TeamTables(SavedTables):
 def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd.DataFrame:
     """NPS per value of each segment column, long form (``segment``, ``value``, NPS columns)."""
     parts = []
+    codes = stats.categorize(current["score"]).cat.codes.to_numpy() if segments else None
     for segment in segments:
-        table = stats.grouped_nps(current, [segment], **options.grouped_nps_kwargs())
+        table = stats.nps_table_from_counts(_segment_counts(current[segment], codes),
+                                            **options.grouped_nps_kwargs())
         table = table.sort_values("n", ascending=False, kind="stable")
         parts.append(table.rename(columns={segment: "value"}).assign(segment=segment))
     if not parts:
@@ -144,6 +146,20 @@ def segment_table(current: pd.DataFrame, segments, options: ReportOptions) -> pd
     out = pd.concat(parts, ignore_index=True)
     out["value"] = out["value"].astype("string")
     return out[["segment", "value"] + stats.NPS_COLUMNS]
+
+
+def _segment_counts(values: pd.Series, codes: np.ndarray) -> pd.DataFrame:
+    """Detractors, passives and promoters per value of a segment column, as
+    ``stats.grouped_nps(data, [column])`` groups them (values sorted, a missing value
+    last, a value whose scores are all missing kept with zero counts), counted once
+    from the scores' category codes (``codes``, -1 for a missing score) instead of a
+    group-by per column."""
+    keys, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    counts = np.zeros((len(uniques), 3), dtype="int64")
+    scored = codes >= 0
+    np.add.at(counts, (keys[scored], codes[scored]), 1)
+    return pd.DataFrame({values.name: uniques, "detractors": counts[:, 0],
+                         "passives": counts[:, 1], "promoters": counts[:, 2]})
 
 
 def rating_scales(ctx) -> dict:
@@ -211,8 +227,27 @@ def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
     if not options.benchmarks or nps_value is None or pd.isna(nps_value):
         return pd.DataFrame(columns=benchmarks.EXTERNAL_COLUMNS + ["nps", "gap", "position",
                                                                     "sentence"])
-    return benchmarks.external_gaps(float(nps_value),
-                                    benchmarks.load_external_benchmarks(options.benchmarks))
+    return benchmarks.external_gaps(float(nps_value), _published(options.benchmarks))
+
+
+def _published(path) -> pd.DataFrame:
+    """The benchmarks file, read once per process and content of the file (every report
+    of a build shows the same file; ``external_gaps`` copies what it uses)."""
+    import hashlib
+    import os
+
+    try:
+        with open(path, "rb") as file:
+            key = (os.fspath(path), hashlib.sha256(file.read()).digest())
+    except (OSError, TypeError, ValueError):  # missing: the loader raises the ParamsError
+        return benchmarks.load_external_benchmarks(path)
+    if key not in _PUBLISHED:
+        _PUBLISHED.clear()  # one file per build
+        _PUBLISHED[key] = benchmarks.load_external_benchmarks(path)
+    return _PUBLISHED[key]
+
+
+_PUBLISHED: dict = {}
 
 
 def _followup(bt, team: str):

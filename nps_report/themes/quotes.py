@@ -65,36 +65,38 @@ def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comm
         index = comments.index
     else:
         matrix, index = vectors
-    position = pd.Series(np.arange(len(index)), index=index)
+    # Everything per comment as arrays, once: each theme then takes its rows by position.
+    rows_of = pd.Series(np.arange(len(index)), index=index).reindex(comments.index).to_numpy()
     category = stats.categorize(data[score])
+    cats = category.reindex(comments.index)
+    codes = cats.cat.codes.to_numpy()  # -1: not scored
+    hits = matches.reindex(comments.index, fill_value=False).fillna(False).to_numpy(dtype=bool)
     preferred_cat = {"negative": "detractor", "positive": "promoter"}
     rows = []
-    for theme in matches.columns:
-        mask = matches[theme].reindex(comments.index, fill_value=False).fillna(False)
-        candidates = comments[mask.to_numpy(dtype=bool)]
-        if candidates.empty:
+    for j, theme in enumerate(matches.columns):
+        members = np.flatnonzero(hits[:, j])
+        if not len(members):
             continue
         want = preferred_cat.get((polarity or {}).get(theme))
-        cats = category.reindex(candidates.index)
-        first = cats == want if want else pd.Series(True, index=candidates.index)
-        pool = candidates[first.to_numpy()] if first.any() else candidates
+        first = codes[members] == cats.cat.categories.get_loc(want) if want \
+            else np.ones(len(members), dtype=bool)
+        pool = members[first] if first.any() else members
         if matrix is not None and matrix.shape[1]:
-            sub = matrix[position.reindex(candidates.index).to_numpy()]
-            centre = np.asarray(matrix[position.reindex(pool.index).to_numpy()].mean(axis=0))
+            sub = matrix[_positions(rows_of, members)]
+            centre = np.asarray(matrix[_positions(rows_of, pool)].mean(axis=0))
             similarity = np.asarray(sub @ centre.ravel()).ravel()
         else:
-            similarity = np.zeros(len(candidates))
-        order = pd.DataFrame({"first": first.to_numpy(), "sim": similarity,
-                              "pos": np.arange(len(candidates))})
-        order = order.sort_values(["first", "sim", "pos"], ascending=[False, False, True])
+            similarity = np.zeros(len(members))
+        # The preferred category first, then the most similar, then the earliest comment.
+        order = np.lexsort((np.arange(len(members)), -similarity, ~first))
         seen = set()
-        for pos in order["pos"]:
-            text = candidates.iloc[pos]
+        for pos in order:
+            text = comments.iloc[members[pos]]
             key = " ".join(text.lower().split())
             if key in seen:
                 continue
             seen.add(key)
-            label = candidates.index[pos]
+            label = comments.index[members[pos]]
             rows.append({
                 "theme": theme, "label": (labels or {}).get(theme, theme),
                 "rank": len(seen), "comment": shown(text, max_chars, redact_patterns),
@@ -106,6 +108,13 @@ def verbatims(data: pd.DataFrame, matches: pd.DataFrame, *, comment: str = "comm
             if len(seen) >= k:
                 break
     return pd.DataFrame(rows, columns=VERBATIM_COLUMNS)
+
+
+def _positions(rows_of, members):
+    """Rows of the TF-IDF matrix of some comments (integers; NaN, a comment without a
+    row, makes the indexing fail as it should)."""
+    rows = rows_of[members]
+    return rows.astype(np.intp) if rows.dtype.kind == "f" and not np.isnan(rows).any() else rows
 
 
 def shown(comment: str, max_chars: int = COMMENT_MAX_CHARS, patterns=()) -> str:
