@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import functools
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.font_manager import FontProperties
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from .layout import font_height_metrics
 
 PALETTE = ["#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#6a994e", "#8d6a9f", "#7f7f7f"]
 CATEGORY_COLORS = {"detractor": "#c73e1d", "passive": "#bfbfbf", "promoter": "#2e7d32"}
@@ -70,6 +75,53 @@ def set_title(ax, text: str):
     if ticks.get("top") or ticks.get("labeltop") or ax.xaxis.get_label_position() == "top":
         return ax.set_title(text)
     return ax.set_title(text, y=1.0)
+
+
+def x_labels_as_text(ax, positions, labels) -> list:
+    """Write ``labels`` under the plot at the x ``positions`` as plain texts, where and how
+    tick labels would be drawn (font, colour, distance from the plot), instead of ticks.
+
+    A tick is five artists (its grid line, two tick marks, two labels) that matplotlib
+    makes, styles and lays out one by one; a chart of eleven fixed categories (the scores
+    0-10) needs only the eleven words. The x axis then has no ticks (so no vertical grid
+    lines), and its label is moved down by the texts' height, as tick labels would push it.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    positions : sequence of float
+        x positions in data coordinates.
+    labels : sequence of str
+
+    Returns
+    -------
+    list of matplotlib Text
+        The labels, in ``ax.texts`` (they move with the data's x and stay under the plot).
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> [t.get_text() for t in x_labels_as_text(ax, range(3), ["0", "1", "2"])]
+    ['0', '1', '2']
+    >>> len(ax.get_xticks())
+    0
+    """
+    rc = mpl.rcParams
+    # the distance matplotlib puts between the plot and its x tick labels: the pad and the
+    # tick's length outside the plot (counted even where the style draws no tick mark)
+    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc["xtick.direction"]]
+    pad = rc["xtick.major.pad"] + outside * rc["xtick.major.size"]
+    color = rc["xtick.color"] if rc["xtick.labelcolor"] == "inherit" else rc["xtick.labelcolor"]
+    font = FontProperties(size=rc["xtick.labelsize"])
+    under = blended_transform_factory(ax.transData, ax.transAxes) \
+        + ScaledTranslation(0, -pad / 72, ax.figure.dpi_scale_trans)
+    ax.set_xticks([])
+    texts = [ax.text(x, 0, str(label), transform=under, ha="center", va="top",
+                     fontproperties=font, color=color, clip_on=False)
+             for x, label in zip(positions, labels)]
+    ascent, descent, _ = font_height_metrics(font, 72)  # points
+    ax.xaxis.labelpad = rc["axes.labelpad"] + pad + ascent + descent
+    return texts
 
 
 def new_axes(ax=None, figsize=FIGSIZE):

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 
+from ..plots.layout import font_height_metrics
 from .html import STYLES, Html, esc, fmt_nps
 
-__all__ = ["Chart", "ReportCanvas", "ReportRenderer", "agg_canvas", "chart", "font_height_metrics",
-           "png_bytes", "texts_of",
+__all__ = ["Chart", "ReportCanvas", "ReportRenderer", "agg_canvas", "chart", "png_bytes", "texts_of",
            "score_distribution", "trend", "benchmark", "ranking", "heatmap", "driver_importance",
            "driver_quadrant", "theme_impact"]
 
@@ -183,32 +183,6 @@ _TEXT_BITMAPS: dict = {}
 # Font ascent, descent and line gap by font and dpi (see ReportRenderer).
 _FONT_HEIGHTS: dict = {}
 
-
-def font_height_metrics(prop, dpi: float):
-    """Ascent, descent and line gap in pixels of the font ``prop`` describes, from its
-    ``OS/2`` table (else ``hhea``), as matplotlib lays out a line of text: each value in
-    font units times :math:`s \\cdot d / (72 u)` for size :math:`s` points, :math:`d` dpi and
-    :math:`u` units per em; ``(None, None, None)`` for a font without either table.
-
-    Examples
-    --------
-    >>> from matplotlib.font_manager import FontProperties
-    >>> ascent, descent, gap = font_height_metrics(FontProperties(family="DejaVu Sans", size=10), 72)
-    >>> round(ascent, 2), round(descent, 2)
-    (7.6, 2.4)
-    """
-    from matplotlib.font_manager import fontManager, get_font
-
-    font = get_font(fontManager.findfont(prop))
-    for table_name, gap_key, ascent_key, descent_key in (
-            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-            ("hhea", "lineGap", "ascent", "descent")):
-        table = font.get_sfnt_table(table_name)
-        if table is None:
-            continue
-        scale = prop.get_size_in_points() * dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
-        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
-    return None, None, None
 
 
 class ReportRenderer(RendererAgg):
