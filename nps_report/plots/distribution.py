@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, new_axes, plain_text, set_title, x_labels_as_text
+from .style import CATEGORY_COLORS, new_axes, plain_text, set_title, tick_labels_as_text
 
 
 @plain_text
@@ -31,7 +31,7 @@ def score_distribution(data: pd.DataFrame, *, score: str = "score", ax=None):
     colors = [CATEGORY_COLORS["detractor"]] * 7 + [CATEGORY_COLORS["passive"]] * 2 \
         + [CATEGORY_COLORS["promoter"]] * 2
     ax.bar(np.arange(11), 100 * counts.to_numpy() / total, color=colors, width=0.8)
-    x_labels_as_text(ax, range(11), [str(k) for k in range(11)])
+    tick_labels_as_text(ax, "x", range(11), [str(k) for k in range(11)])
     ax.set_xlabel("Score (0 = not at all likely, 10 = extremely likely)")
     ax.set_ylabel("Share of responses (%)")
     set_title(ax, f"Score distribution (n = {total:,})")

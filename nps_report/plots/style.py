@@ -8,7 +8,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.font_manager import FontProperties
-from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+from matplotlib.transforms import ScaledTranslation
 
 from .layout import font_height_metrics
 
@@ -77,51 +77,89 @@ def set_title(ax, text: str):
     return ax.set_title(text, y=1.0)
 
 
-def x_labels_as_text(ax, positions, labels) -> list:
-    """Write ``labels`` under the plot at the x ``positions`` as plain texts, where and how
-    tick labels would be drawn (font, colour, distance from the plot), instead of ticks.
+def tick_labels_as_text(ax, axis: str, positions, labels) -> list:
+    """Write ``labels`` beside the plot at the ``positions`` of the x axis (under the plot)
+    or the y axis (left of it) as plain texts, where and how tick labels would be drawn
+    (font, colour, alignment, distance from the plot), instead of ticks.
 
     A tick is five artists (its grid line, two tick marks, two labels) that matplotlib
-    makes, styles and lays out one by one; a chart of eleven fixed categories (the scores
-    0-10) needs only the eleven words. The x axis then has no ticks (so no vertical grid
-    lines), and its label is moved down by the texts' height, as tick labels would push it.
+    makes, styles, places and measures one by one, again at each layout and draw; a chart
+    of fixed categories (the scores 0-10, a bar per rating or team) needs only the words.
+    The axis then has no ticks, so no grid lines across the categories; an x axis's label
+    is moved down by the texts' height, as tick labels would push it (a y axis's label
+    is not moved: the house charts with labels on the y axis have no y label).
 
     Parameters
     ----------
     ax : matplotlib Axes
+    axis : {"x", "y"}
     positions : sequence of float
-        x positions in data coordinates.
+        Positions along the axis, in data coordinates.
     labels : sequence of str
+        One text each; on the x axis one line each (the axis label is moved by one line).
 
     Returns
     -------
     list of matplotlib Text
-        The labels, in ``ax.texts`` (they move with the data's x and stay under the plot).
+        The labels, in ``ax.texts`` with ``gid`` ``"xtick_label"`` or ``"ytick_label"``
+        (:func:`tick_texts` finds them); they move with the data and stay beside the plot.
 
     Examples
     --------
     >>> ax = new_axes()
-    >>> [t.get_text() for t in x_labels_as_text(ax, range(3), ["0", "1", "2"])]
+    >>> [t.get_text() for t in tick_labels_as_text(ax, "x", range(3), ["0", "1", "2"])]
     ['0', '1', '2']
     >>> len(ax.get_xticks())
     0
     """
+    labels = [str(label) for label in labels]
+    if axis == "x" and any("\n" in label for label in labels):
+        raise ValueError("x tick labels written as text must be one line each")
     rc = mpl.rcParams
-    # the distance matplotlib puts between the plot and its x tick labels: the pad and the
+    # the distance matplotlib puts between the plot and its tick labels: the pad and the
     # tick's length outside the plot (counted even where the style draws no tick mark)
-    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc["xtick.direction"]]
-    pad = rc["xtick.major.pad"] + outside * rc["xtick.major.size"]
-    color = rc["xtick.color"] if rc["xtick.labelcolor"] == "inherit" else rc["xtick.labelcolor"]
-    font = FontProperties(size=rc["xtick.labelsize"])
-    under = blended_transform_factory(ax.transData, ax.transAxes) \
-        + ScaledTranslation(0, -pad / 72, ax.figure.dpi_scale_trans)
-    ax.set_xticks([])
-    texts = [ax.text(x, 0, str(label), transform=under, ha="center", va="top",
-                     fontproperties=font, color=color, clip_on=False)
-             for x, label in zip(positions, labels)]
-    ascent, descent, _ = font_height_metrics(font, 72)  # points
-    ax.xaxis.labelpad = rc["axes.labelpad"] + pad + ascent + descent
+    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{axis}tick.direction"]]
+    pad = rc[f"{axis}tick.major.pad"] + outside * rc[f"{axis}tick.major.size"]
+    color = rc[f"{axis}tick.labelcolor"]
+    color = rc[f"{axis}tick.color"] if color == "inherit" else color
+    font = FontProperties(size=rc[f"{axis}tick.labelsize"])
+    if axis == "x":
+        place = ax.get_xaxis_transform(which="tick1") \
+            + ScaledTranslation(0, -pad / 72, ax.figure.dpi_scale_trans)
+        align = {"ha": rc["xtick.alignment"], "va": "top"}
+        ax.set_xticks([])
+    else:
+        place = ax.get_yaxis_transform(which="tick1") \
+            + ScaledTranslation(-pad / 72, 0, ax.figure.dpi_scale_trans)
+        align = {"ha": "right", "va": rc["ytick.alignment"]}
+        ax.set_yticks([])
+    texts = []
+    for position, label in zip(positions, labels):
+        xy = (position, 0) if axis == "x" else (0, position)
+        texts.append(ax.text(*xy, label, transform=place, fontproperties=font,
+                             color=color, clip_on=False, gid=f"{axis}tick_label", **align))
+    if axis == "x":
+        # a line of text is the font's ascent and descent high
+        ascent, descent, _ = font_height_metrics(font, 72)  # points
+        ax.xaxis.labelpad = rc["axes.labelpad"] + pad + ascent + descent
     return texts
+
+
+def tick_texts(ax, axis: str) -> list:
+    """The labels :func:`tick_labels_as_text` wrote on ``ax``'s ``axis`` ("x" or "y"), in
+    the order written; the chart's tick labels when it has none.
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> _ = tick_labels_as_text(ax, "y", [0, 1], ["Staff", "Billing"])
+    >>> [t.get_text() for t in tick_texts(ax, "y")]
+    ['Staff', 'Billing']
+    """
+    texts = [t for t in ax.texts if t.get_gid() == f"{axis}tick_label"]
+    if texts:
+        return texts
+    return list(ax.get_xticklabels() if axis == "x" else ax.get_yticklabels())
 
 
 def new_axes(ax=None, figsize=FIGSIZE):

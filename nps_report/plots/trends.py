@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
-from .style import FIGSIZE, PALETTE, new_axes, plain_text, set_title
+from .style import FIGSIZE, PALETTE, new_axes, plain_text, set_title, tick_labels_as_text
 
 __all__ = ["benchmark_chart", "rank_chart", "trend_chart"]
 
@@ -173,7 +173,8 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     -------
     matplotlib Axes
         One bar per shown group, width = ``nps``, best first from the top; groups
-        below the display floor are left out and counted in a note.
+        below the display floor are left out and counted in a note; the names written
+        left of the bars (:func:`nps_report.plots.style.tick_texts`), not as y ticks.
     """
     shown_mask = _shown(data)
     visible = data[shown_mask].sort_values("nps", ascending=False, kind="mergesort")
@@ -196,11 +197,9 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     labels = [f"{int(r)}. {n}" + (f" ({int(lo)}\u2013{int(hi)})"
                                    if np.isfinite(lo) and np.isfinite(hi) and lo != hi else "")
               for r, n, (lo, hi) in zip(ranks, names, spans)]
-    ax.set_yticks(ys)
-    ax.set_yticklabels(labels)
-    for tick, n in zip(ax.get_yticklabels(), names):
+    for text, n in zip(tick_labels_as_text(ax, "y", ys, labels), names):
         if highlight is not None and n == str(highlight):
-            tick.set_fontweight("bold")
+            text.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0, color="#666666", linewidth=0.8)
     xlabel = "NPS (bars: confidence interval)"
