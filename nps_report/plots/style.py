@@ -7,6 +7,7 @@ import functools
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import ScaledTranslation
 
@@ -77,7 +78,7 @@ def set_title(ax, text: str):
     return ax.set_title(text, y=1.0)
 
 
-def tick_labels_as_text(ax, axis: str, positions, labels) -> list:
+def tick_labels_as_text(ax, axis: str, positions, labels, *, grid: bool = False) -> list:
     """Write ``labels`` beside the plot at the ``positions`` of the x axis (under the plot)
     or the y axis (left of it) as plain texts, where and how tick labels would be drawn
     (font, colour, alignment, distance from the plot), instead of ticks.
@@ -85,7 +86,8 @@ def tick_labels_as_text(ax, axis: str, positions, labels) -> list:
     A tick is five artists (its grid line, two tick marks, two labels) that matplotlib
     makes, styles, places and measures one by one, again at each layout and draw; a chart
     of fixed categories (the scores 0-10, a bar per rating or team) needs only the words.
-    The axis then has no ticks, so no grid lines across the categories; an x axis's label
+    The axis then has no ticks, so no grid lines across the categories (unless ``grid``:
+    then they are drawn as one collection of lines, in the grid's style); an x axis's label
     is moved down by the texts' height, as tick labels would push it (a y axis's label
     is not moved: the house charts with labels on the y axis have no y label).
 
@@ -97,6 +99,9 @@ def tick_labels_as_text(ax, axis: str, positions, labels) -> list:
         Positions along the axis, in data coordinates.
     labels : sequence of str
         One text each; on the x axis one line each (the axis label is moved by one line).
+    grid : bool, default False
+        Draw a grid line across the plot at each position (``gid`` ``"{axis}grid"``),
+        where the house style draws grid lines.
 
     Returns
     -------
@@ -138,6 +143,15 @@ def tick_labels_as_text(ax, axis: str, positions, labels) -> list:
         xy = (position, 0) if axis == "x" else (0, position)
         texts.append(ax.text(*xy, label, transform=place, fontproperties=font,
                              color=color, clip_on=False, gid=f"{axis}tick_label", **align))
+    if grid and rc["axes.grid"] and rc["axes.grid.axis"] in ("both", axis):
+        # across the plot in axes coordinates: the data limits are left alone
+        ends = [[(p, 0), (p, 1)] if axis == "x" else [(0, p), (1, p)] for p in positions]
+        below = {True: 0.5, "line": 1.5}.get(rc["axes.axisbelow"], 2.5)  # as the axis's own
+        ax.add_collection(LineCollection(
+            ends, transform=ax.get_xaxis_transform() if axis == "x" else ax.get_yaxis_transform(),
+            colors=rc["grid.color"], linewidths=rc["grid.linewidth"],
+            linestyles=rc["grid.linestyle"], alpha=rc["grid.alpha"], zorder=below,
+            gid=f"{axis}grid"), autolim=False)
     if axis == "x":
         # a line of text is the font's ascent and descent high
         ascent, descent, _ = font_height_metrics(font, 72)  # points

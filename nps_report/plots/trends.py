@@ -52,7 +52,9 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
         One line per group (``gid`` ``"trend"``) whose y-data is the table's ``nps``
         with NaN where the quarter is below the display floor (a gap in the line),
         a band between ``ci_low`` and ``ci_high``, and an ``x`` marker at the foot
-        of the chart (``gid`` ``"below_floor"``) for each quarter with too few responses.
+        of the chart (``gid`` ``"below_floor"``) for each quarter with too few responses;
+        the quarters written under the plot (:func:`nps_report.plots.style.tick_texts`),
+        not as x ticks, with a grid line at each.
     """
     ax = new_axes(ax)
     quarters = sorted(pd.unique(data[quarter].astype(str)))
@@ -76,8 +78,7 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
                        transform=foot, gid="below_floor", zorder=3, clip_on=False,
                        label=None if hidden_labelled else BELOW_FLOOR_TEXT)
             hidden_labelled = True
-    ax.set_xticks(range(len(quarters)))
-    ax.set_xticklabels(quarters)
+    tick_labels_as_text(ax, "x", range(len(quarters)), quarters, grid=True)
     ax.set_xlim(-0.5, len(quarters) - 0.5)
     ax.set_ylabel("NPS")
     ax.set_xlabel("")
