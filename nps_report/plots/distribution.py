@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, new_axes, plain_text, set_title, tick_labels_as_text
+from .style import CATEGORY_COLORS, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
 
 
 @plain_text
@@ -32,6 +32,7 @@ def score_distribution(data: pd.DataFrame, *, score: str = "score", ax=None):
         + [CATEGORY_COLORS["promoter"]] * 2
     ax.bar(np.arange(11), 100 * counts.to_numpy() / total, color=colors, width=0.8)
     tick_labels_as_text(ax, "x", range(11), [str(k) for k in range(11)])
+    ax.yaxis.set_major_locator(FewTicks())
     ax.set_xlabel("Score (0 = not at all likely, 10 = extremely likely)")
     ax.set_ylabel("Share of responses (%)")
     set_title(ax, f"Score distribution (n = {total:,})")

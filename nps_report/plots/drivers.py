@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes, plain_text, set_title, tick_labels_as_text
+from .style import CATEGORY_COLORS, PALETTE, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
 
 __all__ = ["driver_importance", "driver_quadrant", "theme_impact_bars"]
 
@@ -104,6 +104,8 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
         for name, cx, cy, ha, va in corners:
             ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                     color=QUADRANT_COLORS[name], fontstyle="italic")
+    ax.xaxis.set_major_locator(FewTicks())
+    ax.yaxis.set_major_locator(FewTicks())
     if y == "importance":
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     if x == "performance_pomp":
@@ -185,6 +187,7 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
         ax.errorbar(table["importance"], positions, xerr=np.vstack([low, high]), fmt="none",
                     ecolor="#333333", elinewidth=1, capsize=3)
     tick_labels_as_text(ax, "y", positions, table[label].astype(str))
+    ax.xaxis.set_major_locator(FewTicks())
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     r2 = data.attrs.get("r2")
     ax.set_xlabel("Share of score variance explained"
@@ -244,6 +247,7 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
     ax.bar_label(bars, labels=[fmt.format(v) for v in table[value]], padding=3, fontsize=8)
     ax.margins(x=0.12)
     tick_labels_as_text(ax, "y", positions, table[label].astype(str))
+    ax.xaxis.set_major_locator(FewTicks())
     if value == "impact":
         ax.axvline(0, color="#333333", linewidth=0.8)
     xlabels = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes, set_title, tick_labels_as_text
+from .style import CATEGORY_COLORS, PALETTE, FewTicks, new_axes, set_title, tick_labels_as_text
 
 __all__ = ["VERDICT_COLORS", "theme_differences"]
 
@@ -62,6 +62,7 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
               linewidth=2)
     ax.scatter(table["nps_difference"], y, color=colors, zorder=3, s=28)
     ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_locator(FewTicks())
     tick_labels_as_text(ax, "y", y, [f"{t} ({v})" if v != "mentioned" else str(t)
                                      for t, v in zip(table[label], table["verdict"])])
     ax.set_xlabel("NPS difference: mentioning it vs other commenters (95% interval)")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
-from .style import FIGSIZE, PALETTE, new_axes, plain_text, set_title, tick_labels_as_text
+from .style import FIGSIZE, PALETTE, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
 
 __all__ = ["benchmark_chart", "rank_chart", "trend_chart"]
 
@@ -80,6 +80,7 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
             hidden_labelled = True
     tick_labels_as_text(ax, "x", range(len(quarters)), quarters, grid=True)
     ax.set_xlim(-0.5, len(quarters) - 0.5)
+    ax.yaxis.set_major_locator(FewTicks())
     ax.set_ylabel("NPS")
     ax.set_xlabel("")
     if hue is not None or hidden_labelled:
@@ -145,6 +146,7 @@ def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
         if len(data) else 10
     ax.set_xticklabels([textwrap.fill(str(v), chars) for v in data[name]])
     ax.set_xlim(-0.6, len(data) - 0.4)
+    ax.yaxis.set_major_locator(FewTicks())
     ax.set_ylabel("NPS")
     set_title(ax, title if title is not None else "NPS against benchmarks (bars: confidence interval)")
     return ax
@@ -203,6 +205,7 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
             text.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0, color="#666666", linewidth=0.8)
+    ax.xaxis.set_major_locator(FewTicks())
     xlabel = "NPS (bars: confidence interval)"
     if any(np.isfinite(lo) and lo != hi for lo, hi in spans):
         xlabel += "; in brackets: interval of the rank"
