@@ -169,7 +169,8 @@ class FewTicks(MaxNLocator):
     measured at each layout and draw. Six intervals read as well on a 3.4-inch chart.
     Steps of 1, 2, 5 and 10 (no 2.5) keep whole-percent labels exact. On a short axis
     the intervals are as many as matplotlib's own estimate of the room for tick labels
-    (``Axis.get_tick_space``), so that they never run into each other.
+    (``Axis.get_tick_space``), so that they never run into each other, and never more
+    ticks than matplotlib's own.
 
     Examples
     --------
@@ -182,18 +183,25 @@ class FewTicks(MaxNLocator):
     """
 
     def __init__(self, most: int = 6):
-        super().__init__(nbins=most, steps=[1, 2, 5, 10], min_n_ticks=4)
+        super().__init__(nbins=most, steps=[1, 2, 5, 10], min_n_ticks=3)
         self.most = most
 
     def __call__(self):
         room = self.axis.get_tick_space() if self.axis is not None else self.most
         nbins = max(1, min(self.most, room))
-        # at least 4 ticks in view on a chart's full width, fewer on a short axis
-        self.set_params(nbins=nbins, min_n_ticks=max(2, min(4, nbins - 2)))
+        # at least 3 ticks in view on a chart's full width, 2 on a short axis
+        self.set_params(nbins=nbins, min_n_ticks=3 if nbins >= 5 else 2)
         low, high = sorted(self.axis.get_view_interval())
-        locs = self.tick_values(low, high)
         slack = 1e-10 * (high - low)  # as matplotlib keeps ticks at the view's ends
-        return locs[(locs >= low - slack) & (locs <= high + slack)]
+
+        def inside(locs):
+            return locs[(locs >= low - slack) & (locs <= high + slack)]
+
+        locs = inside(self.tick_values(low, high))
+        # never more than matplotlib's own ticks (its steps of 2.5 fit a short axis better)
+        auto = inside(MaxNLocator(nbins=max(1, min(room, 9)), steps=[1, 2, 2.5, 5, 10])
+                      .tick_values(low, high))
+        return auto if len(auto) < len(locs) else locs
 
 
 def tick_texts(ax, axis: str) -> list:
