@@ -101,7 +101,7 @@ def test_few_ticks_are_round_inside_the_view_and_never_more_than_matplotlibs():
             mantissa = step / 10.0 ** np.floor(np.log10(step))
             if inches > 2:  # a short axis may take matplotlib's step of 2.5
                 assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6, (low, high, ticks)
-    assert fewer > 500  # a third of the ranges get fewer ticks than matplotlib's (667 of 2,000)
+    assert fewer > 500  # a good part of the ranges get fewer ticks than matplotlib's
 
 
 def test_heatmap_draws_the_cells_and_numbers_seaborn_draws():

@@ -183,14 +183,14 @@ class FewTicks(MaxNLocator):
     """
 
     def __init__(self, most: int = 6):
-        super().__init__(nbins=most, steps=[1, 2, 5, 10], min_n_ticks=3)
+        super().__init__(nbins=most, steps=[1, 2, 5, 10], min_n_ticks=4)
         self.most = most
 
     def __call__(self):
         room = self.axis.get_tick_space() if self.axis is not None else self.most
         nbins = max(1, min(self.most, room))
-        # at least 3 ticks in view on a chart's full width, 2 on a short axis
-        self.set_params(nbins=nbins, min_n_ticks=3 if nbins >= 5 else 2)
+        # at least 4 ticks in view on a chart's full width, 2 on a short axis
+        self.set_params(nbins=nbins, min_n_ticks=4 if nbins >= 5 else 2)
         low, high = sorted(self.axis.get_view_interval())
         slack = 1e-10 * (high - low)  # as matplotlib keeps ticks at the view's ends
 
@@ -198,6 +198,9 @@ class FewTicks(MaxNLocator):
             return locs[(locs >= low - slack) & (locs <= high + slack)]
 
         locs = inside(self.tick_values(low, high))
+        if len(locs) > self.most + 1:  # 4 in view only at a much finer step: fewer, coarser
+            self.set_params(min_n_ticks=2)
+            locs = inside(self.tick_values(low, high))
         # never more than matplotlib's own ticks (its steps of 2.5 fit a short axis better)
         auto = inside(MaxNLocator(nbins=max(1, min(room, 9)), steps=[1, 2, 2.5, 5, 10])
                       .tick_values(low, high))
