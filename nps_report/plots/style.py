@@ -187,7 +187,7 @@ class FewTicks(MaxNLocator):
         self.most = most
 
     def __call__(self):
-        room = self.axis.get_tick_space() if self.axis is not None else self.most
+        room = self.axis.get_tick_space()
         nbins = max(1, min(self.most, room))
         # at least 4 ticks in view on a chart's full width, 2 on a short axis
         self.set_params(nbins=nbins, min_n_ticks=4 if nbins >= 5 else 2)
