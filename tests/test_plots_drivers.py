@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 from nps_report import drivers, plots, themes  # noqa: E402
 from nps_report.plots import drivers as driver_plots  # noqa: E402
+from nps_report.plots.style import tick_texts  # noqa: E402
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_importance_bars_have_the_importance_as_length_and_interval_error_bars(d
     assert len(bars) == len(driver_table)
     ordered = driver_table.sort_values("importance")  # most important drawn on top
     np.testing.assert_allclose([b.get_width() for b in bars], ordered["importance"])
-    assert [t.get_text() for t in ax.get_yticklabels()] == ordered["label"].tolist()
+    assert [t.get_text() for t in tick_texts(ax, "y")] == ordered["label"].tolist()
     # Error bars span ci_low..ci_high.
     segments = ax.collections[0].get_segments()
     lows = [min(s[:, 0]) for s in segments]
@@ -124,7 +125,7 @@ def test_theme_bars_show_the_gain_of_the_complaints(impact_table):
     shown = shown.sort_values("scenario_gain")
     assert len(ax.patches) == len(shown) == 3  # rude staff (no mentions) and praise left out
     np.testing.assert_allclose([b.get_width() for b in ax.patches], shown["scenario_gain"])
-    assert [t.get_text() for t in ax.get_yticklabels()] == shown["label"].tolist()
+    assert [t.get_text() for t in tick_texts(ax, "y")] == shown["label"].tolist()
     # billing errors: rows with scores 0, 1, 2, 7, 3 -> 4 detractors of 12 responses,
     # 100*4/12 points, the longest bar.
     assert ax.patches[-1].get_width() == pytest.approx(100 * 4 / 12)

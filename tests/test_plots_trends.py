@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from nps_report import benchmarks as B  # noqa: E402
 from nps_report import plots  # noqa: E402
 from nps_report.plots import trends  # noqa: E402
+from nps_report.plots.style import tick_texts  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -56,7 +57,17 @@ def test_trend_chart_line_is_the_table_nps_with_gaps(responses):
     expected = table["nps"].to_numpy(dtype=float)           # NaN where below the floor
     np.testing.assert_array_equal(lines[0].get_ydata(), expected)
     np.testing.assert_array_equal(lines[0].get_xdata(), np.arange(5))
-    assert [t.get_text() for t in ax.get_xticklabels()] == table["quarter"].tolist()
+    assert [t.get_text() for t in tick_texts(ax, "x")] == table["quarter"].tolist()
+    # a grid line at each quarter, across the plot, where the style draws a grid
+    with plt.rc_context({"axes.grid": False}):
+        plain = trends.trend_chart(table)
+    assert not [c for c in plain.collections if c.get_gid() == "xgrid"]
+    with plt.rc_context({"axes.grid": True}):
+        gridded = trends.trend_chart(table)
+    grid = [c for c in gridded.collections if c.get_gid() == "xgrid"]
+    assert [s[:, 0].tolist() for s in grid[0].get_segments()] == [[k, k] for k in range(5)]
+    assert [s[:, 1].tolist() for s in grid[0].get_segments()] == [[0, 1]] * 5
+    assert gridded.get_ylim() == plain.get_ylim()  # the lines leave the data limits alone
     # interval band spans ci_low..ci_high of the shown quarters
     band = ax.collections[0]
     ys = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
@@ -121,12 +132,17 @@ def test_rank_chart_sorted_bars_with_highlight(responses):
     assert [b.get_width() for b in bars] == pytest.approx(shown["nps"].tolist())
     # best at the top: y axis inverted, first bar at y = 0
     assert ax.yaxis_inverted() and bars[0].get_y() < bars[1].get_y()
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in tick_texts(ax, "y")]
     # each name carries the interval of its rank when it is more than the rank itself
     expected = [f"{int(r)}. {t}" + (f" ({int(lo)}\u2013{int(hi)})" if lo != hi else "")
                 for r, t, lo, hi in zip(shown["rank"], shown["team"], shown["rank_low"],
                                         shown["rank_high"])]
     assert labels == expected
+    # the focal team's name in bold, each name beside its bar
+    weights = [t.get_fontweight() for t in tick_texts(ax, "y")]
+    assert weights[shown["team"].tolist().index("B")] == "bold" and weights.count("bold") == 1
+    assert [t.get_position()[1] for t in tick_texts(ax, "y")] == pytest.approx(
+        [b.get_y() + b.get_height() / 2 for b in bars])
     assert (shown["rank_low"] != shown["rank_high"]).any()   # A and B (+15, +8) overlap
     assert "in brackets: interval of the rank" in ax.get_xlabel()
     colors = [mcolors.to_hex(b.get_facecolor()) for b in bars]
@@ -159,5 +175,5 @@ def test_rank_chart_accepts_a_table_without_ranks(responses):
     table = stats.grouped_nps(pd.concat([responses, extra]).query("quarter == '2026Q3'"), ["team"])
     ax = trends.rank_chart(table, label="team")
     assert len(ax.patches) == int(table["shown"].sum()) == 5
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in tick_texts(ax, "y")]
     assert labels[:2] == ["1. C", "1. C2"] and labels[2].startswith("3. ")

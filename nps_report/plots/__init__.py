@@ -15,13 +15,13 @@ Examples
 
 from __future__ import annotations
 
-from .style import PALETTE, CATEGORY_COLORS, new_axes, use_house_style
+from .style import PALETTE, CATEGORY_COLORS, new_axes, tick_texts, use_house_style
 from .distribution import score_distribution
 from .heatmap import heatmap
 from .trends import *  # noqa: F401,F403  (trend, benchmark and rank charts)
 from .drivers import *  # noqa: F401,F403  (driver quadrant, importance, theme impact)
 from .themes import theme_differences
 
-__all__ = ["PALETTE", "CATEGORY_COLORS", "new_axes", "use_house_style", "score_distribution",
+__all__ = ["PALETTE", "CATEGORY_COLORS", "new_axes", "tick_texts", "use_house_style", "score_distribution",
            "heatmap", "trend_chart", "benchmark_chart", "rank_chart", "driver_importance",
            "driver_quadrant", "theme_differences", "theme_impact_bars"]

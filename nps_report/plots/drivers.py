@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes, plain_text, set_title
+from .style import CATEGORY_COLORS, PALETTE, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
 
 __all__ = ["driver_importance", "driver_quadrant", "theme_impact_bars"]
 
@@ -104,6 +104,8 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
         for name, cx, cy, ha, va in corners:
             ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                     color=QUADRANT_COLORS[name], fontstyle="italic")
+    ax.xaxis.set_major_locator(FewTicks())
+    ax.yaxis.set_major_locator(FewTicks())
     if y == "importance":
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     if x == "performance_pomp":
@@ -167,7 +169,8 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     matplotlib Axes
         One bar per driver whose length is ``importance`` (share of the score's
         variance, shown in percent), error bars from ``ci_low`` to ``ci_high``,
-        coloured by ``quadrant``.
+        coloured by ``quadrant``; the ratings' names written left of the bars
+        (:func:`nps_report.plots.style.tick_texts`), not as y ticks.
     """
     ax = new_axes(ax)
     message = _status_message(data)
@@ -183,8 +186,8 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
     if np.isfinite(low).any():
         ax.errorbar(table["importance"], positions, xerr=np.vstack([low, high]), fmt="none",
                     ecolor="#333333", elinewidth=1, capsize=3)
-    ax.set_yticks(positions)
-    ax.set_yticklabels(table[label].astype(str))
+    tick_labels_as_text(ax, "y", positions, table[label].astype(str))
+    ax.xaxis.set_major_locator(FewTicks())
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     r2 = data.attrs.get("r2")
     ax.set_xlabel("Share of score variance explained"
@@ -220,7 +223,8 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
     -------
     matplotlib Axes
         One bar per theme shown (themes nobody mentions are left out), its length
-        the ``value`` column, the largest on top.
+        the ``value`` column, the largest on top; the themes' names written left of the
+        bars (:func:`nps_report.plots.style.tick_texts`), not as y ticks.
     """
     allowed = ("scenario_gain", "gain", "impact", "share_detractors", "share_promoters", "share_passives",
                "mentions")
@@ -242,8 +246,8 @@ def theme_impact_bars(data: pd.DataFrame, *, value: str = "gain", top: int = 8,
                                                  "{:+.1f}" if value == "impact" else "{:.1f}")
     ax.bar_label(bars, labels=[fmt.format(v) for v in table[value]], padding=3, fontsize=8)
     ax.margins(x=0.12)
-    ax.set_yticks(positions)
-    ax.set_yticklabels(table[label].astype(str))
+    tick_labels_as_text(ax, "y", positions, table[label].astype(str))
+    ax.xaxis.set_major_locator(FewTicks())
     if value == "impact":
         ax.axvline(0, color="#333333", linewidth=0.8)
     xlabels = {

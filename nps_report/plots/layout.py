@@ -18,7 +18,7 @@ import textwrap
 import matplotlib as mpl
 from matplotlib.font_manager import FontProperties
 
-__all__ = ["fit_margins"]
+__all__ = ["fit_margins", "font_height_metrics"]
 
 
 def fit_margins(figure, renderer=None, *, pad: float = 1.08) -> str:
@@ -105,6 +105,33 @@ def fit_margins(figure, renderer=None, *, pad: float = 1.08) -> str:
         figure.subplots_adjust(left=left / width, right=right / width, bottom=bottom / height,
                                top=top / height)
     return "fitted"
+
+
+def font_height_metrics(prop, dpi: float):
+    """Ascent, descent and line gap in pixels of the font ``prop`` describes, from its
+    ``OS/2`` table (else ``hhea``), as matplotlib lays out a line of text: each value in
+    font units times :math:`s \\cdot d / (72 u)` for size :math:`s` points, :math:`d` dpi and
+    :math:`u` units per em; ``(None, None, None)`` for a font without either table.
+
+    Examples
+    --------
+    >>> from matplotlib.font_manager import FontProperties
+    >>> ascent, descent, gap = font_height_metrics(FontProperties(family="DejaVu Sans", size=10), 72)
+    >>> round(ascent, 2), round(descent, 2)
+    (7.6, 2.4)
+    """
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager.findfont(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = prop.get_size_in_points() * dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 def _tight_layout(figure, renderer, pad: float) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import CATEGORY_COLORS, PALETTE, new_axes, set_title
+from .style import CATEGORY_COLORS, PALETTE, FewTicks, new_axes, set_title, tick_labels_as_text
 
 __all__ = ["VERDICT_COLORS", "theme_differences"]
 
@@ -34,7 +34,8 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
     -------
     matplotlib Axes
         One row per theme, the first on top; a dot at the difference, a line across
-        its interval, coloured by verdict; a vertical line at 0.
+        its interval, coloured by verdict; a vertical line at 0; the themes' names
+        written left of the plot (:func:`nps_report.plots.style.tick_texts`), not as y ticks.
 
     Examples
     --------
@@ -42,7 +43,8 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
     >>> t = pd.DataFrame({"label": ["Billing", "Staff"], "verdict": ["pain point", "mentioned"],
     ...                   "nps_difference": [-60.0, 10.0], "nps_difference_low": [-80.0, -20.0],
     ...                   "nps_difference_high": [-40.0, 40.0], "mentions": [30, 12]})
-    >>> [t.get_text() for t in theme_differences(t).get_yticklabels()]
+    >>> from nps_report.plots.style import tick_texts
+    >>> [t.get_text() for t in tick_texts(theme_differences(t), "y")]
     ['Staff', 'Billing (pain point)']
     """
     ax = new_axes(ax)
@@ -60,9 +62,9 @@ def theme_differences(data: pd.DataFrame, *, top: int = 8, label: str = "label",
               linewidth=2)
     ax.scatter(table["nps_difference"], y, color=colors, zorder=3, s=28)
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(y)
-    ax.set_yticklabels([f"{t} ({v})" if v != "mentioned" else str(t)
-                        for t, v in zip(table[label], table["verdict"])])
+    ax.xaxis.set_major_locator(FewTicks())
+    tick_labels_as_text(ax, "y", y, [f"{t} ({v})" if v != "mentioned" else str(t)
+                                     for t, v in zip(table[label], table["verdict"])])
     ax.set_xlabel("NPS difference: mentioning it vs other commenters (95% interval)")
     set_title(ax, "Comment themes and the score")
     return ax

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
-from .style import FIGSIZE, PALETTE, new_axes, plain_text, set_title
+from .style import FIGSIZE, PALETTE, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
 
 __all__ = ["benchmark_chart", "rank_chart", "trend_chart"]
 
@@ -52,7 +52,9 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
         One line per group (``gid`` ``"trend"``) whose y-data is the table's ``nps``
         with NaN where the quarter is below the display floor (a gap in the line),
         a band between ``ci_low`` and ``ci_high``, and an ``x`` marker at the foot
-        of the chart (``gid`` ``"below_floor"``) for each quarter with too few responses.
+        of the chart (``gid`` ``"below_floor"``) for each quarter with too few responses;
+        the quarters written under the plot (:func:`nps_report.plots.style.tick_texts`),
+        not as x ticks, with a grid line at each.
     """
     ax = new_axes(ax)
     quarters = sorted(pd.unique(data[quarter].astype(str)))
@@ -76,9 +78,9 @@ def trend_chart(data: pd.DataFrame, *, hue: str | None = None, quarter: str = "q
                        transform=foot, gid="below_floor", zorder=3, clip_on=False,
                        label=None if hidden_labelled else BELOW_FLOOR_TEXT)
             hidden_labelled = True
-    ax.set_xticks(range(len(quarters)))
-    ax.set_xticklabels(quarters)
+    tick_labels_as_text(ax, "x", range(len(quarters)), quarters, grid=True)
     ax.set_xlim(-0.5, len(quarters) - 0.5)
+    ax.yaxis.set_major_locator(FewTicks())
     ax.set_ylabel("NPS")
     ax.set_xlabel("")
     if hue is not None or hidden_labelled:
@@ -144,6 +146,7 @@ def benchmark_chart(data: pd.DataFrame, *, external: pd.DataFrame | None = None,
         if len(data) else 10
     ax.set_xticklabels([textwrap.fill(str(v), chars) for v in data[name]])
     ax.set_xlim(-0.6, len(data) - 0.4)
+    ax.yaxis.set_major_locator(FewTicks())
     ax.set_ylabel("NPS")
     set_title(ax, title if title is not None else "NPS against benchmarks (bars: confidence interval)")
     return ax
@@ -173,7 +176,8 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     -------
     matplotlib Axes
         One bar per shown group, width = ``nps``, best first from the top; groups
-        below the display floor are left out and counted in a note.
+        below the display floor are left out and counted in a note; the names written
+        left of the bars (:func:`nps_report.plots.style.tick_texts`), not as y ticks.
     """
     shown_mask = _shown(data)
     visible = data[shown_mask].sort_values("nps", ascending=False, kind="mergesort")
@@ -196,13 +200,12 @@ def rank_chart(data: pd.DataFrame, *, highlight: str | None = None, label: str =
     labels = [f"{int(r)}. {n}" + (f" ({int(lo)}\u2013{int(hi)})"
                                    if np.isfinite(lo) and np.isfinite(hi) and lo != hi else "")
               for r, n, (lo, hi) in zip(ranks, names, spans)]
-    ax.set_yticks(ys)
-    ax.set_yticklabels(labels)
-    for tick, n in zip(ax.get_yticklabels(), names):
+    for text, n in zip(tick_labels_as_text(ax, "y", ys, labels), names):
         if highlight is not None and n == str(highlight):
-            tick.set_fontweight("bold")
+            text.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0, color="#666666", linewidth=0.8)
+    ax.xaxis.set_major_locator(FewTicks())
     xlabel = "NPS (bars: confidence interval)"
     if any(np.isfinite(lo) and lo != hi for lo, hi in spans):
         xlabel += "; in brackets: interval of the rank"
