@@ -312,7 +312,7 @@ def _stamps(page, count: int) -> list:
             kept += operations[at:start]
             at = end
         kept += operations[at:]
-        streams.append(pikepdf.unparse_content_stream(_without_empty_groups(kept)))
+        streams.append(pikepdf.unparse_content_stream(without_empty_groups(kept)))
     return streams
 
 
@@ -320,9 +320,20 @@ def _stamps(page, count: int) -> list:
 _STATE_OPERATORS = frozenset("q Q cm gs w J j M d ri i g G rg RG k K cs CS sc SC scn SCN".split())
 
 
-def _without_empty_groups(operations) -> list:
-    """``operations`` without the ``q`` ... ``Q`` groups that only set the graphics state
-    (what is left of the other stamps' groups once their text is taken out)."""
+def without_empty_groups(operations) -> list:
+    """``operations`` (of :func:`pikepdf.parse_content_stream`) without the ``q`` ... ``Q``
+    groups that only set the graphics state: what is left of the other stamps' groups
+    once their text is taken out. They draw nothing; dropped, a pack page's drawing
+    holds its own stamp only.
+
+    Examples
+    --------
+    >>> import pikepdf
+    >>> pdf = pikepdf.Pdf.new()
+    >>> ops = pikepdf.parse_content_stream(pdf.make_stream(b"q 0 0 1 rg Q q 1 g BT ET Q"))
+    >>> pikepdf.unparse_content_stream(without_empty_groups(ops)).split()
+    [b'q', b'1', b'g', b'BT', b'ET', b'Q']
+    """
     out, opened = [], []  # opened: index in out of each open q, and whether it drew
     for operation in operations:
         operator = str(operation[1])
