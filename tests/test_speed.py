@@ -448,9 +448,10 @@ def _page_contents(rendered):
 
 
 def test_pdf_of_a_report_lays_out_as_the_plain_document(demo_ctx, tmp_path):
-    """The PDF's document without nbconvert's wrappers and with its style attributes as
-    rules: every page has the same text runs, images and boxes at the same places, in
-    the same colours and fonts, as the page's HTML printed as it is."""
+    """The PDF's document without nbconvert's wrappers, with its report tables' column
+    widths written in (table-layout: fixed) and its style attributes as rules: every page
+    has the same text runs, images and boxes at the same places, in the same colours and
+    fonts, as the page's HTML printed as it is."""
     import html
     import re
 
@@ -466,11 +467,14 @@ def test_pdf_of_a_report_lays_out_as_the_plain_document(demo_ctx, tmp_path):
     header, body = pdf.report_body(page)
     assert header == "Billing Operations · 2026Q3"
     assert "jp-Collapser" not in body and "jp-OutputArea-child" not in body
+    engine = pdf.get_engine()
+    tables = body.count("<table")
+    body = engine.fixed_tables(body)
+    assert tables >= 4 and body.count("table-layout:fixed") == tables
     body, rules = pdf.styles_as_rules(body)
     assert ' style="' not in body and rules.count("nps-style-") < 40
     cover = pdf.report_cover("team", quarter="2026Q3", team="Billing Operations", department="Finance")
     running = f"<div class='running-header'>{html.escape(header)}</div>"
-    engine = pdf.get_engine()
     plain = engine.render(pdf.print_document("t", cover.html() + running + f"<main>{plain_body}</main>"))
     fast = engine.render(pdf.print_document("t", cover.html() + running + f"<main>{body}</main>",
                                             rules=rules))

@@ -25,6 +25,7 @@ from ..exceptions import MissingDependencyError
 from ..atomic import atomic_path
 from .html import TEMPLATE_DIR, report_css
 from .pdf_images import image_cache, images_by_reference
+from .pdf_tables import CellMeasure, fixed_table_widths
 
 PAGE_SIZES = ("A4", "Letter")
 PRINT_CSS = TEMPLATE_DIR / "nps_report" / "print.css"
@@ -301,6 +302,8 @@ class PdfEngine:
         self.raster_image = RasterImage
         self.font_config = FontConfiguration()
         self._sheets = {}
+        self._widths = {}
+        self._measure = None
         self.renders = 0
 
     def stylesheets(self, page_size: str = "A4") -> list:
@@ -317,6 +320,36 @@ class PdfEngine:
             size = css(string=f"@page {{ size: {page_size}; }}", font_config=self.font_config)
             self._sheets[page_size] = base + [size]
         return self._sheets[page_size]
+
+    def output_width(self, page_size: str = "A4") -> float:
+        """Width in CSS px of a report's output block on a page (what a table may take),
+        laid out once per page size."""
+        if page_size not in self._widths:
+            probe = print_document("", "<main><div class='jp-Cell jp-CodeCell'>"
+                                       "<div class='jp-OutputArea-output' id='nps-probe'></div></div></main>")
+            rendered = self.render(probe, page_size=page_size)
+            boxes = [rendered.pages[0]._page_box]
+            while boxes:
+                box = boxes.pop()
+                if getattr(box, "element", None) is not None and box.element.get("id") == "nps-probe":
+                    self._widths[page_size] = box.width
+                    break
+                boxes.extend(getattr(box, "children", ()) or ())
+        return self._widths[page_size]
+
+    def fixed_tables(self, body: str, page_size: str = "A4") -> str:
+        """``body`` with its report tables' column widths written in
+        (:func:`~nps_report.export.pdf_tables.fixed_table_widths`); unchanged when this
+        WeasyPrint's text functions are not the ones the measure calls."""
+        if self._measure is False:
+            return body
+        try:
+            if self._measure is None:
+                self._measure = CellMeasure(self.font_config)
+            return fixed_table_widths(body, self._measure, self.output_width(page_size))
+        except (ImportError, AttributeError, KeyError):  # another WeasyPrint: automatic layout
+            self._measure = False
+            return body
 
     def render(self, document: str, *, base_url=None, page_size: str = "A4", images=None):
         """Lay out an HTML document; returns WeasyPrint's ``Document`` (pages, outline).
@@ -400,12 +433,14 @@ def export_pdf(html_path, pdf_path=None, *, cover: Cover, page_size: str = "A4",
     pdf_path = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
     header, body = report_body(html_path.read_text(encoding="utf-8"))
     header = running_header if running_header is not None else header
+    engine = get_engine()
+    body = engine.fixed_tables(body, page_size)
     body, rules = styles_as_rules(body)
     body, images = images_by_reference(body)
     content = (cover.html() + f"<div class='running-header'>{html.escape(header)}</div>"
                + f"<main>{body}</main>")
     document = print_document(f"{cover.title} · {cover.quarter}", content, created=cover.built,
                               rules=rules)
-    pages = get_engine().write(document, pdf_path, base_url=html_path.parent, page_size=page_size,
+    pages = engine.write(document, pdf_path, base_url=html_path.parent, page_size=page_size,
                                images=images)
     return {"path": str(pdf_path), "pages": pages, "seconds": time.perf_counter() - started}
