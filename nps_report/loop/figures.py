@@ -98,10 +98,14 @@ def loop_figures(cases: pd.DataFrame, *, quarters, sla_hours: float = 48.0, disp
                   [schema.DEPARTMENT].last().astype(str).to_dict()
                   if schema.DEPARTMENT in cases else {})
     names = sorted(set(cases[schema.TEAM].dropna().astype(str)) | set(teams or []), key=str.casefold)
+    # Each team's and quarter's rows (in their order) from one grouping, not a scan per team.
+    groups = (rows.groupby([rows[schema.TEAM].astype(str).to_numpy(), rows[schema.QUARTER].astype(str).to_numpy()],
+                           sort=False).indices if len(rows) else {})
+    nothing = np.array([], dtype=np.intp)
     out = []
     for team in names:
         for quarter in quarters:
-            part = rows[(rows[schema.TEAM].astype(str) == team) & (rows[schema.QUARTER].astype(str) == quarter)]
+            part = rows.iloc[groups.get((team, quarter), nothing)]
             n = int(len(part))
             shown = n >= int(display_floor)
             row = {schema.TEAM: team, schema.DEPARTMENT: department.get(team), schema.QUARTER: quarter,

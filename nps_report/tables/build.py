@@ -245,7 +245,7 @@ def team_departments(responses: pd.DataFrame) -> dict:
     if responses.empty:
         return {}
     latest = responses[schema.QUARTER].astype(str)
-    rows = responses.assign(_q=latest)
+    rows = responses[[schema.TEAM, schema.DEPARTMENT]].assign(_q=latest)  # only the columns read
     last = rows.groupby(schema.TEAM, observed=True)["_q"].transform("max")
     rows = rows[rows["_q"] == last]
     return {str(team): str(group.mode(dropna=True).iloc[0])
@@ -360,15 +360,58 @@ def close_the_loop_lists(current: pd.DataFrame, *, quarter: str, options: Report
     sla = options.loop.sla_hours
     # Only the columns close_the_loop reads: each team's slice copies fewer columns.
     labelled = as_quarter(current[[c for c in current.columns if c in _LIST_READS]], quarter)
+    kwargs = dict(quarter=quarter, sla_hours=sla, tz=options.timezone,
+                  fiscal_year_start_month=options.fiscal_year_start_month,
+                  comment_max_chars=options.comment_max_chars)
+    if _listed_at_once(labelled, cases):
+        return _lists_at_once(labelled, **kwargs)
     cases_of = _CasesByTeam(cases, responses)
     out = {}
     for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True):
-        detractors, promoters = closeloop.close_the_loop(
-            frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
-            fiscal_year_start_month=options.fiscal_year_start_month,
-            comment_max_chars=options.comment_max_chars)
+        detractors, promoters = closeloop.close_the_loop(frame, team=team, **kwargs)
         team_cases, team_responses = cases_of(str(team), detractors)
         out[str(team)] = (loop.loop_list(detractors, team_cases, responses=team_responses), promoters)
+    return out
+
+
+def _listed_at_once(labelled: pd.DataFrame, cases) -> bool:
+    """Whether every team's lists can be drawn up in one pass: no team has returned a
+    workbook (so no case carries over and none shows a returned state) and the response
+    ids tell the rows apart (they give each listed row back to its team)."""
+    if cases is not None and len(cases) and loop.loop_start(cases):
+        return False
+    ids = labelled[schema.RESPONSE_ID] if schema.RESPONSE_ID in labelled else None
+    return ids is not None and not ids.isna().any() and ids.is_unique
+
+
+def _lists_at_once(labelled: pd.DataFrame, **kwargs) -> dict:
+    """:func:`close_the_loop_lists` when :func:`_listed_at_once`: the same lists, from one
+    :func:`nps_report.closeloop.close_the_loop` and one :func:`nps_report.loop.loop_list`
+    over every team's rows (labelled as one team), then split by team.
+
+    Every column of a list is computed row by row and its order is by submission time
+    and response id (a stable sort): a team's rows of the whole list, in that order,
+    are its own list. Without returned workbooks a list is its detractors with blank
+    edit columns, whatever the case state (no case carries over, none was returned).
+    """
+    teams = labelled[schema.TEAM].astype(str)
+    team_of = pd.Series(teams.to_numpy(), index=labelled[schema.RESPONSE_ID].astype(str).to_numpy())
+    one = "all teams"
+    detractors, promoters = closeloop.close_the_loop(labelled.assign(**{schema.TEAM: one}), team=one, **kwargs)
+    detractors = loop.loop_list(detractors)
+    out = {}
+    split = []
+    for frame in (detractors, promoters):
+        owner = team_of.reindex(frame[schema.RESPONSE_ID].astype(str).to_numpy()).to_numpy()
+        split.append(pd.Series(np.arange(len(frame))).groupby(owner, sort=False).indices)
+    for team in sorted(set(teams)):
+        pair = []
+        for frame, rows in zip((detractors, promoters), split):
+            part = frame.iloc[rows.get(team, np.array([], dtype=np.intp))].reset_index(drop=True)
+            part[schema.TEAM] = pd.Series(team, index=part.index, dtype="string")
+            part.attrs = {**frame.attrs, "team": team}
+            pair.append(part)
+        out[team] = tuple(pair)
     return out
 
 
@@ -514,8 +557,9 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
     rules = actions.load_rules(options.actions) if rules is None else rules
     history = responses[responses[schema.QUARTER].isin(quarters_needed(quarter, options, rules))]
     current, expired, note = current_responses(history, quarter=quarter, options=options)
-    departments = team_departments(pd.concat([history[history[schema.QUARTER] != quarter],
-                                              as_quarter(current, quarter)]))
+    keys = [schema.QUARTER, schema.TEAM, schema.DEPARTMENT]  # all team_departments reads
+    departments = team_departments(pd.concat([history.loc[history[schema.QUARTER] != quarter, keys],
+                                              as_quarter(current[keys], quarter)]))
     changes, families = _changes(current, history, quarter, options, departments)
     flags = anomalies.flag_anomalies(history, quarter=quarter, rules=rules)
     figures, callback = loop_tables(responses, quarter=quarter, options=options, cases=cases)
