@@ -30,6 +30,7 @@ __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_GAPS", "FAMILY_OWN",
            "GAP_LEVELS", "LEVELS",
            "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
            "current_responses", "followup_counts", "load_build_tables", "loop_tables", "printed_build_rows",
+           "printed_rows_fingerprint",
            "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
@@ -617,42 +618,10 @@ def _printed(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
-                       department: str | None = None) -> pd.DataFrame:
-    """The build-table rows a report of ``kind`` prints, rounded as printed.
-
-    A report's fingerprint hashes these: when another team's data changes a number a
-    report prints (its department's NPS, its rank, the verdict of its change after the
-    family's adjustment), the report is rebuilt; when nothing it prints changes, it is not.
-
-    Parameters
-    ----------
-    bt : BuildTables
-    kind : {"team", "department", "overview"}
-    team, department : str, optional
-        The report's team (``kind="team"``) or department (``kind="department"``).
-
-    Returns
-    -------
-    DataFrame
-        ``table`` (which build table), the keys and the printed values, as strings.
-
-    Notes
-    -----
-    The build asks for the rows of every report of a quarter (hundreds at scale), so the
-    printed (rounded) tables are made once per :class:`BuildTables` and each report only
-    picks its rows; the result is the same as rounding the picked rows.
-
-    Examples
-    --------
-    >>> from nps_report import context
-    >>> bt = context.load_context(None).build_tables("2026Q3")
-    >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
-    >>> rows.loc[rows["table"] == "nps", "level"].tolist()
-    ['team', 'department', 'company']
-    >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
-    [True, True]
-    """
+def _printed_positions(bt: BuildTables, *, kind: str, team: str | None = None,
+                       department: str | None = None) -> tuple:
+    """The text rows of the tables a report of ``kind`` prints (made once per ``bt``), the
+    positions of its rows among them, and the tables' names (see :func:`printed_build_rows`)."""
     printed = _printed_tables(bt)
     nps, changes = bt.nps, bt.changes
     if kind == "team":
@@ -694,7 +663,79 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
                  else starts[name] + np.flatnonzero(np.asarray(mask, dtype=bool))
                  for name, mask in masks.items()]
     positions.append(np.arange(starts["families"], len(strings)))
-    return strings.iloc[np.concatenate(positions)].reset_index(drop=True)
+    return strings, np.concatenate(positions), tuple(masks)
+
+
+def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
+                       department: str | None = None) -> pd.DataFrame:
+    """The build-table rows a report of ``kind`` prints, rounded as printed.
+
+    A report's fingerprint hashes these: when another team's data changes a number a
+    report prints (its department's NPS, its rank, the verdict of its change after the
+    family's adjustment), the report is rebuilt; when nothing it prints changes, it is not.
+
+    Parameters
+    ----------
+    bt : BuildTables
+    kind : {"team", "department", "overview"}
+    team, department : str, optional
+        The report's team (``kind="team"``) or department (``kind="department"``).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` (which build table), the keys and the printed values, as strings.
+
+    Notes
+    -----
+    The build asks for the rows of every report of a quarter (hundreds at scale), so the
+    printed (rounded) tables are made once per :class:`BuildTables` and each report only
+    picks its rows; the result is the same as rounding the picked rows.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> bt = context.load_context(None).build_tables("2026Q3")
+    >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
+    >>> rows.loc[rows["table"] == "nps", "level"].tolist()
+    ['team', 'department', 'company']
+    >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
+    [True, True]
+    """
+    strings, positions, _ = _printed_positions(bt, kind=kind, team=team, department=department)
+    return strings.iloc[positions].reset_index(drop=True)
+
+
+def printed_rows_fingerprint(bt: BuildTables, *, kind: str, team: str | None = None,
+                             department: str | None = None) -> str:
+    """``frame_fingerprint(printed_build_rows(...))``, from row hashes made once per ``bt``.
+
+    :func:`nps_report.pipeline.fingerprints.frame_fingerprint` hashes each row of the
+    text table on its own (``pd.util.hash_pandas_object``), then the rows' hashes in
+    order: the hashes of every printed row are made once, and a report's fingerprint
+    hashes those of its rows. The same value as hashing the report's rows, for the
+    hundreds of reports of a build at scale.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> from nps_report.pipeline.fingerprints import frame_fingerprint
+    >>> bt = context.load_context(None).build_tables("2026Q3")
+    >>> rows = printed_build_rows(bt, kind="department", department="Operations")
+    >>> printed_rows_fingerprint(bt, kind="department", department="Operations") == frame_fingerprint(rows)
+    True
+    """
+    import hashlib
+
+    from ..pipeline.fingerprints import hash_text
+
+    strings, positions, names = _printed_positions(bt, kind=kind, team=team, department=department)
+    cache = _printed_tables(bt)
+    key = ("row hashes", names)
+    if key not in cache:
+        cache[key] = pd.util.hash_pandas_object(strings.astype(str), index=False).to_numpy()
+    values = cache[key][positions]
+    return hash_text(list(strings.columns), hashlib.sha256(values.tobytes()).hexdigest())
 
 
 # The columns each build table prints (see printed_build_rows).
