@@ -267,7 +267,9 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
             if target in targets:
                 # Each used column made trimmed arrow text once: every step below starts
                 # with arrow_text, which gives the same text again (and cheaply) from it.
-                text = pd.Series(pd.arrays.ArrowStringArray(arrow_text(raw[targets[target]])),
+                # (arrow's own string type: the "str" dtype would store large strings,
+                # which every arrow_text would convert back)
+                text = pd.Series(pd.arrays.ArrowExtensionArray(arrow_text(raw[targets[target]])),
                                  index=raw.index)
                 columns[target], blanked = blank_missing(text, tokens)
                 if blanked:
@@ -612,9 +614,15 @@ def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:
     """
     if not na_values:
         return values, 0
-    folded = pc.utf8_lower(arrow_text(values))
-    hits = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))
-    hits &= _bool(pc.not_equal(folded, ""))
+    text = arrow_text(values)
+    # Only a cell no longer than the longest token can be one (lower case never has fewer
+    # code points): the others (comments, ids) are not case-folded at all.
+    longest = max(len(str(token)) for token in na_values)
+    short = np.flatnonzero(_bool(pc.less_equal(pc.utf8_length(text), longest))
+                           & _bool(pc.not_equal(text, "")))
+    folded = pc.utf8_lower(text.take(pa.array(short)))
+    hits = np.zeros(len(text), dtype=bool)
+    hits[short] = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))
     count = int(hits.sum())
     if not count:
         return values, 0

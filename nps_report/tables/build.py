@@ -249,8 +249,15 @@ def team_departments(responses: pd.DataFrame) -> dict:
     rows = responses[[schema.TEAM, schema.DEPARTMENT]].assign(_q=latest)  # only the columns read
     last = rows.groupby(schema.TEAM, observed=True)["_q"].transform("max")
     rows = rows[rows["_q"] == last]
-    return {str(team): str(group.mode(dropna=True).iloc[0])
-            for team, group in rows.groupby(schema.TEAM, observed=True)[schema.DEPARTMENT]}
+    # Each team's most frequent department, the first in sorted order on a tie (as
+    # Series.mode sorts its modes): counts per (team, department) in sorted order, the
+    # largest first within each team by a stable sort.
+    counts = rows.groupby([schema.TEAM, schema.DEPARTMENT], observed=True, sort=True).size()
+    counts = counts[counts > 0].reset_index(name="_n")
+    counts = counts.iloc[np.argsort(-counts["_n"].to_numpy(), kind="stable")]
+    first = counts.drop_duplicates(schema.TEAM, keep="first").sort_values(schema.TEAM, kind="stable")
+    return {str(team): str(department)
+            for team, department in zip(first[schema.TEAM], first[schema.DEPARTMENT])}
 
 
 # ----------------------------------------------------------------------------- the tables
@@ -416,6 +423,9 @@ def _lists_at_once(labelled: pd.DataFrame, **kwargs) -> dict:
     return out
 
 
+#: The columns of the responses the NPS, trend, change, gap and rank tables read.
+_SCORE_READS = (schema.QUARTER, schema.TEAM, schema.DEPARTMENT, schema.SCORE)
+
 #: The columns of the responses :func:`nps_report.closeloop.close_the_loop` reads.
 _LIST_READS = (schema.TEAM, schema.QUARTER, schema.SCORE, schema.SUBMITTED_AT, schema.RESPONSE_ID,
                schema.RESPONDENT_ID, schema.COMMENT, "email")
@@ -558,18 +568,21 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
     rules = actions.load_rules(options.actions) if rules is None else rules
     history = responses[responses[schema.QUARTER].isin(quarters_needed(quarter, options, rules))]
     current, expired, note = current_responses(history, quarter=quarter, options=options)
-    keys = [schema.QUARTER, schema.TEAM, schema.DEPARTMENT]  # all team_departments reads
-    departments = team_departments(pd.concat([history.loc[history[schema.QUARTER] != quarter, keys],
-                                              as_quarter(current[keys], quarter)]))
-    changes, families = _changes(current, history, quarter, options, departments)
+    # The NPS, trend, change, gap and rank tables read these columns only: row selections
+    # and concatenations of a slimmer frame copy less (a quarter is 125,000 rows at 1M).
+    keys = [c for c in _SCORE_READS if c in history.columns]
+    slim_history, slim_current = history[keys], current[keys]
+    departments = team_departments(pd.concat([slim_history[slim_history[schema.QUARTER] != quarter],
+                                              as_quarter(slim_current, quarter)]))
+    changes, families = _changes(slim_current, slim_history, quarter, options, departments)
     flags = anomalies.flag_anomalies(history, quarter=quarter, rules=rules)
     figures, callback = loop_tables(responses, quarter=quarter, options=options, cases=cases)
     return BuildTables(
         quarter=quarter, options=options,
-        nps=_nps(current, options, departments),
-        trend=_trend(history, quarter, options, departments),
-        changes=changes, gaps=_gaps(current, quarter, options),
-        ranks=_ranks(current, quarter, options, departments),
+        nps=_nps(slim_current, options, departments),
+        trend=_trend(slim_history, quarter, options, departments),
+        changes=changes, gaps=_gaps(slim_current, quarter, options),
+        ranks=_ranks(slim_current, quarter, options, departments),
         anomalies=flags.reset_index(drop=True), families=families,
         followup=followup_counts(loop_lists if loop_lists is not None else close_the_loop_lists(
             current, quarter=quarter, options=options, rules=rules, cases=cases, responses=responses)),
