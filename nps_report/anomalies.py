@@ -53,7 +53,8 @@ def _robust_z(value: float, peers: np.ndarray) -> tuple[float, float]:
 def _tens_jump(data, quarter, check, score):
     """Teams whose share of 10s jumps above their own history and their peers' jumps."""
     previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
-    window = data[data[schema.QUARTER].isin([quarter, *previous])]
+    # Only the columns read: a row selection copies every column it keeps.
+    window = data.loc[data[schema.QUARTER].isin([quarter, *previous]), [schema.TEAM, schema.QUARTER, score]]
     cells = (window.assign(_ten=(window[score] == 10))
              .groupby([schema.TEAM, schema.QUARTER], observed=True)["_ten"]
              .agg(n="size", tens="sum").reset_index())
@@ -102,7 +103,8 @@ def _silent_channel(data, quarter, check, comment):
     if column is None or comment not in data.columns:
         return []
     previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
-    window = data[data[schema.QUARTER].isin([quarter, *previous]) & data[column].notna()]
+    window = data.loc[data[schema.QUARTER].isin([quarter, *previous]) & data[column].notna(),
+                      list(dict.fromkeys([schema.TEAM, schema.QUARTER, column, comment]))]
     frame = pd.DataFrame({"team": window[schema.TEAM], "channel": window[column].astype(str),
                           "now": (window[schema.QUARTER] == quarter).to_numpy(),
                           "silent": _silent(window[comment]).to_numpy()})
@@ -193,8 +195,8 @@ def _repeat_respondent(data, quarter, check):
     if schema.RESPONDENT_ID not in data.columns:
         return []
     previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
-    window = data[data[schema.QUARTER].isin([quarter, *previous])
-                  & data[schema.RESPONDENT_ID].notna()]
+    window = data.loc[data[schema.QUARTER].isin([quarter, *previous]) & data[schema.RESPONDENT_ID].notna(),
+                      [schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID]]
     counts = (window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True)
               .size())
     counts = counts[counts > 0]

@@ -183,18 +183,18 @@ def test_csv_with_any_header_and_ragged_rows(header, rows, mapped):
 @given(text=st.lists(st.sampled_from(list('ab ,;\t"\r\n\x00é') + ["x" * 50]), max_size=120).map("".join),
        delimiter=st.sampled_from([",", ";", "\t"]))
 def test_csv_parsers_agree(text, delimiter):
-    """Small files go through the csv module, large ones through pandas' C parser: both
-    must read the same records (or both refuse the text)."""
+    """Small files go through the csv module, large ones through pyarrow's parser or
+    pandas' C parser: all must read the same records (or all refuse the text)."""
     from nps_report.io.readers import parse_csv_grid
 
     outcomes = []
-    for engine in ("python", "c"):
+    for engine in ("python", "c", "arrow"):
         try:
             frame, _, malformed = parse_csv_grid(text, delimiter=delimiter, engine=engine)
             outcomes.append((frame.values.tolist(), sorted(malformed)))
         except NpsReportError as exc:
             outcomes.append(type(exc).__name__)
-    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == outcomes[1] == outcomes[2]
 
 
 # ----------------------------------------------------------------------------- Qualtrics

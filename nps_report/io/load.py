@@ -158,18 +158,18 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = pd.Series(values).index
     arrow = arrow_text(values)
     label = pc.struct_field(pc.extract_regex(arrow, _LABELLED_SCORE_RE2), "n")
-    text = np.asarray(pc.coalesce(label, arrow).to_numpy(zero_copy_only=False), dtype=object)
-    number = np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
-    empty = text == ""
+    text = pc.coalesce(label, arrow)
+    number = text_to_float(text)
+    empty = _bool(pc.equal(text, ""))
     reasons = np.full(len(text), "", dtype=object)
     reasons[empty] = "missing score"
     known = ~np.isnan(number)
     reasons[~known & ~empty] = "unparsable score"
-    plain = _bool(pc.match_substring_regex(pa.array(text, type=pa.string()), _PLAIN_SCORE))
+    plain = _bool(pc.match_substring_regex(text, _PLAIN_SCORE))
     with np.errstate(invalid="ignore"):
         fractional = known & (number != np.floor(number))
         out_of_range = known & ~fractional & ((number < schema.SCORE_MIN) | (number > schema.SCORE_MAX))
-    decimals = _bool(pc.match_substring_regex(pa.array(text, type=pa.string()), r"^[+-]?\d*[.,]\d*[1-9]"))
+    decimals = _bool(pc.match_substring_regex(text, r"^[+-]?\d*[.,]\d*[1-9]"))
     reasons[known & ~plain] = "score not written as a plain number (exponent notation)"
     reasons[fractional | (known & plain & decimals)] = "score is not a whole number"
     reasons[out_of_range & plain] = "score out of range 0..10"
@@ -177,6 +177,37 @@ def parse_scores(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     control = _bool(pc.match_substring_regex(arrow, _CONTROL))
     reasons[control] = "control character (such as NUL) in the score cell"
     return pd.Series(number, index=index, dtype="float64"), pd.Series(reasons, index=index, dtype="object")
+
+
+#: Text every parser reads as the same float: whole numbers of up to 15 digits, maybe
+#: with ".0" (no sign: pandas reads "-0" as 0, arrow as -0.0).
+_WHOLE_NUMBER = r"^\d{1,15}(?:\.0{1,6})?$"
+
+
+def text_to_float(values) -> np.ndarray:
+    """Numbers written as text, as ``pd.to_numeric(values, errors="coerce")`` reads them
+    (NaN where no number), as float64.
+
+    Whole numbers (``7``, ``7.0``: most ratings and scores) are cast by arrow without a
+    Python object per cell; any other cell is left to ``pd.to_numeric``.
+
+    Examples
+    --------
+    >>> text_to_float(pd.Series(["7", "7.0", "", "6.5", "1e1", "x", None])).tolist()
+    [7.0, 7.0, nan, 6.5, 10.0, nan, nan]
+    """
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else arrow_text(values)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    whole = _bool(pc.match_substring_regex(array, _WHOLE_NUMBER))
+    out = np.full(len(array), np.nan)
+    if whole.any():
+        out[whole] = pc.cast(array.filter(pa.array(whole)), pa.float64()).to_numpy(zero_copy_only=False)
+    other = ~whole & _bool(pc.not_equal(array, ""))
+    if other.any():
+        cells = np.asarray(array.filter(pa.array(other)).to_numpy(zero_copy_only=False), dtype=object)
+        out[other] = np.asarray(pd.to_numeric(cells, errors="coerce"), dtype="float64")
+    return out
 
 
 def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: dict | None = None,
@@ -221,8 +252,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
     source_row = np.arange(1, rows_read + 1)
 
     # Exact duplicate rows (every cell equal) are dropped first and counted.
-    duplicated = (raw.duplicated(keep="first").to_numpy() if rows_read > 1
-                  else np.zeros(rows_read, dtype=bool))
+    duplicated = exact_duplicate_rows(raw)
     exact = None
     if duplicated.any():
         exact = _exact_duplicates(raw, duplicated, source_row)
@@ -237,7 +267,9 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
             if target in targets:
                 # Each used column made trimmed arrow text once: every step below starts
                 # with arrow_text, which gives the same text again (and cheaply) from it.
-                text = pd.Series(pd.arrays.ArrowStringArray(arrow_text(raw[targets[target]])),
+                # (arrow's own string type: the "str" dtype would store large strings,
+                # which every arrow_text would convert back)
+                text = pd.Series(pd.arrays.ArrowExtensionArray(arrow_text(raw[targets[target]])),
                                  index=raw.index)
                 columns[target], blanked = blank_missing(text, tokens)
                 if blanked:
@@ -332,8 +364,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
         values = column(name)
         if values is None:
             raise DataError(f"attribute {name!r} is not mapped from any column", path=path, column=name)
-        out[name] = pd.Series(pd.to_numeric(_text(values, raw.index), errors="coerce"),
-                              index=raw.index).astype("float64")
+        out[name] = pd.Series(text_to_float(_text(values, raw.index)), index=raw.index, dtype="float64")
         kept_attributes.append(name)
     unknown = [t for t in targets if t not in out]
     if unknown:
@@ -343,7 +374,7 @@ def to_canonical(raw: pd.DataFrame, *, mapping: dict | None = None, constants: d
             path=path, column=targets[unknown[0]])
 
     is_rejected = reasons != ""
-    cells = raw[is_rejected]
+    cells = raw[is_rejected].astype(object)  # Python strings whichever parser read them
     head = pd.DataFrame({
         "source_file": source,
         "source_row": source_row[is_rejected],
@@ -488,15 +519,19 @@ def _text(values, index, *, name: bool = False) -> pd.Series:
     (tabs, line breaks) made one space, as :func:`nps_report.naming.clean_name` does."""
     if values is None:
         return pd.Series(pd.NA, index=index, dtype="string")
-    array = arrow_text(values)
-    if name:
-        array = pc.replace_substring_regex(array, r"\s+", " ")
+    array = arrow_text(values)  # trimmed
+    changed = False
+    # Each step only where some cell needs it: a scan is cheaper than a rewrite of every cell.
+    if name and pc.any(pc.match_substring_regex(array, r"[\t\n\f\r]|\s\s")).as_py():
+        array, changed = pc.replace_substring_regex(array, r"\s+", " "), True
     control = _NAME_CONTROL if name else _TEXT_CONTROL
     if pc.any(pc.match_substring_regex(array, control)).as_py():
-        array = pc.replace_substring_regex(array, control, "")
-    array = pc.utf8_trim_whitespace(array)
-    array = pc.utf8_normalize(array, "NFC")
-    array = pc.if_else(pc.equal(pc.utf8_length(array), 0), pa.scalar(None, pa.string()), array)
+        array, changed = pc.replace_substring_regex(array, control, ""), True
+    if changed:
+        array = pc.utf8_trim_whitespace(array)
+    if not pc.all(pc.string_is_ascii(array)).as_py():  # ASCII text is in NFC already
+        array = pc.utf8_normalize(array, "NFC")
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
     # straight from the arrow array: no Python string object per cell
     return pd.Series(pd.array(array, dtype="string"), index=index)
 
@@ -579,9 +614,15 @@ def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:
     """
     if not na_values:
         return values, 0
-    folded = pc.utf8_lower(arrow_text(values))
-    hits = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))
-    hits &= _bool(pc.not_equal(folded, ""))
+    text = arrow_text(values)
+    # Only a cell no longer than the longest token can be one (lower case never has fewer
+    # code points): the others (comments, ids) are not case-folded at all.
+    longest = max(len(str(token)) for token in na_values)
+    short = np.flatnonzero(_bool(pc.less_equal(pc.utf8_length(text), longest))
+                           & _bool(pc.not_equal(text, "")))
+    folded = pc.utf8_lower(text.take(pa.array(short)))
+    hits = np.zeros(len(text), dtype=bool)
+    hits[short] = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))
     count = int(hits.sum())
     if not count:
         return values, 0
@@ -606,10 +647,44 @@ def missing_value_counts(frame: pd.DataFrame, na_values=schema.NA_VALUES) -> pd.
     return pd.Series({c: blank_missing(frame[c], tokens)[1] for c in frame.columns}, dtype="int64")
 
 
+def exact_duplicate_rows(raw: pd.DataFrame, keep="first") -> np.ndarray:
+    """Which rows repeat an earlier row cell for cell: ``raw.duplicated(keep=keep)``
+    (``keep=False``: every row equal to another).
+
+    Two rows are equal only if their first cells are, and their second cells ...: the
+    rows whose cell repeats in each column in turn (among the rows still in question)
+    are the only candidates, and the whole rows are compared among those only. In a
+    survey export the response id or the time stamp leaves few or none after a column
+    or two, so the check costs about one pass over one column instead of all of them.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"id": ["1", "2", "1", "1"], "score": ["9", "7", "9", "8"]})
+    >>> exact_duplicate_rows(raw).tolist()
+    [False, False, True, False]
+    >>> exact_duplicate_rows(raw, keep=False).tolist()
+    [True, False, True, False]
+    """
+    out = np.zeros(len(raw), dtype=bool)
+    if len(raw) < 2 or raw.shape[1] == 0:
+        return out
+    candidates = np.arange(len(raw))
+    for position in range(raw.shape[1]):
+        cells = raw.iloc[candidates, position]
+        candidates = candidates[cells.duplicated(keep=False).to_numpy()]
+        if len(candidates) < 2:
+            return out
+    out[candidates] = raw.iloc[candidates].duplicated(keep=keep).to_numpy()
+    return out
+
+
 def _exact_duplicates(raw: pd.DataFrame, duplicated: np.ndarray, source_row: np.ndarray) -> pd.DataFrame:
     """The rows dropped as exact duplicates, each with the source row of the one kept."""
-    hashes = pd.util.hash_pandas_object(raw, index=False).to_numpy()
-    first = pd.Series(np.arange(len(raw))).groupby(hashes).transform("min").to_numpy()
+    # Only the rows equal to another (the dropped ones and those they repeat) are hashed.
+    involved = np.flatnonzero(exact_duplicate_rows(raw, keep=False))
+    hashes = pd.util.hash_pandas_object(raw.iloc[involved], index=False).to_numpy()
+    first = np.arange(len(raw))
+    first[involved] = pd.Series(involved).groupby(hashes).transform("min").to_numpy()
     where = np.flatnonzero(duplicated)
     cells = raw.iloc[where]
     head = pd.DataFrame({
@@ -630,6 +705,7 @@ def _duplicate_rows(raw, index, row_of, reason, **columns) -> pd.DataFrame:
 
 def _with_cells(head: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     head = head.copy()
+    cells = cells.astype(object)  # Python strings whichever parser read them
     if "source_file" not in head:
         head.insert(0, "source_file", "")
     clashes = {c: f"{c} (source)" for c in cells.columns if c in head.columns}

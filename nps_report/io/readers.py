@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..exceptions import DataError, MissingDependencyError
 from .decoding import Decoding, decode_file_text
@@ -214,7 +216,8 @@ def check_width(text: str, sep: str, *, max_columns: int = MAX_COLUMNS, path=Non
     (a header of millions of columns would take minutes and gigabytes to read).
 
     Counting delimiters is an upper bound (a quoted cell may hold one): only a line
-    that passes it is parsed to count its cells.
+    that passes it is parsed to count its cells. A line with that many delimiters is at
+    least ``max_columns`` characters long: when no line is, nothing more is counted.
 
     Raises
     ------
@@ -229,7 +232,7 @@ def check_width(text: str, sep: str, *, max_columns: int = MAX_COLUMNS, path=Non
     ...
     nps_report.exceptions.DataError: line 1 has 4 cells, more than the 3 columns allowed ...
     """
-    if text.count(sep) < max_columns:
+    if text.count(sep) < max_columns or _longest_line(text) < max_columns:
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if line.count(sep) < max_columns:
@@ -239,6 +242,15 @@ def check_width(text: str, sep: str, *, max_columns: int = MAX_COLUMNS, path=Non
         if cells > max_columns:
             raise DataError(f"line {number} has {cells:,} cells, more than the {max_columns:,} columns "
                             "allowed (data.max_columns in the build file)", path=path)
+
+
+def _longest_line(text: str) -> int:
+    """An upper bound of the longest line's length in characters: its UTF-8 bytes between
+    two LFs (a line of ``str.splitlines`` ends at an LF or earlier)."""
+    data = np.frombuffer(text.encode("utf-8", errors="surrogatepass"), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    return int(np.diff(bounds).max()) - 1
 
 
 def check_cells(frame: pd.DataFrame, *, max_columns: int = MAX_COLUMNS,
@@ -267,6 +279,9 @@ def check_cells(frame: pd.DataFrame, *, max_columns: int = MAX_COLUMNS,
         values = frame[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue
+        if getattr(values.dtype, "storage", None) == "pyarrow":  # measured without a str per cell
+            if (pc.max(pc.utf8_length(pa.array(values.array))).as_py() or 0) <= max_cell_chars:
+                continue
         cells = values.to_numpy()
         try:
             longest = max(map(len, cells), default=0)  # text cells: fast
@@ -287,8 +302,10 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
     Returns ``(frame, delimiter, malformed)``; ``malformed`` maps the position of a
     record with more cells than the first record to ``(reason, extra cells)`` (its
     first cells are kept). Blank and whitespace-only lines are not records.
-    ``engine``: ``auto`` (the csv module for small text, pandas' C parser for large),
-    ``python`` or ``c`` (which still falls back to the csv module on ragged rows).
+    ``engine``: ``auto`` (the csv module for small text, pyarrow's parser for large,
+    then pandas' C parser), ``python``, ``arrow`` or ``c`` (which still fall back to the
+    csv module on ragged rows). pyarrow's cells are arrow text (``str`` columns, no
+    Python string per cell); the others' are Python strings.
     A line of more than ``max_columns`` cells is refused before parsing (:func:`check_width`).
     """
     # NUL bytes are kept: the loader rejects a score cell holding one ("1\x000" is not 10)
@@ -308,16 +325,92 @@ def parse_csv_grid(text: str, *, path=None, delimiter: str | None = None,
         # Small files: the csv module is quicker than setting up pandas' parser, and reads
         # exactly as the fallback below does (tests/test_robustness.py checks both agree).
         return _parse_csv_tolerant(text, sep, path=path)
+    data = text.lstrip("\r\n").encode("utf-8")
+    if engine in ("auto", "arrow"):
+        frame = _parse_csv_arrow(data, sep)
+        if frame is not None:
+            return frame, sep, {}
     try:
         # Bytes are parsed faster than a StringIO; cells stay Python strings (object dtype).
         # Leading blank lines are not records; pandas mis-reads a tab-led line after a lone CR.
-        frame = pd.read_csv(io.BytesIO(text.lstrip("\r\n").encode("utf-8")), sep=sep, header=None, dtype=object,
+        frame = pd.read_csv(io.BytesIO(data), sep=sep, header=None, dtype=object,
                             na_filter=False, skip_blank_lines=True, engine="c", quotechar='"',
                             doublequote=True, encoding="utf-8")
         return frame.fillna(""), sep, {}
     except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError, csv.Error, OverflowError):
         pass  # ragged rows or an unclosed quote: the tolerant reader below says which
     return _parse_csv_tolerant(text, sep, path=path)
+
+
+def _parse_csv_arrow(data: bytes, sep: str) -> pd.DataFrame | None:
+    """UTF-8 CSV bytes read by pyarrow into text columns (labels 0..n-1); None where its
+    reading could differ from the csv module's, for the other parsers to read.
+
+    pyarrow takes the number of cells from the first record and refuses any record with
+    another number, so a ragged file is left to the tolerant reader, as with pandas; so
+    is text whose quotes the two would read differently (:func:`_quotes_read_alike`). A
+    one-column file is left too: there a line of spaces would be a record for pyarrow
+    and no record for the csv module.
+    """
+    import pyarrow.csv as pacsv
+
+    if not _quotes_read_alike(data, sep):
+        return None
+    with big_fields():
+        first = next(csv.reader(io.StringIO(data[:1 << 20].decode("utf-8", errors="replace"), newline=""),
+                                delimiter=sep, strict=False), [])
+    if len(first) < 2:
+        return None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                             escape_char=False, newlines_in_values=True,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_columns != len(names) or any(t != pa.string() for t in table.schema.types):
+        return None
+    columns = {i: pd.array(table.column(i), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+               for i in range(table.num_columns)}
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
+def _quotes_read_alike(data: bytes, sep: str) -> bool:
+    """Whether pyarrow's parser and the csv module split ``data`` alike around its quotes.
+
+    The csv module opens a quoted cell only with a quote at the start of a cell (one
+    inside an unquoted cell is a character); pyarrow opens one anywhere, and reads on
+    to the end of the text when the quote is never closed. True when every quote
+    opens a cell at its start, is doubled inside it, or closes it right before a
+    delimiter or line end. A walk over the quotes only (none in most exports).
+    """
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    if not len(quotes):
+        return True
+    starts = {ord(sep), ord("\n")}
+    ends = starts | {ord("\r")}
+    positions = quotes.tolist()
+    inside, k, n = False, 0, len(positions)
+    while k < n:
+        at = positions[k]
+        if not inside:
+            if at > 0 and data[at - 1] not in starts:
+                return False  # a quote inside an unquoted cell
+            inside = True
+        elif k + 1 < n and positions[k + 1] == at + 1:
+            k += 1  # a doubled quote inside a quoted cell
+        else:
+            if at + 1 < len(data) and data[at + 1] not in ends:
+                return False  # text after the closing quote
+            inside = False
+        k += 1
+    return not inside
 
 
 _END = "\x1fnps-report-end\x1f"

@@ -98,22 +98,33 @@ def loop_figures(cases: pd.DataFrame, *, quarters, sla_hours: float = 48.0, disp
                   [schema.DEPARTMENT].last().astype(str).to_dict()
                   if schema.DEPARTMENT in cases else {})
     names = sorted(set(cases[schema.TEAM].dropna().astype(str)) | set(teams or []), key=str.casefold)
+    # Each team's and quarter's rows (in their order) from one grouping, not a scan per team.
+    groups = (rows.groupby([rows[schema.TEAM].astype(str).to_numpy(), rows[schema.QUARTER].astype(str).to_numpy()],
+                           sort=False).indices if len(rows) else {})
+    nothing = np.array([], dtype=np.intp)
+    # The per-case flags as arrays: a team's figures are sums over its positions.
+    flags = {name: rows[name].to_numpy(dtype=bool) for name in
+             ["_returned", "_contacted", "_within", "_open_overdue"]
+             + [f"_{column}" for column in STATUS_COLUMNS.values()]}
+    hours_of = rows["_hours"].to_numpy(dtype="float64")
     out = []
     for team in names:
         for quarter in quarters:
-            part = rows[(rows[schema.TEAM].astype(str) == team) & (rows[schema.QUARTER].astype(str) == quarter)]
-            n = int(len(part))
+            at = groups.get((team, quarter), nothing)
+            n = int(len(at))
             shown = n >= int(display_floor)
             row = {schema.TEAM: team, schema.DEPARTMENT: department.get(team), schema.QUARTER: quarter,
-                   "detractors": n, "returned": int(part["_returned"].sum()),
-                   "contacted": int(part["_contacted"].sum()), "within_sla": int(part["_within"].sum()),
-                   "open_overdue": int(part["_open_overdue"].sum()),
+                   "detractors": n, "returned": int(flags["_returned"][at].sum()),
+                   "contacted": int(flags["_contacted"][at].sum()),
+                   "within_sla": int(flags["_within"][at].sum()),
+                   "open_overdue": int(flags["_open_overdue"][at].sum()),
                    "sla_hours": float(sla_hours), "shown": bool(shown)}
-            timed = part.loc[part["_contacted"], "_hours"].dropna()
+            timed = hours_of[at][flags["_contacted"][at]]
+            timed = timed[~np.isnan(timed)]
             row["share_within_sla"] = row["within_sla"] / n if shown else np.nan
-            row["median_hours"] = float(timed.median()) if shown and len(timed) else np.nan
+            row["median_hours"] = float(pd.Series(timed).median()) if shown and len(timed) else np.nan
             for column in STATUS_COLUMNS.values():
-                row[column] = int(part[f"_{column}"].sum())
+                row[column] = int(flags[f"_{column}"][at].sum())
                 row[f"share_{column}"] = row[column] / n if shown else np.nan
             out.append(row)
     table = pd.DataFrame(out, columns=LOOP_COLUMNS)

@@ -42,11 +42,11 @@ from ..context import CONTEXT_FILE, RESPONSES_FILE, ReportContext, options_of, w
 from ..atomic import sweep_temporary, write_json, write_text
 from ..exceptions import BuildError, BuildInterrupted, DataError, OutputError, ParamsError
 from ..resources import DEFAULT_FILES
-from ..tables.build import printed_build_rows
+from ..tables.build import printed_rows_fingerprint
 from ..tables.department import TEAM_FILES_READ
 from ..tables.saving import TABLES_FOLDER
 from .execution import RESOURCE_ERRORS, Workers, execute_reports
-from .fingerprints import (code_fingerprint, folder_fingerprint, frame_fingerprint, hash_text,
+from .fingerprints import (code_fingerprint, folder_fingerprint, hash_text,
                            report_fingerprint, slice_fingerprints)
 from .index import write_index
 from .packs import GONE, build_packs, plan_packs
@@ -615,8 +615,8 @@ def _fingerprint(build: _Build, report: Report) -> str:
     printed = ""
     tables = build.tables.get(report.quarter)
     if tables is not None:
-        printed = frame_fingerprint(printed_build_rows(tables, kind=report.kind, team=report.team,
-                                                       department=report.department))
+        printed = printed_rows_fingerprint(tables, kind=report.kind, team=report.team,
+                                           department=report.department)
     team_tables = []
     if report.kind == "department":  # an overview reads the build tables only
         team_tables = [(key, folder_fingerprint(build.folder / key / TABLES_FOLDER, TEAM_FILES_READ))

@@ -30,6 +30,7 @@ __all__ = ["BuildTables", "CHANGE_LAGS", "COMPANY", "FAMILY_GAPS", "FAMILY_OWN",
            "GAP_LEVELS", "LEVELS",
            "TABLES_FOLDER", "as_quarter", "close_the_loop_lists", "compute_build_tables",
            "current_responses", "followup_counts", "load_build_tables", "loop_tables", "printed_build_rows",
+           "printed_rows_fingerprint",
            "quarters_needed", "team_departments", "window_quarters", "write_build_tables"]
 
 #: Folder of a build holding ``<quarter>/`` folders of build tables.
@@ -245,11 +246,18 @@ def team_departments(responses: pd.DataFrame) -> dict:
     if responses.empty:
         return {}
     latest = responses[schema.QUARTER].astype(str)
-    rows = responses.assign(_q=latest)
+    rows = responses[[schema.TEAM, schema.DEPARTMENT]].assign(_q=latest)  # only the columns read
     last = rows.groupby(schema.TEAM, observed=True)["_q"].transform("max")
     rows = rows[rows["_q"] == last]
-    return {str(team): str(group.mode(dropna=True).iloc[0])
-            for team, group in rows.groupby(schema.TEAM, observed=True)[schema.DEPARTMENT]}
+    # Each team's most frequent department, the first in sorted order on a tie (as
+    # Series.mode sorts its modes): counts per (team, department) in sorted order, the
+    # largest first within each team by a stable sort.
+    counts = rows.groupby([schema.TEAM, schema.DEPARTMENT], observed=True, sort=True).size()
+    counts = counts[counts > 0].reset_index(name="_n")
+    counts = counts.iloc[np.argsort(-counts["_n"].to_numpy(), kind="stable")]
+    first = counts.drop_duplicates(schema.TEAM, keep="first").sort_values(schema.TEAM, kind="stable")
+    return {str(team): str(department)
+            for team, department in zip(first[schema.TEAM], first[schema.DEPARTMENT])}
 
 
 # ----------------------------------------------------------------------------- the tables
@@ -360,17 +368,63 @@ def close_the_loop_lists(current: pd.DataFrame, *, quarter: str, options: Report
     sla = options.loop.sla_hours
     # Only the columns close_the_loop reads: each team's slice copies fewer columns.
     labelled = as_quarter(current[[c for c in current.columns if c in _LIST_READS]], quarter)
+    kwargs = dict(quarter=quarter, sla_hours=sla, tz=options.timezone,
+                  fiscal_year_start_month=options.fiscal_year_start_month,
+                  comment_max_chars=options.comment_max_chars)
+    if _listed_at_once(labelled, cases):
+        return _lists_at_once(labelled, **kwargs)
     cases_of = _CasesByTeam(cases, responses)
     out = {}
     for team, frame in labelled.groupby(schema.TEAM, observed=True, sort=True):
-        detractors, promoters = closeloop.close_the_loop(
-            frame, team=team, quarter=quarter, sla_hours=sla, tz=options.timezone,
-            fiscal_year_start_month=options.fiscal_year_start_month,
-            comment_max_chars=options.comment_max_chars)
+        detractors, promoters = closeloop.close_the_loop(frame, team=team, **kwargs)
         team_cases, team_responses = cases_of(str(team), detractors)
         out[str(team)] = (loop.loop_list(detractors, team_cases, responses=team_responses), promoters)
     return out
 
+
+def _listed_at_once(labelled: pd.DataFrame, cases) -> bool:
+    """Whether every team's lists can be drawn up in one pass: no team has returned a
+    workbook (so no case carries over and none shows a returned state) and the response
+    ids tell the rows apart (they give each listed row back to its team)."""
+    if cases is not None and len(cases) and loop.loop_start(cases):
+        return False
+    ids = labelled[schema.RESPONSE_ID] if schema.RESPONSE_ID in labelled else None
+    return ids is not None and not ids.isna().any() and ids.is_unique
+
+
+def _lists_at_once(labelled: pd.DataFrame, **kwargs) -> dict:
+    """:func:`close_the_loop_lists` when :func:`_listed_at_once`: the same lists, from one
+    :func:`nps_report.closeloop.close_the_loop` and one :func:`nps_report.loop.loop_list`
+    over every team's rows (labelled as one team), then split by team.
+
+    Every column of a list is computed row by row and its order is by submission time
+    and response id (a stable sort): a team's rows of the whole list, in that order,
+    are its own list. Without returned workbooks a list is its detractors with blank
+    edit columns, whatever the case state (no case carries over, none was returned).
+    """
+    teams = labelled[schema.TEAM].astype(str)
+    team_of = pd.Series(teams.to_numpy(), index=labelled[schema.RESPONSE_ID].astype(str).to_numpy())
+    one = "all teams"
+    detractors, promoters = closeloop.close_the_loop(labelled.assign(**{schema.TEAM: one}), team=one, **kwargs)
+    detractors = loop.loop_list(detractors)
+    out = {}
+    split = []
+    for frame in (detractors, promoters):
+        owner = team_of.reindex(frame[schema.RESPONSE_ID].astype(str).to_numpy()).to_numpy()
+        split.append(pd.Series(np.arange(len(frame))).groupby(owner, sort=False).indices)
+    for team in sorted(set(teams)):
+        pair = []
+        for frame, rows in zip((detractors, promoters), split):
+            part = frame.iloc[rows.get(team, np.array([], dtype=np.intp))].reset_index(drop=True)
+            part[schema.TEAM] = pd.Series(team, index=part.index, dtype="string")
+            part.attrs = {**frame.attrs, "team": team}
+            pair.append(part)
+        out[team] = tuple(pair)
+    return out
+
+
+#: The columns of the responses the NPS, trend, change, gap and rank tables read.
+_SCORE_READS = (schema.QUARTER, schema.TEAM, schema.DEPARTMENT, schema.SCORE)
 
 #: The columns of the responses :func:`nps_report.closeloop.close_the_loop` reads.
 _LIST_READS = (schema.TEAM, schema.QUARTER, schema.SCORE, schema.SUBMITTED_AT, schema.RESPONSE_ID,
@@ -514,17 +568,21 @@ def compute_build_tables(responses: pd.DataFrame, *, quarter: str, options: Repo
     rules = actions.load_rules(options.actions) if rules is None else rules
     history = responses[responses[schema.QUARTER].isin(quarters_needed(quarter, options, rules))]
     current, expired, note = current_responses(history, quarter=quarter, options=options)
-    departments = team_departments(pd.concat([history[history[schema.QUARTER] != quarter],
-                                              as_quarter(current, quarter)]))
-    changes, families = _changes(current, history, quarter, options, departments)
+    # The NPS, trend, change, gap and rank tables read these columns only: row selections
+    # and concatenations of a slimmer frame copy less (a quarter is 125,000 rows at 1M).
+    keys = [c for c in _SCORE_READS if c in history.columns]
+    slim_history, slim_current = history[keys], current[keys]
+    departments = team_departments(pd.concat([slim_history[slim_history[schema.QUARTER] != quarter],
+                                              as_quarter(slim_current, quarter)]))
+    changes, families = _changes(slim_current, slim_history, quarter, options, departments)
     flags = anomalies.flag_anomalies(history, quarter=quarter, rules=rules)
     figures, callback = loop_tables(responses, quarter=quarter, options=options, cases=cases)
     return BuildTables(
         quarter=quarter, options=options,
-        nps=_nps(current, options, departments),
-        trend=_trend(history, quarter, options, departments),
-        changes=changes, gaps=_gaps(current, quarter, options),
-        ranks=_ranks(current, quarter, options, departments),
+        nps=_nps(slim_current, options, departments),
+        trend=_trend(slim_history, quarter, options, departments),
+        changes=changes, gaps=_gaps(slim_current, quarter, options),
+        ranks=_ranks(slim_current, quarter, options, departments),
         anomalies=flags.reset_index(drop=True), families=families,
         followup=followup_counts(loop_lists if loop_lists is not None else close_the_loop_lists(
             current, quarter=quarter, options=options, rules=rules, cases=cases, responses=responses)),
@@ -573,42 +631,10 @@ def _printed(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
-                       department: str | None = None) -> pd.DataFrame:
-    """The build-table rows a report of ``kind`` prints, rounded as printed.
-
-    A report's fingerprint hashes these: when another team's data changes a number a
-    report prints (its department's NPS, its rank, the verdict of its change after the
-    family's adjustment), the report is rebuilt; when nothing it prints changes, it is not.
-
-    Parameters
-    ----------
-    bt : BuildTables
-    kind : {"team", "department", "overview"}
-    team, department : str, optional
-        The report's team (``kind="team"``) or department (``kind="department"``).
-
-    Returns
-    -------
-    DataFrame
-        ``table`` (which build table), the keys and the printed values, as strings.
-
-    Notes
-    -----
-    The build asks for the rows of every report of a quarter (hundreds at scale), so the
-    printed (rounded) tables are made once per :class:`BuildTables` and each report only
-    picks its rows; the result is the same as rounding the picked rows.
-
-    Examples
-    --------
-    >>> from nps_report import context
-    >>> bt = context.load_context(None).build_tables("2026Q3")
-    >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
-    >>> rows.loc[rows["table"] == "nps", "level"].tolist()
-    ['team', 'department', 'company']
-    >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
-    [True, True]
-    """
+def _printed_positions(bt: BuildTables, *, kind: str, team: str | None = None,
+                       department: str | None = None) -> tuple:
+    """The text rows of the tables a report of ``kind`` prints (made once per ``bt``), the
+    positions of its rows among them, and the tables' names (see :func:`printed_build_rows`)."""
     printed = _printed_tables(bt)
     nps, changes = bt.nps, bt.changes
     if kind == "team":
@@ -650,7 +676,79 @@ def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
                  else starts[name] + np.flatnonzero(np.asarray(mask, dtype=bool))
                  for name, mask in masks.items()]
     positions.append(np.arange(starts["families"], len(strings)))
-    return strings.iloc[np.concatenate(positions)].reset_index(drop=True)
+    return strings, np.concatenate(positions), tuple(masks)
+
+
+def printed_build_rows(bt: BuildTables, *, kind: str, team: str | None = None,
+                       department: str | None = None) -> pd.DataFrame:
+    """The build-table rows a report of ``kind`` prints, rounded as printed.
+
+    A report's fingerprint hashes these: when another team's data changes a number a
+    report prints (its department's NPS, its rank, the verdict of its change after the
+    family's adjustment), the report is rebuilt; when nothing it prints changes, it is not.
+
+    Parameters
+    ----------
+    bt : BuildTables
+    kind : {"team", "department", "overview"}
+    team, department : str, optional
+        The report's team (``kind="team"``) or department (``kind="department"``).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` (which build table), the keys and the printed values, as strings.
+
+    Notes
+    -----
+    The build asks for the rows of every report of a quarter (hundreds at scale), so the
+    printed (rounded) tables are made once per :class:`BuildTables` and each report only
+    picks its rows; the result is the same as rounding the picked rows.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> bt = context.load_context(None).build_tables("2026Q3")
+    >>> rows = printed_build_rows(bt, kind="team", team="Billing Operations")
+    >>> rows.loc[rows["table"] == "nps", "level"].tolist()
+    ['team', 'department', 'company']
+    >>> rows.loc[rows["table"] == "changes", "sentence"].str.startswith("NPS fell").tolist()
+    [True, True]
+    """
+    strings, positions, _ = _printed_positions(bt, kind=kind, team=team, department=department)
+    return strings.iloc[positions].reset_index(drop=True)
+
+
+def printed_rows_fingerprint(bt: BuildTables, *, kind: str, team: str | None = None,
+                             department: str | None = None) -> str:
+    """``frame_fingerprint(printed_build_rows(...))``, from row hashes made once per ``bt``.
+
+    :func:`nps_report.pipeline.fingerprints.frame_fingerprint` hashes each row of the
+    text table on its own (``pd.util.hash_pandas_object``), then the rows' hashes in
+    order: the hashes of every printed row are made once, and a report's fingerprint
+    hashes those of its rows. The same value as hashing the report's rows, for the
+    hundreds of reports of a build at scale.
+
+    Examples
+    --------
+    >>> from nps_report import context
+    >>> from nps_report.pipeline.fingerprints import frame_fingerprint
+    >>> bt = context.load_context(None).build_tables("2026Q3")
+    >>> rows = printed_build_rows(bt, kind="department", department="Operations")
+    >>> printed_rows_fingerprint(bt, kind="department", department="Operations") == frame_fingerprint(rows)
+    True
+    """
+    import hashlib
+
+    from ..pipeline.fingerprints import hash_text
+
+    strings, positions, names = _printed_positions(bt, kind=kind, team=team, department=department)
+    cache = _printed_tables(bt)
+    key = ("row hashes", names)
+    if key not in cache:
+        cache[key] = pd.util.hash_pandas_object(strings.astype(str), index=False).to_numpy()
+    values = cache[key][positions]
+    return hash_text(list(strings.columns), hashlib.sha256(values.tobytes()).hexdigest())
 
 
 # The columns each build table prints (see printed_build_rows).

@@ -1,0 +1,155 @@
+"""The build's fixed cost at scale (issue 19): the faster paths give what the plain ones gave.
+
+Loading (pyarrow's CSV parser, the exact-duplicate check on candidate rows, whole numbers
+cast by arrow), every team's close-the-loop list drawn up in one pass, and the reports'
+printed-rows fingerprints from row hashes made once. No timing is asserted here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nps_report import schema
+
+
+@pytest.fixture(scope="module")
+def demo_ctx():
+    from nps_report import context
+
+    return context.load_context(None)
+
+
+# ----------------------------------------------------------------------------- loading
+def test_exact_duplicate_rows_is_pandas_duplicated():
+    """Random tables with many repeated cells and some repeated rows, in both keep modes."""
+    from nps_report.io.load import exact_duplicate_rows
+
+    rng = np.random.default_rng(19)
+    for trial in range(40):
+        n, width = int(rng.integers(0, 300)), int(rng.integers(1, 5))
+        frame = pd.DataFrame({f"c{j}": rng.choice(["a", "b", "", "c"], n) for j in range(width)})
+        if n:  # repeat some whole rows
+            frame = pd.concat([frame, frame.sample(n=min(n, 20), random_state=trial)], ignore_index=True)
+        for keep in ("first", False):
+            expected = frame.duplicated(keep=keep).to_numpy()
+            assert np.array_equal(exact_duplicate_rows(frame, keep=keep), expected), (trial, keep)
+
+
+def test_text_to_float_reads_as_to_numeric():
+    from nps_report.io.load import text_to_float
+
+    cells = ["7", "7.0", "", " 8 ", "6.5", "1e1", "x", None, "-0", "+3", "0012", "NaN", "inf",
+             "1,5", "9.00", "123456789012345678", "3.000000", "4.0000001", "٣"]
+    expected = pd.to_numeric(pd.Series([c.strip() if isinstance(c, str) else "" for c in cells], dtype=object),
+                             errors="coerce").astype("float64").to_numpy()
+    got = text_to_float(pd.Series(cells, dtype=object))
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))  # "-0" stays -0.0
+
+
+@pytest.mark.parametrize("text", [
+    'a,b\n"ab"c,d\n',            # text after a closing quote
+    'a,b\nx"y,z\n',              # a quote inside an unquoted cell
+    'a,b\n1,"2\n3,4\n',          # a quote never closed
+    'a,b\n"x\ny",2\n"p ""q""",3\n',  # a line break and doubled quotes inside quoted cells
+    'a,b\r\n1,2\r\n\r\n3,4\r\n',  # CRLF and a blank line
+    'a,b\n1,2\n \n3,4\n',        # a line of spaces
+    'a,b\n1\x002,3\n',           # NUL
+])
+def test_arrow_parser_reads_as_the_csv_module(text):
+    from nps_report.exceptions import NpsReportError
+    from nps_report.io.readers import parse_csv_grid
+
+    outcomes = []
+    for engine in ("python", "arrow"):
+        try:
+            frame, _, malformed = parse_csv_grid(text, engine=engine)
+            outcomes.append((frame.values.tolist(), sorted(malformed)))
+        except NpsReportError as exc:
+            outcomes.append(type(exc).__name__)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_large_file_loads_the_same_through_either_parser(tmp_path, monkeypatch):
+    """A file past the small-text limit (pyarrow's parser) with quoted cells, duplicates,
+    bad scores and a quote inside an unquoted cell in another file: the same responses,
+    rejected and dropped rows as through the csv module."""
+    from nps_report import io as nio
+    from nps_report.io import readers
+
+    rng = np.random.default_rng(7)
+
+    def row(i, score):
+        return (f"r{i},c{i % 500},{score},2026-0{7 + i % 3}-1{i % 9}T10:00:00Z,"
+                f"\"Team {i % 7}\",\"slow, then \"\"fine\"\"\",{rng.integers(1, 6)}.0")
+
+    rows = [row(i, rng.integers(0, 11)) for i in range(4000)]
+    rows[10], rows[11] = row(10, "abc"), row(11, "11")  # rejected
+    rows += rows[100:130]  # exact duplicates
+    header = "id,customer,score,date,team,comment,ease"
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join([header] + rows) + "\n", encoding="utf-8")
+    columns = {"id": "response_id", "customer": "respondent_id", "score": "score", "date": "submitted_at",
+               "team": "team", "comment": "comment", "ease": "ease"}
+
+    def load():
+        raw = nio.read_table(path, format="csv")
+        return nio.to_canonical(raw.frame, mapping=columns, attributes=["ease"], path=path)
+
+    assert path.stat().st_size > readers._SMALL_TEXT
+    fast = load()
+    assert not isinstance(nio.read_table(path, format="csv").frame.iloc[:, 0].dtype, np.dtypes.ObjectDType)
+    monkeypatch.setattr(readers, "_SMALL_TEXT", 10**9)  # the csv module for any size
+    plain = load()
+    pd.testing.assert_frame_equal(fast.responses, plain.responses, check_exact=True)
+    pd.testing.assert_frame_equal(fast.rejected, plain.rejected, check_exact=True)
+    pd.testing.assert_frame_equal(fast.duplicates, plain.duplicates, check_exact=True)
+    assert fast.counts == plain.counts
+    assert fast.counts["exact_duplicates"] == 30 and fast.counts["rejected"] == 2
+
+
+# ----------------------------------------------------------------------------- build tables
+@pytest.mark.parametrize("with_cases", [True, False])
+def test_lists_drawn_up_at_once_are_each_teams_list(demo_ctx, with_cases):
+    """Without returned workbooks every team's lists come from one pass: each is the list
+    of the team's own close_the_loop and loop_list (with the build's case state or none)."""
+    from nps_report import closeloop, loop
+    from nps_report.tables.build import close_the_loop_lists, current_responses
+
+    responses = demo_ctx.responses()
+    options = demo_ctx.options
+    cases = loop.detractor_cases(responses) if with_cases else None
+    current = current_responses(responses, quarter="2026Q3", options=options)[0]
+    lists = close_the_loop_lists(current, quarter="2026Q3", options=options, cases=cases, responses=responses)
+    teams = sorted(current[schema.TEAM].astype(str).unique())
+    assert sorted(lists) == teams and len(teams) == 30
+    for team in teams:
+        detractors, promoters = closeloop.close_the_loop(
+            current, team=team, quarter="2026Q3", sla_hours=options.loop.sla_hours, tz=options.timezone,
+            fiscal_year_start_month=options.fiscal_year_start_month,
+            comment_max_chars=options.comment_max_chars)
+        plain = loop.loop_list(detractors, cases, responses=responses)
+        pd.testing.assert_frame_equal(lists[team][0], plain, check_exact=True)
+        pd.testing.assert_frame_equal(lists[team][1], promoters, check_exact=True)
+        assert lists[team][0].attrs == plain.attrs and lists[team][1].attrs == promoters.attrs
+    assert sum(len(d) for d, _ in lists.values()) > 100
+
+
+def test_printed_rows_fingerprint_is_the_frame_fingerprint_of_every_report(demo_ctx):
+    from nps_report.pipeline.fingerprints import frame_fingerprint
+    from nps_report.tables.build import printed_build_rows, printed_rows_fingerprint
+
+    bt = demo_ctx.build_tables("2026Q3")
+    nps = bt.nps
+    reports = ([("team", t, None) for t in nps.loc[nps["level"] == "team", schema.TEAM]]
+               + [("department", None, d) for d in nps.loc[nps["level"] == "department", schema.DEPARTMENT]]
+               + [("overview", None, None)])
+    prints = set()
+    for kind, team, department in reports:
+        rows = printed_build_rows(bt, kind=kind, team=team, department=department)
+        fingerprint = printed_rows_fingerprint(bt, kind=kind, team=team, department=department)
+        assert fingerprint == frame_fingerprint(rows), (kind, team, department)
+        prints.add(fingerprint)
+    assert len(prints) == len(reports) == 37  # every report prints its own rows
