@@ -17,7 +17,7 @@ import re
 import secrets
 from pathlib import Path
 
-__all__ = ["TEMPORARY_SUFFIX", "atomic_path", "is_temporary", "sweep_temporary", "write_bytes",
+__all__ = ["TEMPORARY_SUFFIX", "atomic_path", "atomic_paths", "is_temporary", "sweep_temporary", "write_bytes",
            "write_json", "write_text"]
 
 #: Suffix of the temporary names; the dot in front hides them from listings.
@@ -112,6 +112,62 @@ def atomic_path(path):
     sync_folder(path.parent)
 
 
+@contextlib.contextmanager
+def atomic_paths():
+    """Write several files whole or not at all, synced together: a function giving each
+    file's temporary path; on success every file is synced, then renamed, then each
+    folder synced once.
+
+    Cheaper than one :func:`atomic_path` per file (one folder sync for the set, not one
+    per file) and safer for a set read together: no file is renamed before every file
+    of the set is written and on disk, so a crash or a failing write leaves the previous
+    files (and temporary files, which the next build sweeps), never part of the new set
+    beside part of the old one unless a crash falls between the renames.
+
+    Yields
+    ------
+    callable
+        ``temporary(path) -> Path``: the temporary file to write ``path`` through.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_paths() as temporary:
+    ...     for name in ("a.txt", "b.txt"):
+    ...         _ = temporary(folder / name).write_text(name)
+    >>> sorted(p.name for p in folder.iterdir()), (folder / "b.txt").read_text()
+    (['a.txt', 'b.txt'], 'b.txt')
+    """
+    pending = []
+
+    def temporary(path) -> Path:
+        path = Path(path)
+        pending.append((temporary_name(path), path))
+        return pending[-1][0]
+
+    current = None
+    try:
+        yield temporary
+        for current, _ in pending:
+            sync_file(current)
+        for current, target in pending:
+            os.replace(current, target)
+    except BaseException as exc:
+        for written, _ in pending:
+            with contextlib.suppress(OSError):
+                written.unlink()
+        targets = {str(written): target for written, target in pending}
+        if isinstance(exc, OSError) and pending:
+            # a write through a file object names no file: name the one being written
+            named = exc.filename if exc.filename is not None else (current or pending[-1][0])
+            if str(named) in targets:
+                raise OSError(exc.errno, exc.strerror, str(targets[str(named)])) from exc
+        raise
+    for folder in dict.fromkeys(target.parent for _, target in pending):
+        sync_folder(folder)
+
+
 def write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_path`); return ``path``.
 
@@ -122,11 +178,9 @@ def write_bytes(path, data: bytes) -> Path:
     b'abc'
     """
     path = Path(path)
-    with atomic_path(path) as temporary:
+    with atomic_path(path) as temporary:  # synced there
         with open(temporary, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
     return path
 
 

@@ -134,7 +134,7 @@ def test_a_workbook_save_that_fails_closes_its_file(tmp_path, monkeypatch, write
     """A workbook whose save fails half way (a full disk) keeps the previous file, leaves no
     temporary file and no open handle: CI once could not remount a full disk read-only
     because the build still held the removed temporary workbook open."""
-    from openpyxl.workbook.workbook import Workbook
+    from xlsxwriter import Workbook
 
     from nps_report.followup.log import action_log, write_action_log
     from nps_report.loop.workbook import write_loop_workbook
@@ -151,13 +151,13 @@ def test_a_workbook_save_that_fails_closes_its_file(tmp_path, monkeypatch, write
 
     target = write()
     before = target.read_bytes()
-    real_save = Workbook.save
+    real_close = Workbook.close
 
-    def full_disk(self, filename):
-        real_save(self, filename)  # most of the file is written, then the disk is full
+    def full_disk(self):
+        real_close(self)  # the whole book is made, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", full_disk)
+    monkeypatch.setattr(Workbook, "close", full_disk)
     with pytest.raises(OSError) as caught:
         write()
     assert caught.value.errno == errno.ENOSPC and str(target) in str(caught.value)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..spreadsheets import add_entry_checks, write_csv, write_xlsx
+from ..spreadsheets import EntryChecks, SheetStyle, write_csv, write_xlsx
 
 __all__ = ["EDITABLE_COLUMNS", "LOG_COLUMNS", "LOG_FILE", "LOG_SHEET", "STATUSES", "action_log",
            "write_action_log"]
@@ -118,18 +118,12 @@ def write_action_log(log: pd.DataFrame, folder, *, name: str = LOG_FILE) -> tupl
               "status": 13, "owner": 22, "date": 12, "note": 50}
     how = pd.DataFrame({"How to fill in this log": _HOW_TO})
 
-    def finish(workbook):
-        sheet = workbook[LOG_SHEET]
-        last = max(len(log) + 1, 2) + 200  # room for the rows an owner adds by hand
-        column = {c: sheet.cell(row=1, column=i).column_letter
-                  for i, c in enumerate(LOG_COLUMNS, start=1)}
-        add_entry_checks(sheet, choice_column=column["status"], choices=STATUSES,
-                         date_column=column["date"], last_row=last,
+    checks = EntryChecks(choice_column="status", choices=STATUSES, date_column="date",
                          choice_error="Choose " + ", ".join(STATUSES) + ".",
-                         date_error="Type a date (YYYY-MM-DD).")
-
+                         date_error="Type a date (YYYY-MM-DD).",
+                         extra_rows=200)  # room for the rows an owner adds by hand
     book = write_xlsx({LOG_SHEET: log[LOG_COLUMNS], "How to fill in": how},
                       folder / f"{name}.xlsx", widths=widths | {"How to fill in this log": 100},
-                      finish=finish)
+                      styles={LOG_SHEET: SheetStyle(checks=checks)})
     csv = write_csv(log[LOG_COLUMNS], folder / f"{name}.csv", columns=LOG_COLUMNS)
     return book, csv

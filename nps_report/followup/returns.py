@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import schema
 from ..actions.ids import action_id
-from ..spreadsheets import FORMULA_START
+from ..spreadsheets import FORMULA_START, excel_frame
 from .log import EDITABLE_COLUMNS, LOG_COLUMNS, LOG_SHEET, STATUSES
 
 __all__ = ["REJECTED_COLUMNS", "check_returns", "unquote_cells", "read_returned_log", "returned_files"]
@@ -79,7 +79,8 @@ def read_returned_log(path) -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+        sheets = {name: excel_frame(sheet) for name, sheet in
+                  pd.read_excel(path, sheet_name=None, dtype=object).items()}
         raw = sheets.get(LOG_SHEET, next(iter(sheets.values())))
     else:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

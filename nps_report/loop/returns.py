@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..spreadsheets import excel_frame
 from .cases import CUSTOMER_FIELDS, EDIT_COLUMNS, OPEN, STATUSES
 
 __all__ = ["HISTORY_COLUMNS", "REJECTED_COLUMNS", "Returns", "merge_returns", "read_return_file",
@@ -88,8 +89,8 @@ def read_return_file(path) -> pd.DataFrame:
     else:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             sheet = "Detractors" if "Detractors" in book.sheet_names else book.sheet_names[0]
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, keep_default_na=False,
-                              engine="openpyxl")
+        frame = excel_frame(pd.read_excel(path, sheet_name=sheet, dtype=object, keep_default_na=False,
+                                          engine="openpyxl"))
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     frame.insert(0, "row", frame.index.to_numpy() + 2)
     return frame.reset_index(drop=True)

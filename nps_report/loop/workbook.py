@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
-from ..spreadsheets import add_entry_checks, safe_frame, write_csv, write_xlsx
+from ..spreadsheets import EntryChecks, SheetStyle, write_csv, write_xlsx
 from .cases import CARRIED_OVER, EDIT_COLUMNS, STATUSES, still_open
 
 __all__ = ["CUSTOMER_FILL", "WORKBOOK_COLUMNS", "loop_list", "write_loop_workbook"]
@@ -26,6 +26,12 @@ WORKBOOK_COLUMNS = ["team", "quarter", CARRIED_OVER, "respondent_id", "response_
                     "score", "comment", "email", "age_days", "sla_status"] + EDIT_COLUMNS
 #: Fill colour of the columns the lead must not edit (light grey).
 CUSTOMER_FILL = "E7E9EC"
+#: Colour of the (bold) headers of the columns the lead fills in.
+EDIT_HEADER_COLOR = "1F4E79"
+#: The note on the first cell, saying how to fill the workbook in.
+WORKBOOK_NOTE = ("Grey columns are the customer's answer: leave them as they are. Fill in status, "
+                 "contacted_on, owner, outcome and note, and return the file (any name) to the "
+                 "build's loop returns folder.")
 
 
 def loop_list(detractors: pd.DataFrame, cases: pd.DataFrame | None = None, *,
@@ -127,9 +133,6 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     >>> sheet.data_validations.dataValidation[0].formula1
     '"open,contacted,resolved,unreachable,no action needed"'
     """
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
-
     folder = Path(folder)
     listed = detractors.copy()
     for column in [CARRIED_OVER] + EDIT_COLUMNS:
@@ -138,36 +141,17 @@ def write_loop_workbook(detractors: pd.DataFrame, promoters: pd.DataFrame, folde
     listed = listed[[c for c in WORKBOOK_COLUMNS if c in listed]]
     listed["contacted_on"] = pd.to_datetime(listed["contacted_on"], utc=True)
     xlsx, csv = folder / "close_the_loop.xlsx", folder / "close_the_loop.csv"
-
-    def finish(book):
-        sheet = book["Detractors"]
-        header = [c.value for c in sheet[1]]
-        rows = sheet.max_row
-        grey = PatternFill("solid", start_color=CUSTOMER_FILL, end_color=CUSTOMER_FILL)
-        for index, name in enumerate(header, start=1):
-            if name in EDIT_COLUMNS:
-                sheet.cell(row=1, column=index).font = Font(bold=True, color="1F4E79")
-                continue
-            for r in range(2, rows + 1):
-                sheet.cell(row=r, column=index).fill = grey
-            sheet.cell(row=1, column=index).fill = grey
-        status_col = sheet.cell(row=1, column=header.index("status") + 1).column_letter
-        date_col = sheet.cell(row=1, column=header.index("contacted_on") + 1).column_letter
-        last = max(rows, 2)  # the list's rows: a case is never added by hand (it would have no response)
-        add_entry_checks(sheet, choice_column=status_col, choices=STATUSES, date_column=date_col,
-                         last_row=last, choice_error="Pick one of: " + ", ".join(STATUSES),
-                         date_error="A date (the day you reached the customer)")
-        sheet["A1"].comment = Comment(
-            "Grey columns are the customer's answer: leave them as they are. Fill in status, "
-            "contacted_on, owner, outcome and note, and return the file (any name) to the "
-            "build's loop returns folder.", "nps-report")
-
+    # The list's rows only are checked: a case is never added by hand (it would have no response).
+    detractor_style = SheetStyle(
+        shaded=tuple(c for c in listed.columns if c not in EDIT_COLUMNS), shade=CUSTOMER_FILL,
+        emphasised=tuple(EDIT_COLUMNS), emphasis=EDIT_HEADER_COLOR, note=WORKBOOK_NOTE,
+        checks=EntryChecks(choice_column="status", choices=tuple(STATUSES), date_column="contacted_on",
+                           choice_error="Pick one of: " + ", ".join(STATUSES),
+                           date_error="A date (the day you reached the customer)"))
     write_xlsx({"Detractors": listed, "Promoters": promoters}, xlsx,
                widths={"comment": 60, "email": 30, "note": 40, "outcome": 30, CARRIED_OVER: 26,
-                       "status": 18}, finish=finish)
-    det = safe_frame(listed)
-    pro = safe_frame(promoters)
-    both = pd.concat([det.assign(list="detractor"), pro.assign(list="promoter")], ignore_index=True)
-    both = both[["list"] + [c for c in both.columns if c != "list"]]
-    write_csv(both, csv)
+                       "status": 18}, styles={"Detractors": detractor_style})
+    both = pd.concat([listed.assign(list="detractor"), promoters.assign(list="promoter")],
+                     ignore_index=True)
+    write_csv(both[["list"] + [c for c in both.columns if c != "list"]], csv)  # made safe there
     return {"xlsx": xlsx, "csv": csv}

@@ -248,7 +248,10 @@ def _execute_report(task: dict) -> dict:
         ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
         result.update(status="failed", cell=_code_cell_number(ran, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
-        _keep_failed_notebook(notebook_path, ran, template=Path(task["template"]).name)
+        try:
+            _keep_failed_notebook(notebook_path, ran, template=Path(task["template"]).name)
+        except OSError as kept:  # the disk is full too: the build stops with its path
+            result.update(errno=kept.errno, path=kept.filename or str(notebook_path))
     except OSError as exc:  # disk full, read-only, no permission: the build stops with its path
         result.update(status="failed", error=f"{type(exc).__name__}: {exc}", errno=exc.errno,
                       path=exc.filename or str(folder))

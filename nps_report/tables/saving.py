@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_path, write_text
+from ..atomic import atomic_paths
 
 __all__ = ["SavedTables", "TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
            "tables_equal", "tables_folder"]
@@ -55,46 +55,97 @@ def _plain(value):
 
 
 def _frame_for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
-    """Parquet needs string column names and one type per object column."""
+    """Parquet needs string column names and one type per object column.
+
+    ``frame`` itself when it has both (the usual case: no copy), else a copy whose
+    object columns holding values of several types (segment values of several types ...)
+    are made text, missing values kept.
+    """
+    names = [str(c) for c in frame.columns]
+    mixed = [position for position, dtype in enumerate(frame.dtypes)
+             if dtype == object and len(_kinds(frame.iloc[:, position].to_numpy())) > 1]
+    if not mixed and names == list(frame.columns):
+        return frame
     out = frame.copy()
-    out.columns = [str(c) for c in out.columns]
-    for column in out.columns:
-        if out[column].dtype == object:
-            kinds = {type(v) for v in out[column].dropna()}
-            if len(kinds) > 1:  # e.g. segment values of several types
-                out[column] = out[column].map(lambda v: v if v is None or
-                                              (isinstance(v, float) and math.isnan(v)) else str(v))
+    out.columns = names
+    for position in mixed:
+        out.isetitem(position, out.iloc[:, position].map(
+            lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)))
     return out
+
+
+#: Types of the values ``Series.dropna`` drops (a float only when NaN).
+_MISSING_TYPES = {type(None), type(pd.NA), type(pd.NaT)}
+
+
+def _kinds(values: np.ndarray) -> set:
+    """The types of the values that are not missing (as ``Series.dropna`` sees them)."""
+    kinds = set(map(type, values)) - _MISSING_TYPES
+    if float in kinds and not any(type(v) is float and v == v for v in values):
+        kinds.discard(float)  # only NaN
+    return kinds
+
+
+def _write_parquet(frame: pd.DataFrame, path) -> None:
+    """``frame.to_parquet(path, index=False)``, without pandas copying ``attrs`` per column.
+
+    pyarrow reads a frame column by column and pandas deep-copies ``attrs`` into each
+    column it hands out: on a table with attributes that cost more than the writing.
+    The attributes are stored as ``to_parquet`` stores them (``PANDAS_ATTRS`` in the
+    schema metadata, which ``read_parquet`` puts back).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = frame.copy(deep=False)  # copy-on-write: no data copied
+    plain.attrs = {}
+    table = pa.Table.from_pandas(_frame_for_parquet(plain), preserve_index=False)
+    if frame.attrs:
+        metadata = dict(table.schema.metadata)
+        described = json.loads(metadata[b"pandas"])
+        if "attributes" in described:  # recent pyarrow records them too: written as it would
+            described["attributes"] = frame.attrs
+            metadata[b"pandas"] = json.dumps(described).encode("utf8")
+        metadata["PANDAS_ATTRS"] = json.dumps(frame.attrs)
+        table = table.replace_schema_metadata(metadata)
+    # through a Python file, as pandas writes: a full disk is an OSError with its errno
+    with open(path, "wb") as handle:
+        pq.write_table(table, handle, compression="snappy")
 
 
 def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
     """Write a frozen table object into ``folder`` (created): ``<name>.parquet`` + ``tables.json``.
 
     Fields named in ``skip`` are not written (they load as empty DataFrames). Returns the
-    path of ``tables.json``.
+    path of ``tables.json``. The files are written as one set (all synced, then renamed,
+    ``tables.json`` last as it names the set, the folder synced once:
+    :func:`nps_report.atomic.atomic_paths`): a crash or a full disk leaves the previous
+    files and temporary ones (swept by the next build), never a half-written file.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     scalars, attrs, objects = {"kind": kind, "skipped": list(skip)}, {}, {}
-    for item in dataclasses.fields(tables):
-        value = getattr(tables, item.name)
-        if item.name in skip:
-            continue
-        if isinstance(value, pd.DataFrame):
-            with atomic_path(folder / f"{item.name}.parquet") as temporary:
-                _frame_for_parquet(value).to_parquet(temporary, index=False)
-            attrs[item.name] = _plain(dict(value.attrs))
-            # Parquet reads text back as a string dtype: remember which columns were objects.
-            objects[item.name] = [str(c) for c in value.columns if value[c].dtype == object]
-        elif item.name == "options":
-            scalars["options"] = value.model_dump(mode="json")
-        else:
-            scalars[item.name] = _plain(value)
-    scalars["attrs"] = attrs
-    scalars["object_columns"] = objects
-    path = folder / TABLES_FILE
-    write_text(path, json.dumps(scalars, indent=1, sort_keys=True))
-    return path
+    with atomic_paths() as temporary:
+        for item in dataclasses.fields(tables):
+            value = getattr(tables, item.name)
+            if item.name in skip:
+                continue
+            if isinstance(value, pd.DataFrame):
+                _write_parquet(value, temporary(folder / f"{item.name}.parquet"))
+                attrs[item.name] = _plain(dict(value.attrs))
+                # Parquet reads text back as a string dtype: remember which columns were objects.
+                objects[item.name] = [str(c) for c, dtype in zip(value.columns, value.dtypes)
+                                      if dtype == object]
+            elif item.name == "options":
+                scalars["options"] = value.model_dump(mode="json")
+            else:
+                scalars[item.name] = _plain(value)
+        scalars["attrs"] = attrs
+        scalars["object_columns"] = objects
+        # renamed last: it names the set
+        temporary(folder / TABLES_FILE).write_bytes(
+            json.dumps(scalars, indent=1, sort_keys=True).encode("utf-8"))
+    return folder / TABLES_FILE
 
 
 def load_tables(cls, folder):
