@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..render.html import STYLES
+from ..styles import STYLES
 
 # print.css: "table { font-size: 8.5pt !important }" and "table th, table td { padding:
 # 1.2mm 2mm !important }"; collapsed borders: the cells' bottom rules add no width.
