@@ -48,16 +48,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default="", help="write the mean seconds per chart to this file")
     args = parser.parse_args(argv)
 
-    import matplotlib
-
-    matplotlib.use("agg")
     import nps_report as nr
-    from nps_report import render
+    from profile_report import open_build  # bench/ is the script's folder, on sys.path
 
-    render.setup()
-    ctx = nr.load_context(args.context)
-    folder = Path(args.context).parent
-    quarter = args.quarter or sorted(p.name for p in folder.glob("20*Q*"))[-1]
+    ctx, _, quarter = open_build(args.context, args.quarter)
     current = ctx.responses(columns=["team", "department"], quarters=[quarter])
     teams = sorted(current["team"].astype(str).unique())[:7]
     departments = sorted(current["department"].astype(str).unique())

@@ -120,6 +120,21 @@ def pdf_step(folder: Path, team: str, quarter: str, department: str, timer: Time
                                                            department=department))
 
 
+def open_build(context: str, quarter: str = ""):
+    """A demo build's context with the report style set up as a kernel has it: (context,
+    build folder, quarter; the build's latest quarter when ``quarter`` is empty)."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    import nps_report as nr
+    from nps_report import render
+
+    render.setup()
+    ctx = nr.load_context(context)
+    folder = Path(context).parent
+    return ctx, folder, quarter or sorted(p.name for p in folder.glob("20*Q*"))[-1]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -130,16 +145,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default="", help="write the mean seconds per step to this file")
     args = parser.parse_args(argv)
 
-    import matplotlib
-
-    matplotlib.use("agg")
-    import nps_report as nr
-    from nps_report import render
-
-    render.setup()
-    ctx = nr.load_context(args.context)
-    folder = Path(args.context).parent
-    quarter = args.quarter or sorted(p.name for p in folder.glob("20*Q*"))[-1]
+    ctx, folder, quarter = open_build(args.context, args.quarter)
     teams = sorted(ctx.responses(columns=["team"], quarters=[quarter])["team"].astype(str).unique())
 
     warm = Timer()  # the first report pays imports and per-build caches
