@@ -7,7 +7,55 @@ fsspec is imported only when a URL is used; a URL's protocol needs its own packa
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
+
+
+class ParsedFiles:
+    """What a parser made of local files, kept per path and content of the file.
+
+    A warm kernel runs many reports that read the same theme or benchmarks file; an
+    edited file (any byte) is parsed again. A file that cannot be read is handed to the
+    parser every time, so its error message is the parser's.
+
+    Parameters
+    ----------
+    limit : int
+        How many files to keep; when full, the kept ones are dropped.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = path.write_text("1")
+    >>> kept, calls = ParsedFiles(limit=1), []
+    >>> def parse():
+    ...     calls.append(1)
+    ...     return int(path.read_text())
+    >>> kept.get(path, parse), kept.get(path, parse), len(calls)
+    (1, 1, 1)
+    >>> _ = path.write_text("2")
+    >>> kept.get(path, parse), len(calls)
+    (2, 2)
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._kept: dict = {}
+
+    def get(self, path, parse):
+        """``parse()``, or what it returned before for this path with the same content."""
+        try:
+            with open(path, "rb") as file:
+                key = (os.fspath(path), hashlib.sha256(file.read()).digest())
+        except (OSError, TypeError, ValueError):  # missing or a URL: parse() says why
+            return parse()
+        if key not in self._kept:
+            if len(self._kept) >= self.limit:
+                self._kept.clear()
+            self._kept[key] = parse()
+        return self._kept[key]
 
 
 def is_url(location) -> bool:

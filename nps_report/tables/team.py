@@ -18,6 +18,7 @@ from .. import actions, benchmarks, drivers, schema, stats, themes
 from ..actions.ids import with_action_ids
 from ..loading import loading_figures
 from ..options import ReportOptions
+from ..storage import ParsedFiles
 from .build import current_responses, window_quarters
 from .saving import SavedTables
 from .theme_change import theme_shares
@@ -227,27 +228,13 @@ def external_table(nps_value, options: ReportOptions) -> pd.DataFrame:
     if not options.benchmarks or nps_value is None or pd.isna(nps_value):
         return pd.DataFrame(columns=benchmarks.EXTERNAL_COLUMNS + ["nps", "gap", "position",
                                                                     "sentence"])
-    return benchmarks.external_gaps(float(nps_value), _published(options.benchmarks))
+    return benchmarks.external_gaps(float(nps_value), _PUBLISHED.get(
+        options.benchmarks, lambda: benchmarks.load_external_benchmarks(options.benchmarks)))
 
 
-def _published(path) -> pd.DataFrame:
-    """The benchmarks file, read once per process and content of the file (every report
-    of a build shows the same file; ``external_gaps`` copies what it uses)."""
-    import hashlib
-    import os
-
-    try:
-        with open(path, "rb") as file:
-            key = (os.fspath(path), hashlib.sha256(file.read()).digest())
-    except (OSError, TypeError, ValueError):  # missing: the loader raises the ParamsError
-        return benchmarks.load_external_benchmarks(path)
-    if key not in _PUBLISHED:
-        _PUBLISHED.clear()  # one file per build
-        _PUBLISHED[key] = benchmarks.load_external_benchmarks(path)
-    return _PUBLISHED[key]
-
-
-_PUBLISHED: dict = {}
+# Every report of a build shows the same benchmarks file (``external_gaps`` copies what it
+# uses): read once per process and content of the file.
+_PUBLISHED = ParsedFiles(limit=1)
 
 
 def _followup(bt, team: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -13,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ParamsError
+from ..storage import ParsedFiles
 from .text import Texts, distinct_texts, expand_rows
 
 __all__ = ["POLARITIES", "Taxonomy", "Theme", "load_taxonomy", "match_texts", "match_themes",
@@ -83,28 +82,14 @@ def load_taxonomy(path=None) -> Taxonomy:
     if path is None:
         resource = resources.files("nps_report") / "data" / _DEFAULT_TAXONOMY
         with resources.as_file(resource) as default:
-            return _cached(default, lambda: parse_taxonomy(load_yaml(default, "theme file"),
+            return _PARSED.get(default, lambda: parse_taxonomy(load_yaml(default, "theme file"),
                                                            path=default))
-    return _cached(path, lambda: parse_taxonomy(load_yaml(path, "theme file"), path=path))
+    return _PARSED.get(path, lambda: parse_taxonomy(load_yaml(path, "theme file"), path=path))
 
 
-# Parsed taxonomies by file and content: a report reads its theme file twice and a warm
-# kernel runs many reports; parsing and compiling the patterns costs ~10 ms each time.
-_PARSED: dict = {}
-
-
-def _cached(path, parse) -> Taxonomy:
-    """``parse()``, kept per path and content of the file (an edited file is parsed again)."""
-    try:
-        with open(path, "rb") as file:
-            key = (os.fspath(path), hashlib.sha256(file.read()).digest())
-    except (OSError, TypeError, ValueError):  # missing: parse() raises the ParamsError
-        return parse()
-    if key not in _PARSED:
-        if len(_PARSED) >= 16:
-            _PARSED.clear()
-        _PARSED[key] = parse()
-    return _PARSED[key]
+# A report reads its theme file twice and a warm kernel runs many reports; parsing and
+# compiling the patterns costs ~10 ms each time.
+_PARSED = ParsedFiles(limit=16)
 
 
 def parse_taxonomy(raw, *, path=None) -> Taxonomy:
