@@ -150,7 +150,7 @@ def test_a_worker_does_not_import_the_analysis_stack():
 
 CHECK_IN_WORKER = ("__import__('nbformat') and __import__('nps_report.loop.workbook') and "
                    "(repr(__import__('sys').modules.get('rfc3987_syntax')), "
-                   "'scipy' in __import__('sys').modules, 'openpyxl' in __import__('sys').modules)")
+                   "'scipy' in __import__('sys').modules, 'xlsxwriter' in __import__('sys').modules)")
 
 
 def module_state(payload: dict) -> dict:

@@ -10,11 +10,10 @@ Python API, with a small papermill engine that hands it the warm kernel.
 from __future__ import annotations
 
 import atexit
+import datetime
 import logging
 import os
 import time
-
-import datetime
 
 from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient

@@ -82,9 +82,9 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
             import pikepdf  # noqa: F401  (the packs)
 
             Image.preinit()  # the image formats WeasyPrint reads
-        # A team report's close-the-loop workbook (pandas, openpyxl): imported before the
+        # A team report's close-the-loop workbook (pandas, XlsxWriter): imported before the
         # freeze below, or every full collection of every report would scan their objects.
-        import openpyxl  # noqa: F401
+        import xlsxwriter  # noqa: F401
 
         from ..closeloop import write_close_the_loop  # noqa: F401
         from ..loop.workbook import write_loop_workbook  # noqa: F401
