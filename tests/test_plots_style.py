@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from nps_report import plots  # noqa: E402
-from nps_report.plots.style import FewTicks, tick_labels_as_text, tick_texts  # noqa: E402
+from nps_report.plots.style import FewTicks, StepPercent, tick_labels_as_text, tick_texts  # noqa: E402
 from nps_report.render.charts import agg_canvas  # noqa: E402
 
 NAMES = ["Billing accuracy", "Support speed", "Reliability", "Ease of use", "Value for money"]
@@ -102,6 +102,26 @@ def test_few_ticks_are_round_inside_the_view_and_never_more_than_matplotlibs():
             if inches > 2:  # a short axis may take matplotlib's step of 2.5
                 assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6, (low, high, ticks)
     assert fewer > 500  # a good part of the ranges get fewer ticks than matplotlib's
+
+
+def test_percent_labels_are_distinct_and_exact_on_any_share_axis():
+    """Over 500 random share ranges (seeded), short ones like a noisy driver chart's
+    0-2.5% among them: the drawn percent labels are all different and each reads the
+    tick's value exactly (a noise build read "0%, 0%, 1%, 2%, 2%" with whole percents)."""
+    rng = np.random.default_rng(23)
+    _, ax = plt.subplots(figsize=(7, 3.4))
+    for _ in range(500):
+        low = rng.uniform(0, 0.5) * rng.choice([0.01, 0.1, 1])
+        high = low + rng.uniform(0.005, 1) * rng.choice([0.02, 0.1, 1])
+        ax.set_ylim(low, high)
+        ax.yaxis.set_major_locator(FewTicks())
+        ax.yaxis.set_major_formatter(StepPercent())
+        ticks = ax.yaxis.get_major_locator()()
+        labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
+        assert len(set(labels)) == len(labels), (low, high, labels)
+        for tick, label in zip(ticks, labels):
+            assert float(label.rstrip("%")) == pytest.approx(tick * 100, abs=1e-9), (tick, label)
+    plt.close("all")
 
 
 def test_heatmap_draws_the_cells_and_numbers_seaborn_draws():

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
 
-from .style import CATEGORY_COLORS, PALETTE, FewTicks, new_axes, plain_text, set_title, tick_labels_as_text
+from .style import (CATEGORY_COLORS, PALETTE, FewTicks, StepPercent, new_axes, plain_text, set_title,
+                    tick_labels_as_text)
 
 __all__ = ["driver_importance", "driver_quadrant", "theme_impact_bars"]
 
@@ -107,9 +107,9 @@ def driver_quadrant(data: pd.DataFrame, *, x: str = "performance_pomp", y: str =
     ax.xaxis.set_major_locator(FewTicks())
     ax.yaxis.set_major_locator(FewTicks())
     if y == "importance":
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        ax.yaxis.set_major_formatter(StepPercent())
     if x == "performance_pomp":
-        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        ax.xaxis.set_major_formatter(StepPercent())
     xlabels = {"performance_pomp": "Performance (mean rating, % of its scale)",
                "performance": "Performance (mean rating)"}
     ax.set_xlabel(xlabels.get(x, x))
@@ -188,7 +188,7 @@ def driver_importance(data: pd.DataFrame, *, label: str = "label", ax=None):
                     ecolor="#333333", elinewidth=1, capsize=3)
     tick_labels_as_text(ax, "y", positions, table[label].astype(str))
     ax.xaxis.set_major_locator(FewTicks())
-    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.xaxis.set_major_formatter(StepPercent())
     r2 = data.attrs.get("r2")
     ax.set_xlabel("Share of score variance explained"
                   + (f" (all ratings together: {100 * r2:.0f}%)" if r2 and np.isfinite(r2)

@@ -6,10 +6,11 @@ import functools
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from .layout import font_height_metrics
@@ -205,6 +206,34 @@ class FewTicks(MaxNLocator):
         auto = inside(MaxNLocator(nbins=max(1, min(room, 9)), steps=[1, 2, 2.5, 5, 10])
                       .tick_values(low, high))
         return auto if len(auto) < len(locs) else locs
+
+
+class StepPercent(PercentFormatter):
+    """Percent labels of shares (1 = 100%) with as few decimals as keep every tick exact:
+    whole percents as "20%", steps of half a percent as "0.5%", "1.0%", "1.5%".
+
+    With no decimals a short axis (the shares of a noisy driver chart, 0-2.5%) would
+    read "0%, 0%, 1%, 2%, 2%".
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> ax.yaxis.set_major_formatter(StepPercent())
+    >>> ax.yaxis.get_major_formatter().format_ticks([0, 0.005, 0.01, 0.015])
+    ['0.0%', '0.5%', '1.0%', '1.5%']
+    >>> ax.yaxis.get_major_formatter().format_ticks([0, 0.2, 0.4])
+    ['0%', '20%', '40%']
+    """
+
+    def __init__(self):
+        super().__init__(xmax=1, decimals=0)
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        percents = np.asarray(locs, dtype=float) * 100
+        self.decimals = next((d for d in range(5)
+                              if np.allclose(percents * 10 ** d, np.round(percents * 10 ** d),
+                                             rtol=0, atol=1e-6)), 4)
 
 
 def tick_texts(ax, axis: str) -> list:
