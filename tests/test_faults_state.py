@@ -306,14 +306,26 @@ def kernel_thread_report(payload: dict) -> dict:
     return {"key": payload["key"], "status": "ok"}
 
 
-def test_kernels_started_by_workers_use_their_share_of_the_cores(tmp_path):
+def shell_thread_report(payload: dict) -> dict:
+    """Run in a worker: ask the shell its reports run in for its numeric thread pools."""
+    from nps_report.pipeline import inprocess
+
+    code = KERNEL_THREADS.replace("{path!r}", repr(payload["key"]))
+    assert inprocess.report_shell().run_cell(code, store_history=False).success
+    return {"key": payload["key"], "status": "ok"}
+
+
+@pytest.mark.parametrize("runs_in", [kernel_thread_report, shell_thread_report])
+def test_report_code_in_workers_uses_their_share_of_the_cores(tmp_path, runs_in):
+    """A pool worker's reports run in its own shell; a worker's kernel (Dask, one job)
+    is capped the same way."""
     expected = threads_per_worker(2)
     assert expected < os.cpu_count() or os.cpu_count() == 1  # the cap is a real limit here
     paths = [str(tmp_path / f"k{i}.json") for i in range(2)]
     with Workers(2, warm=True, pdf=False) as workers:
         workers.start()
         outcomes = []
-        run_each(kernel_thread_report, [{"key": p} for p in paths], workers, outcomes.append)
+        run_each(runs_in, [{"key": p} for p in paths], workers, outcomes.append)
     assert [o["status"] for o in outcomes] == ["ok", "ok"], outcomes
     for path in paths:
         seen = json.loads(Path(path).read_text())
@@ -484,7 +496,7 @@ def test_resume_corrupt_manifest_and_full_disk(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_a_worker_killed_during_a_build_fails_only_its_report(tmp_path):
-    """The team template kills its own worker (the kernel's parent) for team Beta."""
+    """The team template kills the worker running its cells for team Beta."""
     import shutil
 
     templates = tmp_path / "templates"
@@ -492,7 +504,7 @@ def test_a_worker_killed_during_a_build_fails_only_its_report(tmp_path):
     nb = nbformat.read(templates / "team_report.ipynb", 4)
     position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
     nb.cells.insert(position, nbformat.v4.new_code_cell(
-        'import os, signal\nif team == "Beta":\n    os.kill(os.getppid(), signal.SIGKILL)'))
+        'import os, signal\nif team == "Beta":\n    os.kill(os.getpid(), signal.SIGKILL)'))
     nbformat.write(nb, templates / "team_report.ipynb")
     build = params.load_params(fault_build_file(tmp_path))
     result = run_build(build, jobs=2, templates_dir=templates)
@@ -509,8 +521,8 @@ def test_a_worker_killed_during_a_build_fails_only_its_report(tmp_path):
 @pytest.mark.slow
 def test_killed_build_leaves_no_process_or_key_and_resumes(tmp_path):
     """``kill -9`` of a build once two team reports are recorded: soon after no process of
-    the build runs, no kernel connection file is left, and the next run builds only the
-    unfinished reports."""
+    the build runs, no kernel connection file is left (its workers start no kernel), and
+    the next run builds only the unfinished reports."""
     build_file = fault_build_file(tmp_path)
     out = tmp_path / "output" / "faults"
     import tempfile
@@ -530,9 +542,9 @@ def test_killed_build_leaves_no_process_or_key_and_resumes(tmp_path):
     grandchildren = subprocess.run(["ps", "-o", "pid=", "--ppid", ",".join(children)], capture_output=True,
                                    text=True).stdout.split()
     pids = [int(p) for p in children + grandchildren]
-    assert len(pids) >= 4  # two workers, their kernels (and the pool's resource tracker)
+    assert len(pids) >= 3  # two workers (and the pool's resource tracker)
     kernel_files = [_connection_file_of(int(p)) for p in grandchildren]
-    assert len([f for f in kernel_files if f]) == 2  # the two workers' kernels
+    assert [f for f in kernel_files if f] == []  # no kernels: workers run the reports' cells
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     assert wait_gone(pids) == []

@@ -24,8 +24,11 @@ matplotlib.rcParams["lines.linewidth"] = 7.25
 '''
 
 
-def test_warm_kernel_isolates_reports(tmp_path):
-    """Three team reports in one warm kernel: nothing set by one is visible to the next."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_reports_run_one_after_another_are_isolated(tmp_path, jobs):
+    """Three team reports, their department summaries and the overview, one after another
+    in one warm kernel (one job: the build process's) or in each pool worker's own shell
+    (two jobs): nothing set by one report is visible to the next."""
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     nb = nbformat.read(templates / "team_report.ipynb", 4)
@@ -33,10 +36,15 @@ def test_warm_kernel_isolates_reports(tmp_path):
     nb.cells.insert(position, nbformat.v4.new_code_cell(LEAK_CHECK))
     nbformat.write(nb, templates / "team_report.ipynb")
     build = small_build_file(tmp_path)
-    result = run_build(build, jobs=1, templates_dir=templates)
+    result = run_build(build, jobs=jobs, templates_dir=templates)
     teams = [r for k, r in result.results.items() if "/teams/" in k]
     assert len(teams) == 3
     assert all(r["status"] == "ok" for r in teams), [r["error"] for r in teams]
+    if jobs == 2:  # two workers ran three team reports: one of them ran two in its shell
+        workers = [r["clock"]["pid"] for r in teams]
+        assert len(set(workers)) < len(workers)
+        assert all(r["memory"]["kernel_peak_mb"] is None for r in result.results.values())
+        return
     # the same kernel really was reused: only the first report paid for starting it
     kernel_times = sorted(r["timings"]["kernel"] for r in result.results.values())
     assert kernel_times[-1] > 5 * kernel_times[0]

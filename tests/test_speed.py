@@ -764,6 +764,93 @@ def test_warm_engine_executes_a_notebook_as_papermills_engine(tmp_path):
     assert ours.cells[2].metadata.papermill["exception"] is False
 
 
+IN_PROCESS_RUN = """
+import sys
+import papermill as pm
+from nps_report.pipeline import inprocess
+for out in sys.argv[2:]:  # twice in one process: the second run starts from a cleared shell
+    try:
+        pm.execute_notebook(sys.argv[1], out, parameters={"team": "A"}, kernel_name="python3",
+                            progress_bar=False, cwd=".", engine_name=inprocess.ENGINE,
+                            request_save_on_cell_execute=False)
+    except pm.PapermillExecutionError as exc:
+        print(exc.ename, exc.evalue)
+"""
+IN_PROCESS_EXTRA = [
+    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(1, 1)); ax.plot([1, 2])",
+    "import warnings\nwarnings.warn('careful')\nprint('after')",
+    "assert 'leaked' not in globals(); leaked = team",
+]
+
+
+def test_in_process_engine_executes_a_notebook_as_a_kernel_does(tmp_path):
+    """A pool worker runs report cells in its own Python (``pipeline/inprocess.py``): every
+    kind of output, a figure left open, a warning, display updates, clear_output and a
+    failing cell give the notebook papermill's own engine gets from a kernel; run twice in
+    one process, nothing of the first run is left for the second."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import nbformat
+    import papermill as pm
+
+    from .conftest import ROOT
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("team = None")
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters] + [nbformat.v4.new_code_cell(code)
+                               for code in IN_PROCESS_EXTRA + OUTPUTS_NOTEBOOK]
+    template = tmp_path / "outputs.ipynb"
+    nbformat.write(nb, template)
+    with pytest.raises(pm.PapermillExecutionError, match="the report stops here"):
+        pm.execute_notebook(str(template), str(tmp_path / "stock.ipynb"), parameters={"team": "A"},
+                            kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS_RUN, str(template), "first.ipynb",
+                           "second.ipynb"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.stdout.splitlines() == ["ValueError the report stops here"] * 2, done.stderr
+
+    def plain(text) -> str:  # without colours, object addresses and the cell's file name
+        text = re.sub(r"\x1b\[[0-9;]*m", "", "".join(text))
+        return re.sub(r"0x[0-9a-f]+", "0x", re.sub(r"^\S*:2: UserWarning", "<cell>:2: UserWarning", text))
+
+    def outputs(executed):
+        shown = []
+        for cell in executed.cells:
+            for out in cell.get("outputs", []):
+                out = dict(out)
+                if "traceback" in out:
+                    out["traceback"] = plain(out["traceback"])
+                if "text" in out:
+                    out["text"] = plain(out["text"])
+                if "text/plain" in out.get("data", {}):
+                    out["data"] = {**out["data"], "text/plain": plain(out["data"]["text/plain"])}
+                shown.append((cell.execution_count, out["output_type"], sorted(out.items())))
+        return shown
+
+    stock = nbformat.read(tmp_path / "stock.ipynb", 4)
+    for run in ("first", "second"):
+        ours = nbformat.read(tmp_path / f"{run}.ipynb", 4)
+        # the same outputs, but that the kernel prints a warning after the text printed
+        # after it (its stderr is flushed later): here they come in the order they happened
+        assert sorted(outputs(ours)) == sorted(outputs(stock)), run
+        assert [c.get("execution_count") for c in ours.cells] == [c.get("execution_count") for c in stock.cells]
+        assert ours.metadata.language_info == stock.metadata.language_info
+        for mine, theirs in zip(ours.cells, stock.cells):
+            assert sorted(mine.metadata.get("execution", {})) == sorted(theirs.metadata.get("execution", {}))
+            assert mine.metadata.get("papermill", {}).get("status") == \
+                theirs.metadata.get("papermill", {}).get("status")
+        assert ours.metadata.papermill["exception"] is True
+    figure = [o for c in ours.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(figure) == 1  # the open figure was shown once, inline, as in a kernel
+    injected = [c for c in ours.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata.tags
+
+
 def test_external_table_reads_the_benchmarks_file_again_when_it_changes(demo_ctx, tmp_path):
     import shutil
 

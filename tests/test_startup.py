@@ -141,7 +141,8 @@ print(json.dumps({name: name in sys.modules for name in
 def test_a_worker_does_not_import_the_analysis_stack():
     """A worker runs notebooks and exports them: it needs papermill and pandas (the
     close-the-loop lists it writes), not scipy, matplotlib, seaborn, scikit-learn or the
-    build's statistics (its kernel imports those)."""
+    build's statistics (a pool worker that runs reports imports those into the shell its
+    reports run in, ``pipeline/inprocess.py``; a worker for packs never does)."""
     seen = run_python(WORKER_IMPORTS)
     assert seen == {"pandas": True, "scipy": False, "matplotlib": False, "seaborn": False,
                     "sklearn": False, "nps_report.stats": False,

@@ -209,9 +209,10 @@ def _run_locked(params, folder: Path, root: Path, publish_to, templates, formats
             return _build_locked(params, folder, root, publish_to, templates, formats, rules, started,
                                  quarters=quarters, teams=teams, departments=departments, jobs=jobs,
                                  force=force, dry_run=dry_run, scheduler=scheduler, workers=workers)
-    except BuildInterrupted:
-        # Ctrl-C: the workers and their kernels are ended by now, perhaps in the middle of a
-        # write; their temporary files go now, not at the next build (the lock is still ours).
+    except (BuildInterrupted, OutputError):
+        # Ctrl-C, or a full or read-only disk: the workers (and kernels) are ended by now,
+        # perhaps in the middle of a write; their temporary files go now, not at the next
+        # build (the lock is still ours).
         sweep_temporary(folder)
         raise
 

@@ -1,7 +1,11 @@
 """Work done in a worker process: execute a report (papermill, HTML, PDF) or render a pack.
 
-The PDF engine (:func:`nps_report.export.pdf.get_engine`) is created once per worker
-process, on its first PDF, and reused by every report and pack that worker makes.
+A pool worker runs a report's cells in its own Python (:mod:`.inprocess`): it runs one
+report at a time and nothing else, so a kernel process would only add the messaging. Run
+anywhere else (the build process with one job, a Dask worker), a report runs in the
+process's warm kernel (:mod:`.kernels`). The PDF engine
+(:func:`nps_report.export.pdf.get_engine`) is created once per worker process, on its
+first PDF, and reused by every report and pack that worker makes.
 
 A pool worker notes the report it is running in a file of the build's ``running``
 folder (named by its pid) and removes it when done. When a worker dies, the pool
@@ -29,6 +33,7 @@ __all__ = ["build_pack", "execute_report", "noted", "output_hashes", "peak_rss_m
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf")
 _RUNNING = {"folder": None}  # the build's notes folder, in a pool worker
 _STARTUP = {}  # this worker's start-up, until its first work item's clock takes it
+_IN_PROCESS = {"on": False}  # a pool worker runs its reports' cells itself (inprocess.py)
 
 
 def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
@@ -37,11 +42,14 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     With ``setup`` (``parent``: the build's pid, ``threads``: numeric threads allowed,
     ``running``: the folder of running-report notes): the worker dies with the build,
     ignores Ctrl-C (the build handles it and ends its workers), removes its note when
-    the pool ends it, and caps the numeric libraries it has loaded. Then it launches the
-    warm kernel, and while the kernel imports pandas and seaborn, loads papermill, the
-    HTML exporter, the close-the-loop writer and (for PDF builds) the PDF engine, so that
-    the objects they make are frozen out of the collector's passes. Never raises: a step that fails
-    here is tried again by the first report, which reports the error.
+    the pool ends it, and caps the numeric libraries it has loaded; with ``warm``, it
+    makes the shell its reports run in (:func:`~nps_report.pipeline.inprocess.report_shell`,
+    which imports what the templates call). Without ``setup`` (not a pool worker),
+    ``warm`` launches a warm kernel instead, which imports them while this process goes
+    on. Then it loads the HTML exporter, the close-the-loop writer and (for PDF builds)
+    the PDF engine, so that the objects they make are frozen out of the collector's
+    passes. Never raises: a step that fails here is tried again by the first report,
+    which reports the error.
 
     The worker first skips the imports no build uses
     (:func:`~nps_report.pipeline.processes.skip_unused_imports`), and notes when it was
@@ -64,7 +72,14 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
         limit_loaded_threads(setup.get("threads", 1))
     kernel = None
     try:
-        if warm:
+        if warm and setup:  # a pool worker: reports run in its own Python (module docstring)
+            _IN_PROCESS["on"] = True
+            from ..export.html import html_exporter
+            from .inprocess import report_shell
+
+            report_shell()  # imports what the templates call
+            html_exporter()
+        elif warm:
             from . import kernels
 
             kernel = kernels.start_kernel()
@@ -220,8 +235,6 @@ def _execute_report(task: dict) -> dict:
     result = {"key": task["key"], "status": "ok", "cell": None, "error": None, "timings": timings}
     kernel_cpu = None
     try:
-        from . import kernels
-
         if task.get("close_the_loop") is not None:  # the team's lists, written first (runner)
             from ..closeloop import write_close_the_loop
 
@@ -231,7 +244,7 @@ def _execute_report(task: dict) -> dict:
         clock["execute_cpu"] = time.process_time() - cpu  # this process's share: papermill, nbclient
         nb = portable_notebook(nb, template=Path(task["template"]).name)
         write_text(notebook_path, text or nbformat.writes(nb))
-        result["memory"] = {"kernel_peak_mb": warm.peak_rss_mb()}
+        result["memory"] = {"kernel_peak_mb": None if warm is None else warm.peak_rss_mb()}
         if "html" in task["formats"] or "pdf" in task["formats"]:
             mark, cpu = time.perf_counter(), time.process_time()
             export_html(nb, folder / "report.html", title=task["title"],
@@ -245,7 +258,7 @@ def _execute_report(task: dict) -> dict:
             clock["pdf_cpu"] = time.process_time() - cpu
         result["outputs"] = output_hashes(folder, task["formats"])
     except PapermillExecutionError as exc:
-        ran = kernels.last_notebook(task.get("kernel", "python3"))  # as far as it ran
+        ran = _last_notebook(task)  # as far as it ran
         result.update(status="failed", cell=_code_cell_number(ran, exc.cell_index),
                       error=f"{exc.ename}: {exc.evalue}")
         try:
@@ -287,6 +300,40 @@ def stop_clock(clock: dict, kernel_cpu=None) -> dict:
     return out
 
 
+def _last_notebook(task: dict):
+    if _IN_PROCESS["on"]:
+        from .inprocess import last_notebook
+
+        return last_notebook()
+    from . import kernels
+
+    return kernels.last_notebook(task.get("kernel", "python3"))
+
+
+def _run_in_process(task: dict, folder: Path, timings: dict):
+    """Execute the report's notebook in this worker's own shell (:mod:`.inprocess`):
+    the notebook, its text as papermill serialised it (portable) and no kernel."""
+    import papermill as pm
+
+    from . import inprocess, kernels
+
+    out = f"{kernels.CAPTURE}{os.getpid()}/report.ipynb"
+    mark = time.perf_counter()
+    inprocess.report_shell()
+    timings["kernel"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    try:
+        nb = pm.execute_notebook(format_proof(task["template"]), out, parameters=task["parameters"],
+                                 kernel_name=task.get("kernel", "python3"), progress_bar=False,
+                                 log_output=False, engine_name=inprocess.ENGINE, cwd=str(folder),
+                                 request_save_on_cell_execute=False,
+                                 portable_paths=(Path(task["template"]).name, "report.ipynb"))
+    finally:
+        text = kernels.captured(out)  # also the failed notebook papermill wrote: the caller writes its own
+    timings["execute"] = time.perf_counter() - mark
+    return nb, text, None, None
+
+
 def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     """Execute the report's notebook in the warm kernel; a kernel that dies on the way
     is replaced and the notebook run once more. Returns the notebook, its text (as
@@ -296,6 +343,8 @@ def _run_notebook(task: dict, folder: Path, timings: dict, result: dict):
     at the end: the caller writes the notebook whole, so a killed build never leaves
     half an executed notebook on disk.
     """
+    if _IN_PROCESS["on"]:
+        return _run_in_process(task, folder, timings)
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
