@@ -93,11 +93,13 @@ def show(t: dict) -> None:
     for pid, w in t["workers"].items():
         print(f"  worker {pid}: {w['items']} items, {w['first_start']:.1f} -> {w['last_end']:.1f} s, "
               f"busy {w['busy']:.1f} s, idle between items {w['idle_between']:.1f} s, "
-              f"cpu {w['cpu']:.1f} s (worker) + {w['kernel_cpu']:.1f} s (kernel)")
+              f"cpu {w['cpu']:.1f} s (worker)"
+              # a pool worker runs its reports' cells itself: no kernel since issue 19's third pass
+              + (f" + {w['kernel_cpu']:.1f} s (kernel)" if w["kernel_cpu"] else ""))
         up = w.get("startup")
         if up:
-            print(f"    start-up: ready at {up['ready']:.1f} s; CPU then: worker {up.get('worker_cpu', 0):.2f} s, "
-                  f"kernel {up.get('kernel_cpu') or 0:.2f} s")
+            print(f"    start-up: ready at {up['ready']:.1f} s; CPU then: worker {up.get('worker_cpu', 0):.2f} s"
+                  + (f", kernel {up['kernel_cpu']:.2f} s" if up.get("kernel_cpu") else ""))
     print("  per report (mean): " + ", ".join(f"{k} {v:.3f}" for k, v in t["per_report_mean"].items()
                                                if v is not None))
     print("  per team report (mean): " + ", ".join(f"{k} {v:.3f}" for k, v in t["per_team_report_mean"].items()

@@ -89,14 +89,16 @@ def wait_gone(pids, seconds=30.0) -> list:
 def connection_files(folders) -> list:
     """Kernel connection files (JSON naming a ``signature_scheme`` and ``key``) in ``folders``."""
     found = []
-    for folder in folders:
-        for path in Path(folder).rglob("*.json") if Path(folder).is_dir() else []:
-            try:
-                text = path.read_text(encoding="utf-8", errors="ignore")
-            except OSError:
-                continue
-            if '"signature_scheme"' in text and '"key"' in text:
-                found.append(str(path))
+    # os.walk, not rglob: other builds (tests run in parallel) remove their folders meanwhile
+    paths = [Path(root) / name for folder in folders for root, _, names in os.walk(folder)
+             for name in names if name.endswith(".json")]
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+        except OSError:
+            continue
+        if '"signature_scheme"' in text and '"key"' in text:
+            found.append(str(path))
     return found
 
 
