@@ -874,3 +874,23 @@ def test_external_table_reads_the_benchmarks_file_again_when_it_changes(demo_ctx
     pd.testing.assert_frame_equal(
         after, benchmarks.external_gaps(10.0, benchmarks.load_external_benchmarks(path)))
     assert not after.equals(before)
+
+
+def test_build_tables_kept_in_a_worker_equal_the_saved_ones_and_follow_a_rewrite(demo_ctx, tmp_path):
+    """A worker keeps the build tables it read (``load_tables(keep=True)``): the same
+    frames as a plain read, and read again once the build rewrites a file."""
+    from nps_report.tables import BuildTables
+    from nps_report.tables.saving import load_tables
+
+    saved = demo_ctx.build_tables("2026Q3").save(tmp_path)
+    kept, plain = load_tables(BuildTables, saved, keep=True), load_tables(BuildTables, saved)
+    for name in ("nps", "trend", "changes", "gaps", "ranks", "anomalies"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(plain, name), check_exact=True)
+        assert getattr(kept, name).attrs == getattr(plain, name).attrs
+    assert load_tables(BuildTables, saved, keep=True).nps is not kept.nps  # each caller its own frame
+    changed = plain.nps.assign(nps=plain.nps["nps"] + 1)
+    changed.to_parquet(saved / "nps.tmp")
+    (saved / "nps.tmp").replace(saved / "nps.parquet")  # as the build rewrites a file
+    again = load_tables(BuildTables, saved, keep=True)
+    pd.testing.assert_frame_equal(again.nps, load_tables(BuildTables, saved).nps)
+    assert not again.nps["nps"].equals(kept.nps["nps"])

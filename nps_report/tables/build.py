@@ -135,8 +135,9 @@ class BuildTables:
 
 
 def load_build_tables(folder, quarter: str) -> BuildTables:
-    """Read the build tables of ``quarter`` saved in the build folder ``folder``."""
-    return load_tables(BuildTables, Path(folder) / TABLES_FOLDER / quarter)
+    """Read the build tables of ``quarter`` saved in the build folder ``folder`` (kept for
+    the reports this process runs next, :func:`~nps_report.tables.saving.load_tables`)."""
+    return load_tables(BuildTables, Path(folder) / TABLES_FOLDER / quarter, keep=True)
 
 
 # ----------------------------------------------------------------------------- current responses

@@ -148,8 +148,56 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
     return folder / TABLES_FILE
 
 
-def load_tables(cls, folder):
-    """Read what :func:`save_tables` wrote back into an instance of ``cls``."""
+#: Tables read with ``keep=True``, per folder and state of its files (a few builds' worth).
+_KEPT: dict = {}
+_KEEP_LIMIT = 8
+
+
+def _files_state(folder: Path):
+    """What identifies the files of ``folder`` as written: name, inode, size and
+    modification time of each (a rewrite renames a new file into place: a new inode)."""
+    import os
+
+    with os.scandir(folder) as entries:
+        return tuple(sorted((e.name, e.inode(), *(lambda st: (st.st_size, st.st_mtime_ns))(e.stat()))
+                            for e in entries if e.is_file()))
+
+
+def load_tables(cls, folder, *, keep: bool = False):
+    """Read what :func:`save_tables` wrote back into an instance of ``cls``.
+
+    With ``keep``, what was read is kept in this process and handed out again while the
+    folder's files are the same: a worker runs many reports that read the same build
+    tables. Each caller gets its own frames, copies that share the data (pandas'
+    copy-on-write copies a column the moment one of them changes it), so a report that
+    changes its tables changes nothing another report reads.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nps_report import context
+    >>> from nps_report.tables import BuildTables
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> saved = context.load_context(None).build_tables("2026Q3").save(folder)
+    >>> first = load_tables(BuildTables, saved, keep=True)
+    >>> first.nps.loc[0, "nps"] = 1000.0  # a report changes its copy ...
+    >>> again = load_tables(BuildTables, saved, keep=True)
+    >>> bool(again.nps.loc[0, "nps"] == 1000.0)  # ... the next one reads the saved value
+    False
+    """
+    if keep:
+        try:
+            key = (cls, str(Path(folder).resolve()), _files_state(Path(folder)))
+        except OSError:  # missing: the plain read says why
+            return load_tables(cls, folder)
+        kept = _KEPT.get(key)
+        if kept is None:
+            if len(_KEPT) >= _KEEP_LIMIT:
+                _KEPT.clear()
+            kept = _KEPT[key] = load_tables(cls, folder)
+        return dataclasses.replace(kept, **{item.name: getattr(kept, item.name).copy(deep=False)
+                                            for item in dataclasses.fields(cls)
+                                            if isinstance(getattr(kept, item.name), pd.DataFrame)})
     from ..options import ReportOptions
 
     folder = Path(folder)
