@@ -28,10 +28,10 @@ from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from nbformat import NotebookNode
-from papermill.engines import Engine, papermill_engines
+from papermill.engines import papermill_engines
 from traitlets import Type
 
-from .kernels import RESET, WARMUP, ReportBookkeeping, hide_injected_parameters
+from .kernels import RESET, WARMUP, ReportEngine, hide_injected_parameters
 
 __all__ = ["ENGINE", "InProcessEngine", "ReportShell", "last_notebook", "report_shell"]
 
@@ -186,22 +186,8 @@ def run_cell(shell: ReportShell, cell) -> bool:
     return result.success
 
 
-class InProcessEngine(Engine):
+class InProcessEngine(ReportEngine):
     """Papermill's engine for a report run in this process's :class:`ReportShell`."""
-
-    @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
-                         log_output=False, autosave_cell_every=30, **kwargs):
-        # papermill's Engine.execute_notebook with the report's bookkeeping
-        nb_man = ReportBookkeeping(nb, output_path=output_path, progress_bar=progress_bar,
-                                   log_output=log_output, autosave_cell_every=autosave_cell_every)
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):

@@ -17,8 +17,8 @@ import time
 
 from nbformat import NotebookNode
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import (NBClientEngine, NotebookExecutionManager, catch_nb_assignment,
-                               papermill_engines)
+from papermill.engines import (Engine, NBClientEngine, NotebookExecutionManager,
+                               catch_nb_assignment, papermill_engines)
 from papermill.iorw import papermill_io
 
 from .processes import kernel_preexec
@@ -188,14 +188,9 @@ class WarmKernel:
             pass
 
 
-class WarmEngine(NBClientEngine):
-    """A papermill engine that executes the notebook in an already started kernel.
-
-    Same notebook as papermill's own engine, with less work per cell: outputs are not
-    schema-checked one by one (:class:`ReportNotebookClient`; papermill validates the
-    whole notebook when it writes it) and a cell's start time is read back without
-    dateutil's generic parser (:class:`ReportBookkeeping`).
-    """
+class ReportEngine(Engine):
+    """Papermill's :class:`~papermill.engines.Engine` with the report's bookkeeping
+    (:class:`ReportBookkeeping`); the engines below say how the cells run."""
 
     @classmethod
     def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
@@ -210,6 +205,16 @@ class WarmEngine(NBClientEngine):
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
         return nb_man.nb
+
+
+class WarmEngine(ReportEngine, NBClientEngine):
+    """A papermill engine that executes the notebook in an already started kernel.
+
+    Same notebook as papermill's own engine, with less work per cell: outputs are not
+    schema-checked one by one (:class:`ReportNotebookClient`; papermill validates the
+    whole notebook when it writes it) and a cell's start time is read back without
+    dateutil's generic parser (:class:`ReportBookkeeping`).
+    """
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
