@@ -153,3 +153,65 @@ def test_printed_rows_fingerprint_is_the_frame_fingerprint_of_every_report(demo_
         assert fingerprint == frame_fingerprint(rows), (kind, team, department)
         prints.add(fingerprint)
     assert len(prints) == len(reports) == 37  # every report prints its own rows
+
+
+# ----------------------------------------------------------------------------- category counts
+def _category_counts_plain(data, by, score):
+    """benchmarks.counting.category_counts as written before: one grouping of every response."""
+    from nps_report import stats
+
+    cat = pd.Categorical(stats.categorize(data[score]), categories=stats.CATEGORIES)
+    frame = pd.DataFrame({c: data[c].to_numpy() for c in by})
+    frame["_cat"] = cat
+    if by:
+        table = (frame.groupby(by + ["_cat"], observed=True, dropna=False).size()
+                 .unstack("_cat", fill_value=0).reindex(columns=stats.CATEGORIES, fill_value=0))
+        table.columns = ["detractors", "passives", "promoters"]
+        table.columns.name = None
+        return table.reset_index()
+    return pd.DataFrame({name: [int((frame["_cat"] == c).sum())] for name, c in
+                         zip(["detractors", "passives", "promoters"], stats.CATEGORIES)})
+
+
+def test_category_counts_counted_from_codes_is_the_plain_grouping(demo_ctx):
+    """Random tables (text keys of three dtypes, integer and float keys, missing keys and
+    scores, empty tables) and the demo's responses: the same table, dtypes included."""
+    from nps_report.benchmarks.counting import category_counts
+
+    rng = np.random.default_rng(1919)
+    for trial in range(120):
+        n = int(rng.integers(0, 60))
+        data = {}
+        for j in range(3):
+            kind = ("string", "str", object, "int", "float")[int(rng.integers(5))]
+            if kind == "int":
+                data[f"k{j}"] = pd.Series(rng.integers(0, 3, n))
+            elif kind == "float":
+                data[f"k{j}"] = pd.Series(rng.choice([1.0, 2.5, np.nan], n))
+            else:
+                data[f"k{j}"] = pd.Series(rng.choice(["a", "b", "c", None], n), dtype=kind)
+        scores = rng.integers(0, 11, n).astype("float64")
+        if trial % 2:
+            scores[rng.random(n) < 0.2] = np.nan
+        data["score"] = scores if trial % 2 else scores.astype("int8")
+        frame = pd.DataFrame(data)
+        for by in ([], ["k0"], ["k1", "k0"], ["k0", "k1", "k2"]):
+            pd.testing.assert_frame_equal(category_counts(frame, by, "score"),
+                                          _category_counts_plain(frame, by, "score"), check_exact=True)
+    responses = demo_ctx.responses()
+    for by in ([schema.TEAM, schema.QUARTER], [schema.DEPARTMENT, schema.QUARTER], [schema.QUARTER]):
+        fast = category_counts(responses, by, schema.SCORE)
+        pd.testing.assert_frame_equal(fast, _category_counts_plain(responses, by, schema.SCORE), check_exact=True)
+    assert len(fast) == 8 and fast[["detractors", "passives", "promoters"]].to_numpy().sum() == len(responses)
+
+
+def test_category_codes_are_categorize():
+    from nps_report import stats
+
+    scores = pd.Series([0, 6, 7, 8, 9, 10, np.nan, 6.0, 8.0])
+    codes = stats.category_codes(scores)
+    assert codes.tolist() == [0, 0, 1, 1, 2, 2, -1, 0, 1]
+    assert np.array_equal(codes, stats.categorize(scores).cat.codes.to_numpy())
+    for bad in ([11], [-1], [6.5]):
+        with pytest.raises(ValueError, match="whole numbers 0..10"):
+            stats.category_codes(bad)
