@@ -215,3 +215,44 @@ def test_category_codes_are_categorize():
     for bad in ([11], [-1], [6.5]):
         with pytest.raises(ValueError, match="whole numbers 0..10"):
             stats.category_codes(bad)
+
+
+# ----------------------------------------------------------------------------- anomaly checks
+def test_answers_per_respondent_is_the_plain_grouping():
+    """Random windows with missing keys: the counts, teams and quarters of
+    ``groupby([team, quarter, respondent_id]).size()``, in its order."""
+    from nps_report.anomalies import answers_per_respondent
+
+    rng = np.random.default_rng(19)
+    for trial in range(60):
+        n = int(rng.integers(0, 200))
+        window = pd.DataFrame({
+            schema.TEAM: pd.Series(rng.choice(["B", "A", "Café", "a", None], n), dtype="string"),
+            schema.QUARTER: pd.Series(rng.choice(["2026Q3", "2026Q2", "2025Q3"], n), dtype="string"),
+            schema.RESPONDENT_ID: pd.Series(rng.choice([f"r{i}" for i in range(12)] + [None], n),
+                                            dtype="string" if trial % 2 else object)})
+        counts = window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True).size()
+        k, (teams, quarters) = answers_per_respondent(window)
+        assert k.tolist() == counts.tolist()
+        assert teams.tolist() == counts.index.get_level_values(schema.TEAM).astype(str).tolist()
+        assert quarters.tolist() == counts.index.get_level_values(schema.QUARTER).astype(str).tolist()
+
+
+def test_internal_addresses_are_the_split_domains():
+    """Addresses built from pieces that meet at every edge case (no @, two @, subdomains,
+    look-alike domains, case and spaces), against splitting off the domain as before."""
+    from nps_report.anomalies import internal_addresses
+
+    rng = np.random.default_rng(7)
+    pieces = ["a", "@", ".", "acme.com", "ACME.com", " ", "x-acme.com", "mail.", "co"]
+    emails = pd.Series(["".join(rng.choice(pieces, int(rng.integers(0, 6)))) for _ in range(3000)]
+                       + [None], dtype="string")
+    for domains in (["acme.com"], ["acme.com", "co"], ["a@b"], ["com"]):
+        domain = emails.str.strip().str.lower().str.rsplit("@", n=1).str[-1]
+        expected = pd.Series(False, index=emails.index)
+        for d in domains:
+            expected |= (domain == d) | domain.str.endswith("." + d)
+        expected = (expected.fillna(False) & emails.str.contains("@", regex=False).fillna(False)).astype(bool)
+        got = internal_addresses(emails, domains)
+        assert np.array_equal(got, expected.to_numpy()), domains
+        assert 0 < got.sum() < len(emails) or domains == ["a@b"]
