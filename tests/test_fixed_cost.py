@@ -256,3 +256,63 @@ def test_internal_addresses_are_the_split_domains():
         got = internal_addresses(emails, domains)
         assert np.array_equal(got, expected.to_numpy()), domains
         assert 0 < got.sum() < len(emails) or domains == ["a@b"]
+
+
+def test_followup_counts_are_the_plain_selection(demo_ctx):
+    """Every team's waiting detractors, counted from arrays, as selected by pandas before;
+    on lists with carried-over cases, statuses and contact dates set at random."""
+    from nps_report import closeloop, loop
+    from nps_report.tables.build import close_the_loop_lists, current_responses, followup_counts
+
+    responses = demo_ctx.responses()
+    options = demo_ctx.options
+    current = current_responses(responses, quarter="2026Q3", options=options)[0]
+    lists = close_the_loop_lists(current, quarter="2026Q3", options=options,
+                                 cases=loop.detractor_cases(responses), responses=responses)
+    rng = np.random.default_rng(3)
+    for team, (detractors, promoters) in list(lists.items()):
+        changed = detractors.copy()
+        n = len(changed)
+        changed[loop.CARRIED_OVER] = pd.Series(rng.choice(["", "2026Q2", None], n), dtype="str")
+        changed["status"] = rng.choice([None, loop.OPEN, "contacted", "closed"], n)
+        changed["contacted_on"] = pd.Series(pd.to_datetime(
+            rng.choice(["2026-08-01", None], n), utc=True)).astype("datetime64[s, UTC]")
+        changed.attrs.update(detractors.attrs)
+        lists[team] = (changed, promoters)
+
+    rows = []
+    for team, (detractors, _) in sorted(lists.items()):  # as written before
+        status = detractors["status"].astype("string").fillna(loop.OPEN)
+        waiting = detractors[(detractors[loop.CARRIED_OVER].fillna("") == "")
+                             & (status == loop.OPEN) & detractors["contacted_on"].isna()]
+        waiting.attrs.update(detractors.attrs)
+        rows.append({schema.TEAM: team, **closeloop.followup_summary(waiting)})
+    plain = pd.DataFrame(rows, columns=[schema.TEAM, "count", "overdue", "oldest_days", "sla_hours"])
+    fast = followup_counts(lists)
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    assert 0 < fast["count"].sum() < sum(len(d) for d, _ in lists.values())
+
+
+def test_team_vs_rest_departments_are_each_teams_mode():
+    """Every team's department (its most frequent in the quarter, else in all its rows; the
+    first in sorted order on a tie) found in one count, as the per-team lookup found it."""
+    from nps_report.benchmarks import team_vs_rest
+
+    rng = np.random.default_rng(11)
+    for trial in range(30):
+        n = int(rng.integers(1, 80))
+        data = pd.DataFrame({
+            "team": pd.Series(rng.choice(["A", "B", "C", "D"], n), dtype="string"),
+            "department": pd.Series(rng.choice(["Sales", "Ops", "Finance"], n), dtype="string"),
+            "quarter": rng.choice(["2026Q3", "2026Q2"], n),
+            "score": rng.integers(0, 11, n)})
+        teams = sorted(data["team"].unique())
+        # level "company": a team spread over departments would leave a negative "rest of" them
+        table = team_vs_rest(data, quarter="2026Q3", team=teams, level="company")
+        for team in teams:
+            rows = data[data["team"] == team]
+            now = rows[rows["quarter"] == "2026Q3"]
+            expected = str((now if len(now) else rows)["department"].mode().iloc[0])
+            assert (table.loc[table["team"] == team, "department"] == expected).all(), (trial, team)
+    with pytest.raises(KeyError, match="no responses"):
+        team_vs_rest(data, quarter="2026Q3", team=["Nobody"])
