@@ -316,3 +316,71 @@ def test_team_vs_rest_departments_are_each_teams_mode():
             assert (table.loc[table["team"] == team, "department"] == expected).all(), (trial, team)
     with pytest.raises(KeyError, match="no responses"):
         team_vs_rest(data, quarter="2026Q3", team=["Nobody"])
+
+
+
+# ----------------------------------------------------------------------------- responses.parquet
+def test_responses_written_meanwhile_are_whole_before_the_first_report(tmp_path, monkeypatch):
+    """responses.parquet is written by a thread while the build tables are computed: a
+    slow writer (0.5 s more) still has its file complete and in place when the first
+    report would start."""
+    import time
+
+    from nps_report import params
+    from nps_report.pipeline import runner
+    from tests.test_faults_state import fault_build_file, leftovers
+
+    out = tmp_path / "output" / "faults"
+    real = runner.write_responses
+
+    def slow(responses, path):
+        time.sleep(0.5)
+        return real(responses, path)
+
+    seen = []
+
+    def first_report(*args, **kwargs):
+        if not seen:
+            seen.append(pd.read_parquet(out / "responses.parquet"))
+
+    monkeypatch.setattr(runner, "write_responses", slow)
+    monkeypatch.setattr(runner, "execute_reports", first_report)
+    monkeypatch.setattr(runner, "build_packs", lambda *args, **kwargs: None)
+    runner.run_build(params.load_params(fault_build_file(tmp_path)), jobs=1, force=True)
+    assert len(seen) == 1 and len(seen[0]) == 160 and set(seen[0][schema.TEAM]) == {"Alpha", "Beta", "Gamma", "Delta"}
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("tables_fail_too", [False, True])
+def test_a_full_disk_writing_the_responses_stops_the_build_naming_them(tmp_path, monkeypatch, tables_fail_too):
+    """The disk fills up while responses.parquet is written (in its thread): the build
+    stops before any report with the file's path and exit code 2, as when it was written
+    first; when the build tables' files then fail too, the responses' error is the one shown."""
+    import errno
+
+    from nps_report import atomic, params
+    from nps_report.exceptions import OutputError
+    from nps_report.pipeline import runner
+    from tests.test_faults_state import fault_build_file, leftovers
+
+    out = tmp_path / "output" / "faults"
+
+    def full(responses, path):
+        with atomic.atomic_path(path) as temporary:
+            temporary.write_bytes(b"PAR1")
+            raise OSError(errno.ENOSPC, "No space left on device", str(temporary))
+
+    def context_full(context, folder):
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "context.json"))
+
+    started = []
+    monkeypatch.setattr(runner, "write_responses", full)
+    if tables_fail_too:
+        monkeypatch.setattr(runner, "write_context", context_full)
+    monkeypatch.setattr(runner, "execute_reports", lambda *args, **kwargs: started.append(1))
+    with pytest.raises(OutputError) as raised:
+        runner.run_build(params.load_params(fault_build_file(tmp_path)), jobs=1, force=True)
+    assert raised.value.exit_code == 2 and not started
+    assert "no space left on the device" in str(raised.value) and "responses.parquet" in str(raised.value)
+    assert "context.json" not in str(raised.value)
+    assert not (out / "responses.parquet").exists() and leftovers(out) == []
