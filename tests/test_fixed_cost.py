@@ -384,3 +384,92 @@ def test_a_full_disk_writing_the_responses_stops_the_build_naming_them(tmp_path,
     assert "no space left on the device" in str(raised.value) and "responses.parquet" in str(raised.value)
     assert "context.json" not in str(raised.value)
     assert not (out / "responses.parquet").exists() and leftovers(out) == []
+
+
+# ----------------------------------------------------------------------------- text by its bytes
+_PIECES = ["a", "B", "é", "e\u0301", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\x01",
+           "\x7f", "\x85", "\u00a0", "\u3000", "\u202e", "\u200e", "\u061c", "NA", "x y", "-", "🙂", "\u2028"]
+
+
+def _messy_cells(rng, n):
+    return [None if rng.random() < 0.05 else "".join(rng.choice(_PIECES, int(rng.integers(0, 5))))
+            for _ in range(n)]
+
+
+def test_byte_checks_answer_as_the_cell_by_cell_matches():
+    """textbytes' answers against arrow's own cell-by-cell functions, on cells made of white
+    space, controls (C0, C1, bidi), non-ASCII letters and missing cells, sliced arrays too:
+    "no" only where the cells agree, "yes" wherever they find one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nps_report.io.textbytes import any_byte, has_non_ascii, maybe_untrimmed
+
+    rng = np.random.default_rng(5)
+    answers = {"untrimmed": set(), "ascii": set(), "control": set()}
+    for trial in range(400):
+        array = pa.array(_messy_cells(rng, int(rng.integers(0, 6))), type=pa.string())
+        if trial % 3 == 0 and len(array) > 1:
+            array = array.slice(1)
+        trimmed = pc.utf8_trim_whitespace(array)
+        if not maybe_untrimmed(array):
+            assert trimmed.equals(array)
+        answers["untrimmed"].add(maybe_untrimmed(array))
+        assert has_non_ascii(array) == (not pc.all(pc.string_is_ascii(array)).as_py() if
+                                        array.null_count < len(array) else False)
+        answers["ascii"].add(has_non_ascii(array))
+        control = pc.any(pc.match_substring_regex(array, "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]")).as_py()
+        codes = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
+        assert any_byte(array, codes) == bool(control)
+        answers["control"].add(bool(control))
+    assert all(seen == {True, False} for seen in answers.values())
+
+
+def test_names_and_text_cleaned_from_bytes_as_by_the_plain_rewrites():
+    """to_canonical's team, department, comment and segment columns, whose rewrites are
+    now skipped on a scan of their bytes, against every rewrite applied to every cell
+    (trim, runs of white space in names, controls, NFC), on messy random cells."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nps_report.io.load import to_canonical
+
+    name_controls = ("[\\x00-\\x1f\\x7f-\\x9f\\x{061c}\\x{200e}\\x{200f}\\x{202a}-\\x{202e}"
+                     "\\x{2066}-\\x{2069}]")
+
+    def plain(cells, name):
+        array = pc.fill_null(pc.utf8_trim_whitespace(pa.array(cells, type=pa.string())), "")
+        if name:
+            array = pc.replace_substring_regex(array, r"\s+", " ")
+        array = pc.replace_substring_regex(array, name_controls if name else "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]", "")
+        array = pc.utf8_normalize(pc.utf8_trim_whitespace(array), "NFC")
+        return [None if v == "" else v for v in array.to_pylist()]
+
+    rng = np.random.default_rng(8)
+    checked = 0
+    for trial in range(60):
+        n = 40
+        # some columns plain ASCII words, so both the skipped and the applied rewrites run
+        simple = trial % 2 == 0
+        raw = pd.DataFrame({
+            "id": [f"r{trial}-{i}" for i in range(n)], "score": ["9"] * n,
+            "when": ["2026-08-01T10:00:00Z"] * n,
+            "team": [f"T{i % 3}" for i in range(n)] if simple else ["T" + (c or "") for c in _messy_cells(rng, n)],
+            "dept": ["D"] * n if trial % 3 else ["D" + (c or "") for c in _messy_cells(rng, n)],
+            "comment": _messy_cells(rng, n), "region": _messy_cells(rng, n)}, dtype=object)
+        result = to_canonical(raw, mapping={"id": "response_id", "score": "score", "when": "submitted_at",
+                                            "team": "team", "dept": "department", "comment": "comment",
+                                            "region": "region"}, segments=["region"], na_values=())
+        kept = result.responses
+        rows = [int(i) for i in kept["response_id"].str.split("-").str[1]]
+        for column, source, name in (("team", "team", True), ("department", "dept", True),
+                                     ("comment", "comment", False), ("region", "region", False)):
+            expected = [plain(raw[source].tolist(), name)[i] for i in rows]
+            got = [None if pd.isna(v) else v for v in kept[column]]
+            if column == "team":  # a name shared by departments is renamed: compare the unshared
+                pairs = [(g, e) for g, e in zip(got, expected) if g == e or " (" not in str(g)]
+                assert all(g == e for g, e in pairs), (trial, column)
+            else:
+                assert got == expected, (trial, column)
+            checked += len(rows)
+    assert checked > 5000
