@@ -16,7 +16,7 @@ from ..naming import lookalikes, team_in_department
 from ..spreadsheets import write_csv
 from .columns import snake
 from .dates import arrow_text, parse_dates
-from .textbytes import any_byte, has_non_ascii, value_bytes
+from .textbytes import any_byte, byte_lengths, has_non_ascii, value_bytes
 
 # The canonical columns a source must provide (from a column or a constant).
 REQUIRED = [schema.SCORE, schema.SUBMITTED_AT, schema.TEAM]
@@ -644,8 +644,9 @@ def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:
     # Only a cell no longer than the longest token can be one (lower case never has fewer
     # code points): the others (comments, ids) are not case-folded at all.
     longest = max(len(str(token)) for token in na_values)
-    short = np.flatnonzero(_bool(pc.less_equal(pc.utf8_length(text), longest))
-                           & _bool(pc.not_equal(text, "")))
+    # ASCII text has as many characters as bytes: lengths from the offsets, no pass per cell.
+    lengths = byte_lengths(text) if not has_non_ascii(text) else pc.utf8_length(text).to_numpy()
+    short = np.flatnonzero((lengths <= longest) & (lengths > 0))
     folded = pc.utf8_lower(text.take(pa.array(short)))
     hits = np.zeros(len(text), dtype=bool)
     hits[short] = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))

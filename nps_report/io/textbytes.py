@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["any_byte", "has_non_ascii", "maybe_untrimmed", "value_bytes"]
+__all__ = ["any_byte", "byte_lengths", "has_non_ascii", "maybe_untrimmed", "value_bytes"]
 
 #: Bytes that are printable ASCII and not white space: a cell that starts and ends with
 #: one of them has nothing for ``utf8_trim_whitespace`` to remove.
@@ -48,6 +48,20 @@ def value_bytes(array: pa.Array) -> np.ndarray:
         return np.zeros(0, dtype=np.uint8)
     offsets = _offsets(array)
     return _data(array)[offsets[0]:offsets[-1]]
+
+
+def byte_lengths(array: pa.Array) -> np.ndarray:
+    """Each cell's length in bytes (from the offsets; a missing cell's may be anything).
+    In an array without non-ASCII text (:func:`has_non_ascii`) it is the length in characters.
+
+    Examples
+    --------
+    >>> byte_lengths(pa.array(["ab", "", "é"])).tolist()
+    [2, 0, 2]
+    """
+    if len(array) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.diff(_offsets(array)).astype(np.int64)
 
 
 def any_byte(array: pa.Array, values) -> bool:
