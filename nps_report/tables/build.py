@@ -500,8 +500,11 @@ def followup_counts(lists: dict) -> pd.DataFrame:
             still_open = [_missing(v) or str(v) == loop.OPEN for v in detractors["status"].to_numpy(dtype=object)]
             waits = (np.array(fresh, dtype=bool) & np.array(still_open, dtype=bool)
                      & pd.isna(detractors["contacted_on"].to_numpy()))
-            waiting = detractors[["sla_status", "age_days"]].iloc[np.flatnonzero(waits)]
-            waiting.attrs.update(detractors.attrs)
+            rows.append({schema.TEAM: team, **closeloop.followup_figures(
+                detractors["sla_status"].to_numpy(dtype=object)[waits],
+                detractors["age_days"].to_numpy(dtype="float64")[waits],
+                detractors.attrs.get("sla_hours", 48.0))})
+            continue
         rows.append({schema.TEAM: team, **closeloop.followup_summary(waiting)})
     return pd.DataFrame(rows, columns=_FOLLOWUP_COLUMNS)
 
