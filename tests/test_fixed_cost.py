@@ -473,3 +473,31 @@ def test_names_and_text_cleaned_from_bytes_as_by_the_plain_rewrites():
                 assert got == expected, (trial, column)
             checked += len(rows)
     assert checked > 5000
+
+
+def _quarter_label_plain(timestamps, *, tz="UTC", fiscal_year_start_month=1):
+    """schema.quarter_label as written before (every period formatted)."""
+    ts = pd.Series(timestamps)
+    local = ts.dt.tz_convert(tz).dt.tz_localize(None)
+    end_month = (int(fiscal_year_start_month) - 2) % 12 + 1
+    month_abbr = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"][end_month - 1]
+    periods = local.dt.to_period(f"Q-{month_abbr}")
+    labels = periods.astype("string").str.replace(r"^(\d{4})Q(\d)$", r"\1Q\2", regex=True)
+    return labels.astype("string")
+
+
+def test_quarter_labels_written_once_per_quarter_are_the_plain_labels():
+    """Random times over eight years with missing ones, shuffled index, three zones and
+    fiscal years: the same labels, index, name and dtype."""
+    rng = np.random.default_rng(0)
+    low, high = pd.Timestamp("2019-01-01").value, pd.Timestamp("2027-01-01").value
+    for trial in range(30):
+        n = int(rng.integers(0, 300))
+        stamps = pd.Series(pd.to_datetime(rng.integers(low, high, n), utc=True), index=rng.permutation(n) + 5,
+                           name=schema.SUBMITTED_AT if trial % 2 else None)
+        if n:
+            stamps.iloc[rng.integers(0, n, 3)] = pd.NaT
+        for tz, first_month in (("UTC", 1), ("Europe/Paris", 7), ("America/New_York", 4)):
+            pd.testing.assert_series_equal(
+                schema.quarter_label(stamps, tz=tz, fiscal_year_start_month=first_month),
+                _quarter_label_plain(stamps, tz=tz, fiscal_year_start_month=first_month), check_exact=True)
