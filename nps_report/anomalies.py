@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import schema
 
-__all__ = ["ANOMALY_COLUMNS", "FLAGS", "flag_anomalies", "repeat_tail"]
+__all__ = ["ANOMALY_COLUMNS", "FLAGS", "flag_anomalies", "answers_per_respondent", "internal_addresses", "repeat_tail"]
 
 #: Columns of the table :func:`flag_anomalies` returns, in order.
 ANOMALY_COLUMNS = ["team", "flag", "evidence", "severity"]
@@ -68,8 +68,9 @@ def _tens_jump(data, quarter, check, score):
         return []
     jumps = 100 * (eligible["share"] - eligible["max"])
     rows = []
-    for team, jump in jumps.items():
-        peers = jumps.drop(team).to_numpy(dtype=float)
+    values = jumps.to_numpy(dtype=float)
+    for position, (team, jump) in enumerate(jumps.items()):
+        peers = np.delete(values, position)  # the other teams' jumps (team names are unique)
         if jump < check.min_jump:
             continue
         cur = eligible.loc[team]
@@ -197,12 +198,7 @@ def _repeat_respondent(data, quarter, check):
     previous = [schema.previous_quarter(quarter, k) for k in range(1, check.history_quarters + 1)]
     window = data.loc[data[schema.QUARTER].isin([quarter, *previous]) & data[schema.RESPONDENT_ID].notna(),
                       [schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID]]
-    counts = (window.groupby([schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID], observed=True)
-              .size())
-    counts = counts[counts > 0]
-    k = counts.to_numpy()
-    teams = counts.index.get_level_values(schema.TEAM).astype(str).to_numpy()
-    quarter_of = counts.index.get_level_values(schema.QUARTER).astype(str).to_numpy()
+    k, (teams, quarter_of) = answers_per_respondent(window)
     is_now = quarter_of == quarter
     # Each team's positions, in the order of ``counts`` (a stable sort keeps it), so the
     # loop below touches only the team's own respondent-quarters, not every team's.
@@ -237,6 +233,41 @@ def _repeat_respondent(data, quarter, check):
     return rows
 
 
+def answers_per_respondent(window: pd.DataFrame) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Answers of each (team, quarter, respondent) of ``window``, in the sorted order of
+    ``groupby([team, quarter, respondent_id]).size()``, with each one's team and quarter
+    (as text).
+
+    Counted from integer codes (each column factorized in sorted order, one
+    ``np.unique`` of the combined codes): grouping by three text columns, one of them
+    nearly unique per response, made a Python string per cell at 1,000,000 responses.
+    A row missing any of the three is in no group.
+
+    Examples
+    --------
+    >>> window = pd.DataFrame({"team": ["B", "A", "A", "A"], "quarter": "2026Q3",
+    ...                        "respondent_id": ["x", "y", "x", "y"]})
+    >>> k, (teams, quarters) = answers_per_respondent(window)
+    >>> k.tolist(), teams.tolist()
+    ([1, 2, 1], ['A', 'A', 'B'])
+    """
+    columns = [schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID]
+    combined = np.zeros(len(window), dtype="int64")
+    present = np.ones(len(window), dtype=bool)
+    labels = []
+    for column in columns:
+        codes, uniques = pd.factorize(window[column], sort=True)
+        if int(combined.max(initial=0)) + 1 > (1 << 62) // (len(uniques) + 1):
+            combined = np.unique(combined, return_inverse=True)[1].astype("int64")  # renumbered
+        combined = combined * (len(uniques) + 1) + codes
+        present &= codes >= 0  # a missing key is in no group (groupby's dropna)
+        labels.append((codes, uniques))
+    _, first, k = np.unique(combined[present], return_index=True, return_counts=True)
+    first = np.flatnonzero(present)[first]
+    named = tuple(np.asarray(uniques.astype(str))[codes[first]] for codes, uniques in labels[:2])
+    return k, named
+
+
 def _chance(p: float) -> str:
     """A small probability in words: "1 in 4,000", "less than 1 in a million"."""
     if p < 1e-6:
@@ -249,12 +280,7 @@ def _internal_email(current, check):
     domains = [d.strip().lower().lstrip("@") for d in check.internal_domains if d.strip()]
     if "email" not in current.columns or not domains:
         return []
-    domain = current["email"].astype("string").str.strip().str.lower().str.rsplit("@", n=1).str[-1]
-    has_at = current["email"].astype("string").str.contains("@", regex=False).fillna(False)
-    internal = pd.Series(False, index=current.index)
-    for d in domains:
-        internal |= (domain == d) | domain.str.endswith("." + d)
-    internal = (internal.fillna(False) & has_at).astype(bool)
+    internal = pd.Series(internal_addresses(current["email"], domains), index=current.index)
     totals = current.groupby(schema.TEAM, observed=True).size()
     hits = current[internal].groupby(schema.TEAM, observed=True).size()
     listed = ", ".join(domains)
@@ -268,6 +294,38 @@ def _internal_email(current, check):
                      f"e-mail addresses at {listed}, the company's own domain: colleagues or "
                      f"test entries. Check whether they belong in the score."})
     return rows
+
+
+def internal_addresses(emails, domains) -> np.ndarray:
+    """Which e-mail addresses are at one of ``domains`` (lower case) or a subdomain of one.
+
+    An address is internal when it holds an ``@`` and the part after its last ``@``
+    (trimmed, lower case) is a domain or ends with ``.`` and a domain. As the part
+    after the last ``@`` holds no ``@``, that is the address ending with ``@domain``
+    or ``.domain`` (a domain with an ``@`` matches nothing), tested on arrow text
+    without splitting any address.
+
+    Examples
+    --------
+    >>> internal_addresses(pd.Series(["a@acme.com", "b@mail.acme.com", "c@notacme.com",
+    ...                               "acme.com", None, " D@ACME.COM "]), ["acme.com"]).tolist()
+    [True, True, False, False, False, True]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(pd.Series(emails, dtype="string").array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+    internal = np.zeros(len(text), dtype=bool)
+    for d in domains:
+        if "@" in d:
+            continue
+        for suffix in ("@" + d, "." + d):
+            internal |= np.asarray(pc.fill_null(pc.ends_with(lowered, suffix), False), dtype=bool)
+    has_at = np.asarray(pc.fill_null(pc.match_substring(text, "@"), False), dtype=bool)
+    return internal & has_at
 
 
 def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str = "score",
@@ -337,7 +395,8 @@ def flag_anomalies(data: pd.DataFrame, *, quarter: str, rules=None, score: str =
     if missing:
         raise KeyError(f"column(s) {missing} not in data; columns are {list(data.columns)}")
     schema.parse_quarter(quarter)
-    current = data[data[schema.QUARTER] == quarter]
+    # Only the columns the current-quarter check reads: a row selection copies what it keeps.
+    current = data.loc[data[schema.QUARTER] == quarter, [c for c in (schema.TEAM, "email") if c in data]]
     rows = []
     if checks.tens_jump.enabled:
         rows += _tens_jump(data, quarter, checks.tens_jump, score)

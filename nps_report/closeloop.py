@@ -17,6 +17,7 @@ __all__ = [
     "DETRACTOR_COLUMNS",
     "PROMOTER_COLUMNS",
     "close_the_loop",
+    "followup_figures",
     "followup_summary",
     "neutralize",
     "quarter_end",
@@ -162,11 +163,27 @@ def _column(rows: pd.DataFrame, name: str) -> pd.Series:
 
 def followup_summary(detractors: pd.DataFrame) -> dict:
     """Counts for the follow-up rule: ``count``, ``overdue``, ``oldest_days``, ``sla_hours``."""
-    count = int(len(detractors))
-    overdue = int((detractors["sla_status"] == OVERDUE).sum()) if count else 0
-    oldest = float(detractors["age_days"].max()) if count else float("nan")
-    return {"count": count, "overdue": overdue, "oldest_days": oldest,
-            "sla_hours": detractors.attrs.get("sla_hours", 48.0)}
+    return followup_figures(detractors["sla_status"].to_numpy(dtype=object),
+                            detractors["age_days"].to_numpy(dtype="float64"),
+                            detractors.attrs.get("sla_hours", 48.0))
+
+
+def followup_figures(sla_status, age_days, sla_hours: float = 48.0) -> dict:
+    """:func:`followup_summary` of the detractors whose ``sla_status`` and ``age_days``
+    are given (arrays, one cell per detractor): how many, how many overdue, the oldest's
+    age in days (NaN when none is known).
+
+    Examples
+    --------
+    >>> followup_figures(np.array(["overdue", "due", None], dtype=object), np.array([3.5, 1.0, np.nan]))
+    {'count': 3, 'overdue': 1, 'oldest_days': 3.5, 'sla_hours': 48.0}
+    """
+    count = int(len(sla_status))
+    overdue = int(sum(1 for status in sla_status if isinstance(status, str) and status == OVERDUE))
+    ages = np.asarray(age_days, dtype="float64")
+    known = ages[~np.isnan(ages)]
+    oldest = float(known.max()) if known.size else float("nan")
+    return {"count": count, "overdue": overdue, "oldest_days": oldest, "sla_hours": sla_hours}
 
 
 def write_close_the_loop(detractors: pd.DataFrame, promoters: pd.DataFrame, folder) -> dict:

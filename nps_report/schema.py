@@ -75,7 +75,11 @@ def quarter_label(timestamps, *, tz: str = "UTC", fiscal_year_start_month: int =
     month_abbr = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"][end_month - 1]
     periods = local.dt.to_period(f"Q-{month_abbr}")
-    labels = periods.astype("string").str.replace(r"^(\d{4})Q(\d)$", r"\1Q\2", regex=True)
+    # Each distinct quarter written once (a few dozen among 1,000,000 responses), then
+    # taken by position: formatting every period took 0.3 s at 1M.
+    codes, distinct = pd.factorize(periods.array)
+    names = pd.Series(distinct).astype("string").str.replace(r"^(\d{4})Q(\d)$", r"\1Q\2", regex=True)
+    labels = pd.Series(names.astype("string").array.take(codes, allow_fill=True), index=ts.index, name=ts.name)
     return labels.astype("string")
 
 

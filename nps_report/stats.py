@@ -26,6 +26,31 @@ DISPLAY_FLOOR = 5
 PRECISION_MOE = 10.0
 
 
+def category_codes(scores) -> np.ndarray:
+    """Category code of each 0..10 score: 0 detractor (0-6), 1 passive (7-8), 2 promoter
+    (9-10), -1 for a missing score (the positions in :data:`CATEGORIES`).
+
+    Raises
+    ------
+    ValueError
+        If a score lies outside 0..10 or is not a whole number.
+
+    Examples
+    --------
+    >>> category_codes([0, 6, 7, 8, 9, 10, None]).tolist()
+    [0, 0, 1, 1, 2, 2, -1]
+    """
+    s = np.asarray(scores, dtype="float64")
+    known = ~np.isnan(s)
+    with np.errstate(invalid="ignore"):
+        bad = known & ((s < 0) | (s > 10) | (s != np.floor(s)))
+    if bad.any():
+        raise ValueError(f"scores must be whole numbers 0..10, got {s[bad][0]!r}")
+    codes = np.full(len(s), -1, dtype="int8")
+    codes[known] = (s[known] > 6.5).astype("int8") + (s[known] > 8.5).astype("int8")
+    return codes
+
+
 def categorize(scores) -> pd.Series:
     """Category of each 0..10 score: detractor (0-6), passive (7-8), promoter (9-10).
 

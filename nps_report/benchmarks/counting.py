@@ -29,18 +29,51 @@ def check_columns(data: pd.DataFrame, columns) -> None:
 
 
 def category_counts(data: pd.DataFrame, by: list[str], score: str) -> pd.DataFrame:
-    """Detractor, passive and promoter counts per group of ``by`` (one row if ``by`` is empty)."""
-    cat = pd.Categorical(stats.categorize(data[score]), categories=stats.CATEGORIES)
-    frame = pd.DataFrame({c: data[c].to_numpy() for c in by})
+    """Detractor, passive and promoter counts per group of ``by`` (one row if ``by`` is empty).
+
+    Groups are the combinations of ``by`` present in ``data`` (a missing value is a group
+    of its own, last), sorted; a group whose scores are all missing counts 0, 0, 0.
+
+    The rows are first counted per group and category from integer codes (one
+    factorization of each ``by`` column, one ``np.unique`` of the combined codes); the
+    grouping by value then runs on one row per group and category, each carrying its
+    count, instead of on every response (the text keys of 1,000,000 responses need no
+    Python string each).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"team": ["A", "A", "B", "A"], "score": [10, 3, 9, 8]})
+    >>> category_counts(data, ["team"], "score")
+      team  detractors  passives  promoters
+    0    A           1         1          1
+    1    B           0         0          1
+    """
+    codes = stats.category_codes(data[score])
+    if not by:
+        return pd.DataFrame({name: [int((codes == k).sum())] for k, name in
+                             enumerate(["detractors", "passives", "promoters"])})
+    # One integer per (group, category): each key's codes (missing last) in mixed radix.
+    combined = np.where(codes < 0, len(stats.CATEGORIES), codes).astype("int64")
+    radix = len(stats.CATEGORIES) + 1
+    for column in reversed(by):
+        key_codes, uniques = pd.factorize(data[column], use_na_sentinel=True)
+        size = len(uniques) + 1
+        combined = combined + np.where(key_codes < 0, len(uniques), key_codes).astype("int64") * radix
+        radix *= size
+        if radix > 1 << 40:  # renumber the combinations seen, so the next column cannot overflow
+            combined = np.unique(combined, return_inverse=True)[1].astype("int64")
+            radix = int(combined.max()) + 1 if len(combined) else 1
+    _, first, n = np.unique(combined, return_index=True, return_counts=True)
+    cat = pd.Categorical.from_codes(np.where(codes[first] < 0, -1, codes[first]),
+                                    categories=stats.CATEGORIES)
+    frame = pd.DataFrame({c: data[c].iloc[first].to_numpy() for c in by})
     frame["_cat"] = cat
-    if by:
-        table = (frame.groupby(by + ["_cat"], observed=True, dropna=False).size()
-                 .unstack("_cat", fill_value=0).reindex(columns=stats.CATEGORIES, fill_value=0))
-        table.columns = ["detractors", "passives", "promoters"]
-        table.columns.name = None
-        return table.reset_index()
-    return pd.DataFrame({name: [int((frame["_cat"] == c).sum())] for name, c in
-                         zip(["detractors", "passives", "promoters"], stats.CATEGORIES)})
+    frame["_n"] = n
+    table = (frame.groupby(by + ["_cat"], observed=True, dropna=False)["_n"].sum()
+             .unstack("_cat", fill_value=0).reindex(columns=stats.CATEGORIES, fill_value=0))
+    table.columns = ["detractors", "passives", "promoters"]
+    table.columns.name = None
+    return table.reset_index()
 
 
 def hide_below_floor(table: pd.DataFrame) -> pd.DataFrame:

@@ -32,6 +32,25 @@ def _team_department(data, team, quarter, *, team_col, department_col, quarter_c
     return str(source[department_col].mode(dropna=True).iloc[0])
 
 
+def _teams_departments(data, quarter, *, team_col, department_col, quarter_col) -> dict:
+    """:func:`_team_department` of every team at once: team -> its most frequent department
+    in ``quarter`` (in all its rows when it has none there), the first in sorted order on
+    a tie (as ``Series.mode`` sorts its modes). A team with no department is left out.
+
+    One count per (team, department) instead of two row selections per team (200 teams
+    of 125,000 responses at 1M took 0.4 s).
+    """
+    frame = data[[team_col, department_col]]
+    in_quarter = (data[quarter_col] == quarter).fillna(False).to_numpy(dtype=bool)
+    teams_now = frame.loc[in_quarter, team_col].dropna().unique()
+    source = frame[in_quarter | ~frame[team_col].isin(teams_now).to_numpy(dtype=bool)]
+    counts = source.groupby([team_col, department_col], observed=True, sort=True).size()
+    counts = counts[counts > 0].reset_index(name="_n")
+    counts = counts.iloc[np.argsort(-counts["_n"].to_numpy(), kind="stable")]
+    first = counts.drop_duplicates(team_col, keep="first")
+    return dict(zip(first[team_col], first[department_col].astype(str)))
+
+
 def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="department",
                  confidence: float = 0.95, alpha: float = 0.05, fdr: bool = True,
                  display_floor: int = stats.DISPLAY_FLOOR, score: str = "score",
@@ -127,10 +146,14 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
     dept_counts = category_counts(current, [department_col], score).set_index(department_col)
     company = category_counts(current, [], score).iloc[0].to_numpy(dtype="int64")
     zero = np.zeros(3, dtype="int64")
+    departments = _teams_departments(data, quarter, team_col=team_col, department_col=department_col,
+                                     quarter_col=quarter_col)
     rows = []
     for name in teams:
-        dept = _team_department(data, name, quarter, team_col=team_col,
-                                department_col=department_col, quarter_col=quarter_col)
+        dept = departments.get(name)
+        if dept is None:  # no department, or no such team: the error of the one-team lookup
+            dept = _team_department(data, name, quarter, team_col=team_col,
+                                    department_col=department_col, quarter_col=quarter_col)
         own = team_counts.loc[name].to_numpy(dtype="int64") if name in team_counts.index else zero
         for lv in levels:
             if lv == "department":

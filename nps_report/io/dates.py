@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import DataError
+from .textbytes import maybe_untrimmed
 
 _ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
@@ -384,7 +385,9 @@ def arrow_text(values) -> pa.Array:
         array = array.combine_chunks()
     if array.type != pa.string():
         array = array.cast(pa.string())
-    return pc.fill_null(pc.utf8_trim_whitespace(array), "")
+    if maybe_untrimmed(array):  # most columns start and end every cell with a printable character
+        array = pc.utf8_trim_whitespace(array)
+    return pc.fill_null(array, "")
 
 
 def _missing(value) -> bool:

@@ -16,6 +16,7 @@ from ..naming import lookalikes, team_in_department
 from ..spreadsheets import write_csv
 from .columns import snake
 from .dates import arrow_text, parse_dates
+from .textbytes import any_byte, byte_lengths, has_non_ascii, value_bytes
 
 # The canonical columns a source must provide (from a column or a constant).
 REQUIRED = [schema.SCORE, schema.SUBMITTED_AT, schema.TEAM]
@@ -521,23 +522,48 @@ def _text(values, index, *, name: bool = False) -> pd.Series:
         return pd.Series(pd.NA, index=index, dtype="string")
     array = arrow_text(values)  # trimmed
     changed = False
-    # Each step only where some cell needs it: a scan is cheaper than a rewrite of every cell.
-    if name and pc.any(pc.match_substring_regex(array, r"[\t\n\f\r]|\s\s")).as_py():
+    # Each step only where some cell needs it: a scan is cheaper than a rewrite of every
+    # cell, and a scan of the column's bytes (textbytes) cheaper than a match per cell.
+    non_ascii = has_non_ascii(array)
+    if name and _runs_of_space(array):
         array, changed = pc.replace_substring_regex(array, r"\s+", " "), True
     control = _NAME_CONTROL if name else _TEXT_CONTROL
-    if pc.any(pc.match_substring_regex(array, control)).as_py():
+    # Every control of _TEXT_CONTROL is ASCII; _NAME_CONTROL's C1 and bidi controls are not.
+    if (any_byte(array, _ASCII_CONTROLS[name]) or (name and non_ascii)) \
+            and pc.any(pc.match_substring_regex(array, control)).as_py():
         array, changed = pc.replace_substring_regex(array, control, ""), True
     if changed:
         array = pc.utf8_trim_whitespace(array)
-    if not pc.all(pc.string_is_ascii(array)).as_py():  # ASCII text is in NFC already
+        non_ascii = has_non_ascii(array)
+    if non_ascii:  # ASCII text is in NFC already
         array = pc.utf8_normalize(array, "NFC")
     array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
     # straight from the arrow array: no Python string object per cell
     return pd.Series(pd.array(array, dtype="string"), index=index)
 
 
+def _runs_of_space(array: pa.Array) -> bool:
+    """Whether a trimmed name holds a tab, line break or form feed, or two white-space
+    characters in a row (``[\\t\\n\\f\\r]|\\s\\s``, RE2's ``\\s`` being these and the
+    space), from the column's bytes: its cells start and end with no white space, so two
+    neighbouring bytes of white space are in one cell."""
+    data = value_bytes(array)
+    if not len(data):
+        return False
+    breaks = np.zeros(256, dtype=bool)
+    breaks[[0x09, 0x0A, 0x0C, 0x0D]] = True
+    if breaks[data].any():
+        return True
+    space = data == 0x20
+    return bool((space[1:] & space[:-1]).any())
+
+
 # Control characters a text cell never means (NUL, other C0 but tab/LF/CR, DEL).
 _TEXT_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+#: The ASCII characters of each control class, by ``name``: C0 but tab/LF/CR and DEL in a
+#: text cell; every C0 control and DEL in a name.
+_ASCII_CONTROLS = {False: [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F],
+                   True: [*range(0x00, 0x20), 0x7F]}
 # ... and in a name: any C0/C1 control and the bidi controls (RE2 syntax; the same set as
 # nps_report.naming.clean_name removes).
 _NAME_CONTROL = "[\\x00-\\x1f\\x7f-\\x9f\\x{061c}\\x{200e}\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}]"
@@ -618,8 +644,9 @@ def blank_missing(values: pd.Series, na_values) -> tuple[pd.Series, int]:
     # Only a cell no longer than the longest token can be one (lower case never has fewer
     # code points): the others (comments, ids) are not case-folded at all.
     longest = max(len(str(token)) for token in na_values)
-    short = np.flatnonzero(_bool(pc.less_equal(pc.utf8_length(text), longest))
-                           & _bool(pc.not_equal(text, "")))
+    # ASCII text has as many characters as bytes: lengths from the offsets, no pass per cell.
+    lengths = byte_lengths(text) if not has_non_ascii(text) else pc.utf8_length(text).to_numpy()
+    short = np.flatnonzero((lengths <= longest) & (lengths > 0))
     folded = pc.utf8_lower(text.take(pa.array(short)))
     hits = np.zeros(len(text), dtype=bool)
     hits[short] = _bool(pc.is_in(folded, value_set=pa.array(sorted(na_values), type=pa.string())))

@@ -369,12 +369,14 @@ def _parse_csv_arrow(data: bytes, sep: str) -> pd.DataFrame | None:
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
                                              escape_char=False, newlines_in_values=True,
                                              ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            # large_string: the type the "str" columns store (pa.string() read 2x slower and
+            # was then converted, 0.6 s of CPU more at 1M responses)
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_columns != len(names) or any(t != pa.string() for t in table.schema.types):
+    if table.num_columns != len(names) or any(t != pa.large_string() for t in table.schema.types):
         return None
     columns = {i: pd.array(table.column(i), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
                for i in range(table.num_columns)}

@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -513,8 +514,32 @@ def load_data(params, folder: Path, started: float):
 # ----------------------------------------------------------------------------- 3. inputs
 def _write_inputs(params, loaded, responses, plan, rules, folder: Path, templates: Path, formats,
                   force: bool, remote) -> _Build:
-    """Write the responses, input files, build tables and ``context.json`` (relative paths)."""
-    write_responses(responses, folder / RESPONSES_FILE)
+    """Write the responses, input files, build tables and ``context.json`` (relative paths).
+
+    ``responses.parquet`` is written by a thread while the build tables are computed
+    (pyarrow encodes and writes without holding the GIL; about 1 s at 1,000,000
+    responses). It is complete, renamed into place, before this returns, so before any
+    report starts; an error writing it (a full disk) is raised here, as it was when it
+    was written first: the first of the two errors when the build tables then fail too.
+    """
+    # A shallow copy: the writer's frame shares the columns but no pandas internals
+    # (block consolidation) with the frame the tables are computed from meanwhile.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="responses-parquet") as pool:
+        written = pool.submit(write_responses, responses.copy(deep=False), folder / RESPONSES_FILE)
+        try:
+            build = _write_other_inputs(params, loaded, responses, plan, rules, folder, templates,
+                                        formats, force, remote)
+        except OSError:
+            if written.exception() is not None:  # waits for the writer; its error came first
+                raise written.exception() from None
+            raise
+        written.result()
+    return build
+
+
+def _write_other_inputs(params, loaded, responses, plan, rules, folder: Path, templates: Path, formats,
+                        force: bool, remote) -> _Build:
+    """:func:`_write_inputs` but ``responses.parquet``: input files, build tables, ``context.json``."""
     options, input_hashes = _copy_inputs(options_of(params), folder)
     slices = slice_fingerprints(responses)
     context = ReportContext(
