@@ -15,6 +15,10 @@ the kernel's ``language_info``. Between reports the shell is reset as the warm k
 (:data:`~nps_report.pipeline.kernels.RESET`): a new namespace, no figures, matplotlib's
 defaults. The build process itself (one job) and Dask workers, which may run inside
 someone's Jupyter kernel or run several reports at once, keep using a warm kernel.
+
+One difference remains: a kernel also captures what C code writes to its file
+descriptors; here only Python's ``sys.stdout`` and ``sys.stderr`` become outputs, and
+output a library writes below Python goes to the build's terminal.
 """
 
 from __future__ import annotations
@@ -160,6 +164,11 @@ class ReportShell(InteractiveShell):
 
     def enable_gui(self, gui=None):
         pass  # no event loop here: figures are shown inline, as in a kernel
+
+    def ask_exit(self):
+        # exit() in a cell: a kernel would stop and the report fail; here the report fails
+        # with this error and the worker goes on with its next report
+        raise SystemExit("exit() was called in a report's cell")
 
     def _showtraceback(self, etype, evalue, stb):
         # ipykernel sends this content as the cell's ``error`` output
