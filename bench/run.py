@@ -170,7 +170,7 @@ def print_run(run: dict, label: str) -> None:
     print(f"{label}: build {b['reports']} reports in {b['wall_seconds']:.1f} s wall "
           f"= {b['per_report_amortized']:.2f} s per report amortized; failed {b['failed']}")
     print("    mean per report: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["split_mean_seconds"].items()))
-    print("    peak memory (RSS): " + ", ".join(f"{k} {v} MB" for k, v in b["peak_mb"].items()))
+    print("    peak memory (RSS): " + _memory(b["peak_mb"]))
     if "naive" in run:
         naive = run["naive"]
         print(f"    naive loop (papermill CLI + nbconvert CLI"
@@ -200,8 +200,12 @@ def print_summary(summary: dict, label: str) -> None:
              if "speedup" in summary else ""))
     print("    split per report (median of the runs' means): "
           + ", ".join(f"{k} {v:.2f} s" for k, v in summary["split_mean_seconds"].items()))
-    print("    peak memory (RSS, largest over the runs): "
-          + ", ".join(f"{k} {v} MB" for k, v in summary["peak_mb"].items()))
+    print("    peak memory (RSS, largest over the runs): " + _memory(summary["peak_mb"]))
+
+
+def _memory(peaks: dict) -> str:
+    # no kernel when the workers run the reports' cells themselves (pipeline/inprocess.py)
+    return ", ".join(f"{k} {v} MB" for k, v in peaks.items() if v)
 
 
 def main(argv=None) -> int:
