@@ -590,3 +590,25 @@ def test_demo_declining_team_below_rest_and_ranked_low(demo_responses):
     assert (gaps["diff"] < 0).all() and gaps["significant"].all()
     ranks = B.team_ranks(data, quarter=q).set_index("team")
     assert ranks.loc[team, "percentile"] < 25
+
+
+def test_team_spanning_departments_is_compared_with_the_rest_of_its_department():
+    """A team whose responses carry two departments: the rest of its (most frequent)
+    department leaves out only the team's own responses there. The counts used to go
+    negative (the whole team subtracted from one department) and the exact test raised."""
+    import pandas as pd
+
+    import nps_report as nr
+    from nps_report.stats import nps_from_counts
+
+    data = pd.DataFrame({"team": ["A"] * 30 + ["C"] * 15,
+                         "department": ["Sales"] * 10 + ["Support"] * 20 + ["Support"] * 15,
+                         "quarter": "2026Q3", "score": [10, 9, 3, 7, 0] * 9})
+    gap = nr.team_vs_rest(data, quarter="2026Q3", team="A", level=["department", "company"])
+    dept, company = gap.iloc[0], gap.iloc[1]
+    assert dept["department"] == "Support" and dept["comparator"] == "rest of Support"
+    assert (dept["n"], dept["rest_n"], dept["level_n"]) == (30, 15, 35)  # rest: team C only
+    c = data[data["team"] == "C"]["score"]
+    assert dept["rest_nps"] == nps_from_counts(int((c <= 6).sum()), int(c.between(7, 8).sum()),
+                                               int((c >= 9).sum()))
+    assert (company["n"], company["rest_n"]) == (30, 15)

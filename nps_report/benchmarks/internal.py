@@ -144,6 +144,10 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
         teams = as_list(team)
     team_counts = category_counts(current, [team_col], score).set_index(team_col)
     dept_counts = category_counts(current, [department_col], score).set_index(department_col)
+    # A team whose responses carry more than one department: the rest of its department
+    # leaves out only the team's responses in that department (never negative counts).
+    in_dept = category_counts(current, [team_col, department_col], score) \
+        .set_index([team_col, department_col])
     company = category_counts(current, [], score).iloc[0].to_numpy(dtype="int64")
     zero = np.zeros(3, dtype="int64")
     departments = _teams_departments(data, quarter, team_col=team_col, department_col=department_col,
@@ -158,11 +162,13 @@ def team_vs_rest(data: pd.DataFrame, *, quarter: str, team=None, level="departme
         for lv in levels:
             if lv == "department":
                 whole = dept_counts.loc[dept].to_numpy(dtype="int64") if dept in dept_counts.index else zero
+                rest = whole - (in_dept.loc[(name, dept)].to_numpy(dtype="int64")
+                                if (name, dept) in in_dept.index else zero)
                 comparator = f"rest of {dept}"
             else:
                 whole = company
+                rest = whole - own
                 comparator = "rest of the company"
-            rest = whole - own
             res = compare_with_floor(tuple(own), tuple(rest), floor=display_floor,
                                      confidence=confidence)
             level_n = int(whole.sum())
