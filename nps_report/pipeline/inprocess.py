@@ -35,7 +35,7 @@ from nbformat import NotebookNode
 from papermill.engines import papermill_engines
 from traitlets import Type
 
-from .kernels import RESET, WARMUP, ReportEngine, hide_injected_parameters
+from .kernels import RESET, WARMUP, ReportEngine
 
 __all__ = ["ENGINE", "InProcessEngine", "ReportShell", "last_notebook", "report_shell"]
 
@@ -57,7 +57,6 @@ class CellOutputs(list):
     def __init__(self):
         super().__init__()
         self.clear_before_next = False
-        self.displays = {}  # display_id -> the display_data outputs showing it
 
     def add(self, output: NotebookNode) -> NotebookNode:
         if self.clear_before_next:
@@ -200,22 +199,20 @@ class InProcessEngine(ReportEngine):
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        portable = kwargs.get("portable_paths")
         shell = report_shell()
         if not _SHELL.get("clean"):  # a report that stopped before its own clearing
             clear(shell)
         _SHELL["clean"] = False
         try:
-            return cls._run_cells(shell, nb_man, portable)
+            return cls._run_cells(shell, nb_man)
         finally:  # the report's objects go now, not during the export of its HTML and PDF
             clear(shell)
             _SHELL["clean"] = True
 
     @staticmethod
-    def _run_cells(shell, nb_man, portable):
+    def _run_cells(shell, nb_man):
         from nbclient.exceptions import CellExecutionError
 
-        hide_injected_parameters(nb_man.nb)
         nb = _LAST["notebook"] = nb_man.nb
         nb.metadata["language_info"] = NotebookNode(LANGUAGE_INFO)
         # papermill's loop over the cells (PapermillNotebookClient.papermill_execute_cells)
@@ -231,10 +228,6 @@ class InProcessEngine(ReportEngine):
                 break
             finally:
                 nb_man.cell_complete(nb.cells[index], cell_index=index)
-        if portable is not None:  # before papermill's final write: the notebook it writes is portable
-            meta = nb.metadata.get("papermill")
-            if meta is not None:
-                meta["input_path"], meta["output_path"] = portable
         return nb
 
 

@@ -190,17 +190,26 @@ class WarmKernel:
 
 class ReportEngine(Engine):
     """Papermill's :class:`~papermill.engines.Engine` with the report's bookkeeping
-    (:class:`ReportBookkeeping`); the engines below say how the cells run."""
+    (:class:`ReportBookkeeping`); the engines below say how the cells run.
+
+    The injected parameters cell is hidden (:func:`hide_injected_parameters`), and with
+    ``portable_paths=(input, output)`` the notebook papermill writes at the end records
+    those names instead of the build machine's paths.
+    """
 
     @classmethod
     def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
-                         log_output=False, autosave_cell_every=30, **kwargs):
+                         log_output=False, autosave_cell_every=30, portable_paths=None, **kwargs):
         # papermill's Engine.execute_notebook with the bookkeeping below
         nb_man = ReportBookkeeping(nb, output_path=output_path, progress_bar=progress_bar,
                                    log_output=log_output, autosave_cell_every=autosave_cell_every)
+        hide_injected_parameters(nb_man.nb)
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            meta = nb_man.nb.metadata.get("papermill")
+            if portable_paths is not None and meta is not None:  # before papermill's final write
+                meta["input_path"], meta["output_path"] = portable_paths
         finally:
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
@@ -220,8 +229,6 @@ class WarmEngine(ReportEngine, NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         warm: WarmKernel = kwargs.pop("warm_kernel")
-        portable = kwargs.pop("portable_paths", None)
-        hide_injected_parameters(nb_man.nb)
         client = ReportNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
                                       startup_timeout=start_timeout, kernel_name=kernel_name,
                                       log=logger, log_output=log_output, stdout_file=stdout_file,
@@ -233,15 +240,10 @@ class WarmEngine(ReportEngine, NBClientEngine):
         # partial notebook is saved only if the run itself breaks (kernel died, timeout).
         output_path, nb_man.output_path = nb_man.output_path, None
         try:
-            nb = client.execute(cleanup_kc=False)
+            return client.execute(cleanup_kc=False)
         except BaseException:
             nb_man.output_path = output_path
             raise
-        if portable is not None:  # before papermill's final write: the notebook it writes is portable
-            meta = nb.metadata.get("papermill")
-            if meta is not None:
-                meta["input_path"], meta["output_path"] = portable
-        return nb
 
 
 class ReportBookkeeping(NotebookExecutionManager):

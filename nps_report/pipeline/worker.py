@@ -74,18 +74,16 @@ def prepare(warm: bool, pdf: bool, setup: dict | None = None) -> None:
     try:
         if warm and setup:  # a pool worker: reports run in its own Python (module docstring)
             _IN_PROCESS["on"] = True
-            from ..export.html import html_exporter
             from .inprocess import report_shell
 
-            report_shell()  # imports what the templates call
-            html_exporter()
+            report_shell()  # imports what the templates call, and papermill
         elif warm:
             from . import kernels
 
             kernel = kernels.start_kernel()
             kernel.begin_warmup()
             import papermill  # noqa: F401  (imported here, once, not in the first report)
-
+        if warm:
             from ..export.html import html_exporter
 
             html_exporter()
