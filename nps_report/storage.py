@@ -51,6 +51,11 @@ class ParsedFiles:
                 key = (os.fspath(path), hashlib.sha256(file.read()).digest())
         except (OSError, TypeError, ValueError):  # missing or a URL: parse() says why
             return parse()
+        return self.keyed(key, parse)
+
+    def keyed(self, key, parse):
+        """``parse()``, or what it returned before for ``key``, which the caller derives
+        from the files parsed (their content, or their names, sizes and times)."""
         if key not in self._kept:
             if len(self._kept) >= self.limit:
                 self._kept.clear()

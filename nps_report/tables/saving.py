@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import atomic_paths
+from ..storage import ParsedFiles
 
 __all__ = ["SavedTables", "TABLES_FILE", "TABLES_FOLDER", "load_report_tables", "load_tables", "save_tables",
            "tables_equal", "tables_folder"]
@@ -149,18 +151,19 @@ def save_tables(tables, folder, *, kind: str, skip=()) -> Path:
 
 
 #: Tables read with ``keep=True``, per folder and state of its files (a few builds' worth).
-_KEPT: dict = {}
-_KEEP_LIMIT = 8
+_KEPT = ParsedFiles(limit=8)
 
 
-def _files_state(folder: Path):
+def _files_state(folder: Path) -> tuple:
     """What identifies the files of ``folder`` as written: name, inode, size and
     modification time of each (a rewrite renames a new file into place: a new inode)."""
-    import os
-
+    state = []
     with os.scandir(folder) as entries:
-        return tuple(sorted((e.name, e.inode(), *(lambda st: (st.st_size, st.st_mtime_ns))(e.stat()))
-                            for e in entries if e.is_file()))
+        for entry in entries:
+            if entry.is_file():
+                stat = entry.stat()
+                state.append((entry.name, entry.inode(), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(state))
 
 
 def load_tables(cls, folder, *, keep: bool = False):
@@ -190,11 +193,7 @@ def load_tables(cls, folder, *, keep: bool = False):
             key = (cls, str(Path(folder).resolve()), _files_state(Path(folder)))
         except OSError:  # missing: the plain read says why
             return load_tables(cls, folder)
-        kept = _KEPT.get(key)
-        if kept is None:
-            if len(_KEPT) >= _KEEP_LIMIT:
-                _KEPT.clear()
-            kept = _KEPT[key] = load_tables(cls, folder)
+        kept = _KEPT.keyed(key, lambda: load_tables(cls, folder))
         return dataclasses.replace(kept, **{item.name: getattr(kept, item.name).copy(deep=False)
                                             for item in dataclasses.fields(cls)
                                             if isinstance(getattr(kept, item.name), pd.DataFrame)})
