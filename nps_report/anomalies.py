@@ -251,17 +251,17 @@ def answers_per_respondent(window: pd.DataFrame) -> tuple[np.ndarray, tuple[np.n
     >>> k.tolist(), teams.tolist()
     ([1, 2, 1], ['A', 'A', 'B'])
     """
+    from .stats import combined_codes
+
     columns = [schema.TEAM, schema.QUARTER, schema.RESPONDENT_ID]
-    combined = np.zeros(len(window), dtype="int64")
     present = np.ones(len(window), dtype=bool)
     labels = []
     for column in columns:
         codes, uniques = pd.factorize(window[column], sort=True)
-        if int(combined.max(initial=0)) + 1 > (1 << 62) // (len(uniques) + 1):
-            combined = np.unique(combined, return_inverse=True)[1].astype("int64")  # renumbered
-        combined = combined * (len(uniques) + 1) + codes
         present &= codes >= 0  # a missing key is in no group (groupby's dropna)
         labels.append((codes, uniques))
+    combined = combined_codes([np.where(codes < 0, 0, codes) for codes, _ in labels],
+                              [len(uniques) + 1 for _, uniques in labels])
     _, first, k = np.unique(combined[present], return_index=True, return_counts=True)
     first = np.flatnonzero(present)[first]
     named = tuple(np.asarray(uniques.astype(str))[codes[first]] for codes, uniques in labels[:2])

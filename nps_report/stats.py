@@ -15,7 +15,7 @@ __all__ = ["CATEGORIES", "INTERVAL_METHODS", "DISPLAY_FLOOR", "PRECISION_MOE", "
            "CHANGE_TESTS", "EXACT_BELOW", "MDE_POWER", "pooled_variance", "score_test",
            "exact_null_distribution", "exact_test", "minimum_detectable_effect", "Comparison",
            "change_test_name", "compare_counts", "compare_nps", "grouped_nps",
-           "nps_table_from_counts"]
+           "nps_table_from_counts", "category_codes", "combined_codes"]
 
 CATEGORIES = ["detractor", "passive", "promoter"]
 INTERVAL_METHODS = ("adjusted_wald", "wald", "bootstrap")
@@ -24,6 +24,30 @@ INTERVAL_METHODS = ("adjusted_wald", "wald", "bootstrap")
 # score is shown with an "imprecise" flag.
 DISPLAY_FLOOR = 5
 PRECISION_MOE = 10.0
+
+
+def combined_codes(codes, sizes) -> np.ndarray:
+    """One integer per row for several integer codes per row, in the order of the tuples.
+
+    ``codes[0]`` is the most significant; ``sizes[i]`` bounds ``codes[i]``
+    (``0 <= code < size``). The result is the mixed-radix number of each row's codes,
+    :math:`((c_0 s_1 + c_1) s_2 + c_2) \dots`; before a step that could overflow
+    64 bits, the combinations met so far are renumbered 0, 1, ... in the same order. Equal
+    tuples get equal integers and the integers sort as the tuples do, so grouping by
+    several key columns is one ``np.unique`` of small integers instead of a grouping on
+    (possibly text) values.
+
+    Examples
+    --------
+    >>> combined_codes([np.array([1, 0, 1]), np.array([0, 2, 0])], [2, 3]).tolist()
+    [3, 2, 3]
+    """
+    combined = np.zeros(len(codes[0]) if len(codes) else 0, dtype="int64")
+    for column, size in zip(codes, sizes):
+        if int(combined.max(initial=0)) + 1 > (1 << 62) // max(int(size), 1):
+            combined = np.unique(combined, return_inverse=True)[1].astype("int64").reshape(-1)
+        combined = combined * int(size) + np.asarray(column, dtype="int64")
+    return combined
 
 
 def category_codes(scores) -> np.ndarray:

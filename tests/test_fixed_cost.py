@@ -501,3 +501,18 @@ def test_quarter_labels_written_once_per_quarter_are_the_plain_labels():
             pd.testing.assert_series_equal(
                 schema.quarter_label(stamps, tz=tz, fiscal_year_start_month=first_month),
                 _quarter_label_plain(stamps, tz=tz, fiscal_year_start_month=first_month), check_exact=True)
+
+
+def test_combined_codes_sort_and_group_as_the_tuples_even_past_64_bits():
+    """stats.combined_codes (category_counts and the repeat-respondent counts): four keys of
+    2**20 values each need 80 bits, so the codes are renumbered on the way; they must still
+    order rows as the tuples and give equal tuples equal codes."""
+    from nps_report import stats
+
+    rng = np.random.default_rng(1)
+    keys = [rng.integers(0, 2 ** 20, 5000) for _ in range(4)]
+    keys = [np.concatenate([k, k[:50]]) for k in keys]  # some tuples twice
+    codes = stats.combined_codes(keys, [2 ** 20] * 4)
+    order = np.lexsort(keys[::-1])  # by the tuples, first key most significant
+    assert np.all(np.diff(codes[order]) >= 0)
+    assert len(np.unique(codes)) == len({tuple(row) for row in np.array(keys).T}) == 5000

@@ -52,18 +52,15 @@ def category_counts(data: pd.DataFrame, by: list[str], score: str) -> pd.DataFra
     if not by:
         return pd.DataFrame({name: [int((codes == k).sum())] for k, name in
                              enumerate(["detractors", "passives", "promoters"])})
-    # One integer per (group, category): each key's codes (missing last) in mixed radix.
-    combined = np.where(codes < 0, len(stats.CATEGORIES), codes).astype("int64")
-    radix = len(stats.CATEGORIES) + 1
-    for column in reversed(by):
+    # One integer per (group, category): each key's codes and the category's, missing last.
+    keys, sizes = [], []
+    for column in by:
         key_codes, uniques = pd.factorize(data[column], use_na_sentinel=True)
-        size = len(uniques) + 1
-        combined = combined + np.where(key_codes < 0, len(uniques), key_codes).astype("int64") * radix
-        radix *= size
-        if radix > 1 << 40:  # renumber the combinations seen, so the next column cannot overflow
-            combined = np.unique(combined, return_inverse=True)[1].astype("int64")
-            radix = int(combined.max()) + 1 if len(combined) else 1
-    _, first, n = np.unique(combined, return_index=True, return_counts=True)
+        keys.append(np.where(key_codes < 0, len(uniques), key_codes))
+        sizes.append(len(uniques) + 1)
+    keys.append(np.where(codes < 0, len(stats.CATEGORIES), codes))
+    sizes.append(len(stats.CATEGORIES) + 1)
+    _, first, n = np.unique(stats.combined_codes(keys, sizes), return_index=True, return_counts=True)
     cat = pd.Categorical.from_codes(np.where(codes[first] < 0, -1, codes[first]),
                                     categories=stats.CATEGORIES)
     frame = pd.DataFrame({c: data[c].iloc[first].to_numpy() for c in by})
